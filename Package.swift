@@ -1,0 +1,86 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Strict settings shared by every Desk target: Swift 6 mode, explicit `any`.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Desk",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "desk", targets: ["desk"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CZeroMQ",
+            pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"])]
+        ),
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: strict),
+        .target(name: "DeskModel", swiftSettings: strict),
+        .target(
+            name: "DeskProtocol",
+            dependencies: ["DeskModel", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["desk.proto", "generate.sh"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "DeskStore",
+            dependencies: ["DeskModel", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "DeskCoordinator",
+            dependencies: [
+                "DeskModel", "DeskProtocol", "DeskStore", "ZeroMQ",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "DeskAgent",
+            dependencies: [
+                "DeskModel", "DeskProtocol", "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "DeskLoadTest",
+            dependencies: ["DeskModel", "DeskProtocol", "DeskStore", "ZeroMQ"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "desk",
+            dependencies: [
+                "DeskCoordinator", "DeskAgent", "DeskLoadTest",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: strict),
+        .testTarget(name: "DeskModelTests", dependencies: ["DeskModel"], swiftSettings: strict),
+        .testTarget(name: "DeskProtocolTests", dependencies: ["DeskProtocol"], swiftSettings: strict),
+        .testTarget(name: "DeskStoreTests", dependencies: ["DeskStore"], swiftSettings: strict),
+        .testTarget(
+            name: "DeskEndToEndTests",
+            dependencies: ["DeskProtocol", "ZeroMQ", "DeskStore"],
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

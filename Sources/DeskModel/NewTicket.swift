@@ -1,0 +1,32 @@
+/// A ticket as intake receives it, before the store gives it an id.
+public struct NewTicket: Sendable, Equatable, Codable {
+    public var subject: String
+    public var body: String
+    public var requester: String
+    public var priority: Priority
+    public var category: String
+    public var channel: String
+    public var tags: [String]
+    public var idempotencyKey: String?
+    /// The lowest tier allowed to work it; routing and escalation rules may raise it.
+    public var tier: Int
+    /// The skill routing requires; empty means any agent.
+    public var skill: String
+
+    public init(
+        subject: String, body: String, requester: String, priority: Priority = .default,
+        category: String = "", channel: String = "api", tags: [String] = [],
+        idempotencyKey: String? = nil, tier: Int = 1, skill: String = ""
+    ) {
+        self.subject = subject
+        self.body = body
+        self.requester = requester
+        self.priority = priority
+        self.category = category
+        self.channel = channel
+        self.tags = tags
+        self.idempotencyKey = idempotencyKey
+        self.tier = tier
+        self.skill = skill
+    }
+}

@@ -1,0 +1,70 @@
+import GRDB
+
+/// The store's schema history. A shipped migration is never edited; changes go in a new one.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: tickets, history, agents, leases") { db in
+            try db.execute(sql: """
+                CREATE TABLE tickets (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    subject TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    requester TEXT NOT NULL,
+                    priority INTEGER NOT NULL CHECK (priority BETWEEN 1 AND 4),
+                    category TEXT NOT NULL DEFAULT '',
+                    channel TEXT NOT NULL DEFAULT 'api',
+                    tags TEXT NOT NULL DEFAULT '[]',
+                    status TEXT NOT NULL,
+                    tier INTEGER NOT NULL DEFAULT 1,
+                    skill TEXT NOT NULL DEFAULT '',
+                    assignee TEXT,
+                    lease_epoch INTEGER NOT NULL DEFAULT 0,
+                    idempotency_key TEXT,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    first_response_at INTEGER,
+                    resolved_at INTEGER
+                );
+                CREATE UNIQUE INDEX tickets_idempotency ON tickets(idempotency_key)
+                    WHERE idempotency_key IS NOT NULL;
+                CREATE INDEX tickets_status ON tickets(status, id);
+                CREATE INDEX tickets_assignee ON tickets(assignee, id) WHERE assignee IS NOT NULL;
+
+                CREATE TABLE ticket_events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+                    at INTEGER NOT NULL,
+                    actor TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    detail TEXT NOT NULL DEFAULT ''
+                );
+                CREATE INDEX ticket_events_ticket ON ticket_events(ticket_id, id);
+                CREATE TRIGGER ticket_events_append_only_update BEFORE UPDATE ON ticket_events
+                BEGIN SELECT RAISE(ABORT, 'ticket history is append-only'); END;
+                CREATE TRIGGER ticket_events_append_only_delete BEFORE DELETE ON ticket_events
+                BEGIN SELECT RAISE(ABORT, 'ticket history is append-only'); END;
+
+                CREATE TABLE agents (
+                    name TEXT PRIMARY KEY,
+                    skills TEXT NOT NULL DEFAULT '[]',
+                    tier INTEGER NOT NULL DEFAULT 1,
+                    capacity INTEGER NOT NULL DEFAULT 1,
+                    mode TEXT NOT NULL DEFAULT '',
+                    session TEXT NOT NULL DEFAULT '',
+                    last_sequence INTEGER NOT NULL DEFAULT 0,
+                    last_seen INTEGER NOT NULL DEFAULT 0
+                );
+
+                CREATE TABLE leases (
+                    ticket_id INTEGER PRIMARY KEY REFERENCES tickets(id),
+                    agent TEXT NOT NULL,
+                    epoch INTEGER NOT NULL,
+                    granted_at INTEGER NOT NULL
+                );
+                CREATE INDEX leases_agent ON leases(agent);
+                """)
+        }
+        return migrator
+    }
+}
