@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The one Desk executable: `desk coordinator`, `desk agent`, `desk ticket`, `desk bench`, ...
+@main
+struct Desk: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "desk",
+        abstract: "Desk: a self-hosted technical-support ticket system built as a cluster.",
+        subcommands: [CoordinatorCommand.self, BenchCommand.self, DebugCommand.self]
+    )
+}
