@@ -36,7 +36,11 @@ let package = Package(
         ),
         .target(
             name: "DeskStore",
-            dependencies: ["DeskModel", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "DeskModel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         .target(

@@ -3,28 +3,33 @@ import Foundation
 import GRDB
 
 extension Database {
-    /// Inserts a ticket and its `created` history event, or returns the ticket already stored under the
+    /// The `created` event's detail per priority, built once.
+    static let createdDetail: [String] = Priority.allCases.map { JSONText.object(["priority": $0.label]) }
+
+    /// Inserts a ticket, or returns the ticket already stored under the
     /// same idempotency key. `created` is false in that case.
     public func insertTicket(
         _ new: NewTicket, status: TicketStatus = .pendingAssignment, at now: Millis, actor: String
     ) throws -> (ticket: Ticket, created: Bool) {
+        // One row per new ticket: the row is its own creation record (created_at, created_by), and
+        // `history(of:)` presents it as the first `created` event. See docs/ARCHITECTURE.md.
         if let key = new.idempotencyKey,
            let existing = try Ticket.fetch(self, sql: "SELECT * FROM tickets WHERE idempotency_key = ?", [key]) {
             return (existing, false)
         }
-        let tags = String(decoding: try JSONEncoder().encode(new.tags), as: UTF8.self)
+        let tags = JSONText.array(new.tags)
         let statement = try cachedStatement(sql: """
             INSERT INTO tickets (subject, body, requester, priority, category, channel, tags, status, tier,
-                                 skill, idempotency_key, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 skill, idempotency_key, created_at, created_by, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        try statement.execute(arguments: [
-            new.subject, new.body, new.requester, new.priority.rawValue, new.category, new.channel, tags,
-            status.rawValue, new.tier, new.skill, new.idempotencyKey, now, now,
-        ])
+        try FastBinding.execute(statement, [
+            .text(new.subject), .text(new.body), .text(new.requester), .integer(Int64(new.priority.rawValue)),
+            .text(new.category), .text(new.channel), .text(tags), .text(status.rawValue),
+            .integer(Int64(new.tier)), .text(new.skill), .optionalText(new.idempotencyKey), .integer(now),
+            .text(actor), .integer(now),
+        ], in: self)
         let id = lastInsertedRowID
-        try appendEvent(TicketEvent(ticketID: id, at: now, actor: actor, kind: .created,
-                                    detail: "{\"priority\":\"\(new.priority.label)\"}"))
         let ticket = Ticket(
             id: id, subject: new.subject, body: new.body, requester: new.requester, priority: new.priority,
             category: new.category, channel: new.channel, tags: new.tags, status: status, tier: new.tier,
@@ -38,7 +43,10 @@ extension Database {
         let statement = try cachedStatement(sql: """
             INSERT INTO ticket_events (ticket_id, at, actor, kind, detail) VALUES (?, ?, ?, ?, ?)
             """)
-        try statement.execute(arguments: [event.ticketID, event.at, event.actor, event.kind.rawValue, event.detail])
+        try FastBinding.execute(statement, [
+            .integer(event.ticketID), .integer(event.at), .text(event.actor), .text(event.kind.rawValue),
+            .text(event.detail),
+        ], in: self)
     }
 
     /// The ticket with `id`, or nil.
@@ -46,8 +54,20 @@ extension Database {
         try Ticket.fetch(self, sql: "SELECT * FROM tickets WHERE id = ?", [id])
     }
 
-    /// A ticket's history, oldest first.
-    public func events(of ticketID: TicketID) throws -> [TicketEvent] {
+    /// A ticket's history, oldest first: its `created` event (from the ticket row, id 0), then every
+    /// stored event. Empty for an unknown ticket.
+    public func history(of ticketID: TicketID) throws -> [TicketEvent] {
+        guard let row = try Row.fetchOne(
+            self, sql: "SELECT priority, created_at, created_by FROM tickets WHERE id = ?", arguments: [ticketID])
+        else { return [] }
+        let priority = Priority(rawValue: row["priority"]) ?? .default
+        let created = TicketEvent(ticketID: ticketID, at: row["created_at"], actor: row["created_by"],
+                                  kind: .created, detail: Self.createdDetail[priority.rawValue - 1])
+        return [created] + (try storedEvents(of: ticketID))
+    }
+
+    /// The stored events of a ticket (everything after its creation), oldest first.
+    public func storedEvents(of ticketID: TicketID) throws -> [TicketEvent] {
         try Row.fetchAll(self, sql: "SELECT * FROM ticket_events WHERE ticket_id = ? ORDER BY id", arguments: [ticketID])
             .map { try TicketEvent(row: $0) }
     }

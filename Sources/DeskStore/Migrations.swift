@@ -22,6 +22,7 @@ enum Migrations {
                     lease_epoch INTEGER NOT NULL DEFAULT 0,
                     idempotency_key TEXT,
                     created_at INTEGER NOT NULL,
+                    created_by TEXT NOT NULL DEFAULT 'api',
                     updated_at INTEGER NOT NULL,
                     first_response_at INTEGER,
                     resolved_at INTEGER

@@ -1,6 +1,47 @@
 import ArgumentParser
+import DeskLoadTest
+import DeskStore
+import Foundation
 
+/// `desk bench`: micro-benchmarks of the transport and the store. Run them from a release build.
 struct BenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Micro-benchmarks.")
-    func run() async throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Micro-benchmarks of the ZeroMQ binding and the store (use a release build).",
+        subcommands: [Transport.self, Store.self]
+    )
+
+    struct Transport: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Round-trip latency through the binding (compare with loadtest/bench/pingpong.c).")
+        @Option(help: "Round trips to time.") var roundTrips = 20_000
+        @Option(help: "Message size in bytes.") var size = 100
+
+        func run() async throws {
+            for line in try await TransportBenchmark.run(roundTrips: roundTrips, size: size) { print(line) }
+        }
+    }
+
+    struct Store: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Group-commit throughput of the ticket store.")
+        @Option(help: "Tickets to insert.") var count = 200_000
+        @Option(help: "Concurrent writers.") var writers = 256
+        @Option(help: "Durability: full, normal or both.") var durability = "both"
+        @Option(help: "Directory for the temporary database.") var directory = FileManager.default.temporaryDirectory.path
+
+        func run() async throws {
+            let modes: [Durability] = durability == "both" ? [.full, .normal] : try [parse(durability)]
+            for mode in modes {
+                print(try await StoreBenchmark.runSubmitted(count: count, window: 8192, durability: mode, directory: directory))
+                print(try await StoreBenchmark.run(count: count, writers: writers, durability: mode, directory: directory))
+            }
+        }
+
+        func parse(_ text: String) throws -> Durability {
+            guard let mode = Durability(rawValue: text) else {
+                throw ValidationError("--durability must be full, normal or both, not '\(text)'")
+            }
+            return mode
+        }
+    }
 }

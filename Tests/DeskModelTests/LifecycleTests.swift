@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import DeskModel
 
@@ -40,5 +41,19 @@ struct LifecycleTests {
         #expect(Priority.p1 < Priority.p4)
         #expect(Priority.p3.raised == .p2)
         #expect(Priority.p1.raised == .p1)
+    }
+}
+
+@Suite("JSONText")
+struct JSONTextTests {
+    @Test("strings are escaped exactly as JSON requires, and Foundation reads them back")
+    func escaping() throws {
+        let tricky = ["plain", "quote \" and \\ backslash", "line\nbreak\ttab", "\u{01}ctl", "ünïcødé 🎫", ""]
+        let text = JSONText.array(tricky)
+        #expect(text.hasPrefix("[\"plain\""))
+        #expect(text.contains("\\u0001ctl"))
+        let decoded = try JSONDecoder().decode([String].self, from: Data(text.utf8))
+        #expect(decoded == tricky)
+        #expect(JSONText.object(["a": "1", "b": "x\"y"]) == "{\"a\":\"1\",\"b\":\"x\\\"y\"}")
     }
 }

@@ -48,10 +48,12 @@ struct StoreTests {
         #expect(again.ticket.id == first.ticket.id)
         #expect(again.ticket.subject == "Printer 1 jammed")
         let (count, events, stored) = try await store.pool.read { db in
-            (try db.ticketCount(), try db.events(of: first.ticket.id), try db.ticket(first.ticket.id))
+            (try db.ticketCount(), try db.history(of: first.ticket.id), try db.ticket(first.ticket.id))
         }
         #expect(count == 1)
         #expect(events.map(\.kind) == [.created])
+        #expect(events.first?.actor == "api")
+        #expect(events.first?.at == 1000)
         #expect(stored == first.ticket)
         await store.close()
     }
@@ -60,14 +62,17 @@ struct StoreTests {
     func appendOnlyHistory() async throws {
         let dir = try TemporaryDirectory()
         let store = try TicketStore(path: dir.file("desk.sqlite"))
-        _ = try await store.writer.write { try $0.insertTicket(sampleTicket(1), at: 1, actor: "api") }
+        _ = try await store.writer.write { db in
+            _ = try db.insertTicket(sampleTicket(1), at: 1, actor: "api")
+            try db.appendEvent(TicketEvent(ticketID: 1, at: 2, actor: "agent:ana", kind: .noted))
+        }
         await #expect(throws: DatabaseError.self) {
             try await store.writer.write { try $0.execute(sql: "UPDATE ticket_events SET actor = 'x'") }
         }
         await #expect(throws: DatabaseError.self) {
             try await store.writer.write { try $0.execute(sql: "DELETE FROM ticket_events") }
         }
-        #expect(try await store.pool.read { try $0.events(of: 1).first?.actor } == "api")
+        #expect(try await store.pool.read { try $0.history(of: 1).map(\.actor) } == ["api", "agent:ana"])
         await store.close()
     }
 
