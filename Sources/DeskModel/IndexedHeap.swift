@@ -86,3 +86,5 @@ public struct IndexedHeap<Key: Hashable, Order: Comparable> {
         positions[entries[b].key] = b
     }
 }
+
+extension IndexedHeap: Sendable where Key: Sendable, Order: Sendable {}

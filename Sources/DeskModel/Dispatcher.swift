@@ -1,0 +1,313 @@
+/// What the dispatcher knows of an agent: who it is and what it may take.
+public struct AgentProfile: Sendable, Equatable {
+    public var name: String
+    public var skills: Set<String>
+    /// 0 bots, 1 L1, 2 L2, 3 engineering.
+    public var tier: Int
+    /// Most open leases at once.
+    public var capacity: Int
+
+    public init(name: String, skills: Set<String>, tier: Int = 1, capacity: Int = 1) {
+        self.name = name
+        self.skills = skills
+        self.tier = tier
+        self.capacity = capacity
+    }
+
+    /// Whether this agent may work a ticket that needs `skill` at `tier`.
+    public func canWork(skill: String, tier ticketTier: Int) -> Bool {
+        tier >= ticketTier && (skill.isEmpty || skills.contains(skill))
+    }
+}
+
+/// A lease: `agent` may work `ticket` while `epoch` is the ticket's current one.
+public struct Lease: Sendable, Equatable, Hashable {
+    public var ticket: TicketID
+    public var agent: String
+    public var epoch: Int64
+    public init(ticket: TicketID, agent: String, epoch: Int64) {
+        self.ticket = ticket
+        self.agent = agent
+        self.epoch = epoch
+    }
+}
+
+/// An open ticket as the dispatcher tracks it: only what routing and leases need, never the text.
+public struct OpenTicket: Sendable, Equatable {
+    public var id: TicketID
+    public var priority: Priority
+    public var tier: Int
+    public var skill: String
+    /// When it should be answered by; the queue's second key (earliest first).
+    public var dueAt: Millis
+    public var createdAt: Millis
+    public var status: TicketStatus
+    /// The current (or last) lease epoch.
+    public var epoch: Int64
+    public var assignee: String?
+
+    public init(
+        id: TicketID, priority: Priority, tier: Int, skill: String, dueAt: Millis, createdAt: Millis,
+        status: TicketStatus = .pendingAssignment, epoch: Int64 = 0, assignee: String? = nil
+    ) {
+        self.id = id
+        self.priority = priority
+        self.tier = tier
+        self.skill = skill
+        self.dueAt = dueAt
+        self.createdAt = createdAt
+        self.status = status
+        self.epoch = epoch
+        self.assignee = assignee
+    }
+
+    var order: TicketOrder { TicketOrder(priority: priority.rawValue, dueAt: dueAt, createdAt: createdAt, id: id) }
+    var key: QueueKey { QueueKey(skill: skill, tier: tier) }
+}
+
+/// A queue: the tickets that need one skill at one tier.
+struct QueueKey: Hashable, Sendable {
+    var skill: String
+    var tier: Int
+}
+
+/// Queue order: priority, then due time, then age, then id (stable).
+struct TicketOrder: Comparable, Sendable {
+    var priority: Int
+    var dueAt: Millis
+    var createdAt: Millis
+    var id: TicketID
+    static func < (a: TicketOrder, b: TicketOrder) -> Bool {
+        (a.priority, a.dueAt, a.createdAt, a.id) < (b.priority, b.dueAt, b.createdAt, b.id)
+    }
+}
+
+/// Agent order within a pool: least loaded by ratio, then longest idle, then name (stable).
+struct AgentOrder: Comparable, Sendable {
+    var open: Int
+    var capacity: Int
+    var lastAssignedAt: Millis
+    var name: String
+    static func < (a: AgentOrder, b: AgentOrder) -> Bool {
+        let left = a.open * b.capacity, right = b.open * a.capacity
+        if left != right { return left < right }
+        if a.lastAssignedAt != b.lastAssignedAt { return a.lastAssignedAt < b.lastAssignedAt }
+        return a.name < b.name
+    }
+}
+
+/// The dispatcher's agent record.
+struct AgentSlot: Sendable {
+    var profile: AgentProfile
+    var open: Set<TicketID> = []
+    var connected: Bool
+    var away = false
+    var lastAssignedAt: Millis = 0
+    /// The queue keys this agent is eligible for (and so sits in the pool of, when it has room).
+    var keys: [QueueKey] = []
+
+    var available: Bool { connected && !away && open.count < profile.capacity }
+    var order: AgentOrder {
+        AgentOrder(open: open.count, capacity: profile.capacity, lastAssignedAt: lastAssignedAt, name: profile.name)
+    }
+}
+
+/// Why a report's lease was refused.
+public enum LeaseCheck: Equatable, Sendable {
+    case valid(OpenTicket)
+    case unknownTicket
+    case stale(String)
+}
+
+/// Routing and leases, pure: which open ticket goes to which agent, and who holds what.
+///
+/// Tickets wait in one indexed heap per (skill, tier) queue key, in queue order. Each key has a pool:
+/// an indexed heap of the connected, available agents eligible for it, least loaded first. A dispatch
+/// decision looks at the head of each key that has both tickets and agents (the number of keys is
+/// bounded by skills × tiers, not by tickets or agents) and costs O(keys + log n). Agents move between
+/// pools in O(keys-of-agent × log n) when their load changes.
+///
+/// Nothing here does I/O: the coordinator's loop commits what these methods decide before telling
+/// anyone. Times are passed in (`now`), so tests drive a clock by hand.
+public struct Dispatcher: Sendable {
+    private(set) public var tickets: [TicketID: OpenTicket] = [:]
+    private var queues: [QueueKey: IndexedHeap<TicketID, TicketOrder>] = [:]
+    private var pools: [QueueKey: IndexedHeap<String, AgentOrder>] = [:]
+    private var agents: [String: AgentSlot] = [:]
+
+    public init() {}
+
+    // MARK: - Reading
+
+    /// Tickets waiting for an agent.
+    public var queuedCount: Int { queues.values.reduce(0) { $0 + $1.count } }
+    /// The lease on `ticket`, if one is held.
+    public func lease(of ticket: TicketID) -> Lease? {
+        guard let open = tickets[ticket], let agent = open.assignee else { return nil }
+        return Lease(ticket: ticket, agent: agent, epoch: open.epoch)
+    }
+    /// The tickets `agent` holds leases on.
+    public func leases(of agent: String) -> [Lease] {
+        (agents[agent]?.open ?? []).compactMap { lease(of: $0) }
+    }
+    /// Whether `agent` is known (connected, or holding leases from before a restart).
+    public func knows(agent: String) -> Bool { agents[agent] != nil }
+    public func isConnected(_ agent: String) -> Bool { agents[agent]?.connected ?? false }
+    public func profile(of agent: String) -> AgentProfile? { agents[agent]?.profile }
+
+    /// Checks that `agent` holds the lease on `ticket` under `epoch`.
+    public func check(ticket: TicketID, epoch: Int64, agent: String) -> LeaseCheck {
+        guard let open = tickets[ticket] else { return .unknownTicket }
+        guard let holder = open.assignee else {
+            return .stale("ticket \(ticket) has no lease now (epoch \(epoch) ended)")
+        }
+        guard holder == agent, open.epoch == epoch else {
+            return .stale("lease epoch \(epoch) on ticket \(ticket) is stale; the current lease is epoch \(open.epoch)"
+                          + (holder == agent ? "" : " held by another agent"))
+        }
+        return .valid(open)
+    }
+
+    // MARK: - Tickets
+
+    /// Starts tracking an open ticket. Unassigned tickets join their queue; a ticket with an assignee
+    /// (recovered from the store) keeps its lease, with the agent known but not connected until it says
+    /// HELLO.
+    public mutating func track(_ ticket: OpenTicket) {
+        tickets[ticket.id] = ticket
+        if let agent = ticket.assignee {
+            if agents[agent] == nil {
+                agents[agent] = AgentSlot(profile: AgentProfile(name: agent, skills: [], tier: 0, capacity: 0), connected: false)
+            }
+            agents[agent]?.open.insert(ticket.id)
+        } else if ticket.status == .pendingAssignment {
+            enqueue(ticket)
+        }
+    }
+
+    private mutating func enqueue(_ ticket: OpenTicket) {
+        let key = ticket.key
+        if queues[key] == nil { createKey(key) }
+        queues[key]?.upsert(ticket.id, order: ticket.order)
+    }
+
+    /// A new key: build its pool from the agents eligible for it. Happens once per (skill, tier) ever
+    /// seen, so its scan of agents is off the hot path.
+    private mutating func createKey(_ key: QueueKey) {
+        queues[key] = IndexedHeap()
+        var pool = IndexedHeap<String, AgentOrder>()
+        for (name, slot) in agents where slot.profile.canWork(skill: key.skill, tier: key.tier) {
+            agents[name]?.keys.append(key)
+            if slot.available { pool.upsert(name, order: slot.order) }
+        }
+        pools[key] = pool
+    }
+
+    /// Picks the next assignment, if any ticket waits that an available agent can take, and records the
+    /// lease in memory with the next epoch. The caller commits it before sending it.
+    public mutating func nextAssignment(now: Millis) -> (lease: Lease, ticket: OpenTicket)? {
+        var best: (key: QueueKey, order: TicketOrder)?
+        for (key, queue) in queues {
+            guard let head = queue.first, let pool = pools[key], !pool.isEmpty else { continue }
+            if let current = best, !(head.order < current.order) { continue }
+            best = (key, head.order)
+        }
+        guard let (key, _) = best, let ticketID = queues[key]?.popFirst()?.key,
+              let agent = pools[key]?.first?.key, var ticket = tickets[ticketID]
+        else { return nil }
+        ticket.epoch += 1
+        ticket.assignee = agent
+        ticket.status = .inProgress
+        tickets[ticketID] = ticket
+        agents[agent]?.open.insert(ticketID)
+        agents[agent]?.lastAssignedAt = now
+        reposition(agent)
+        return (Lease(ticket: ticketID, agent: agent, epoch: ticket.epoch), ticket)
+    }
+
+    /// Ends the lease on `ticket` and puts the ticket back in the queue (release, expiry, escalation),
+    /// optionally at a new tier or priority. The next assignment gets a new epoch.
+    public mutating func requeue(_ ticket: TicketID, tier: Int? = nil, priority: Priority? = nil) {
+        guard var open = tickets[ticket] else { return }
+        if let agent = open.assignee {
+            agents[agent]?.open.remove(ticket)
+            reposition(agent)
+            dropIfForgotten(agent)
+        }
+        open.assignee = nil
+        open.status = .pendingAssignment
+        if let tier { open.tier = tier }
+        if let priority { open.priority = priority }
+        tickets[ticket] = open
+        enqueue(open)
+    }
+
+    /// The ticket is no longer open (resolved or closed): forget it and free its agent's slot.
+    public mutating func finish(_ ticket: TicketID) {
+        guard let open = tickets.removeValue(forKey: ticket) else { return }
+        queues[open.key]?.remove(ticket)
+        if let agent = open.assignee {
+            agents[agent]?.open.remove(ticket)
+            reposition(agent)
+            dropIfForgotten(agent)
+        }
+    }
+
+    /// Records a status change that keeps the lease (waiting on customer, pending confirmation, back in
+    /// progress).
+    public mutating func setStatus(_ ticket: TicketID, _ status: TicketStatus) {
+        tickets[ticket]?.status = status
+    }
+
+    // MARK: - Agents
+
+    /// An agent said HELLO: it becomes available with its profile. Leases it already held (from before a
+    /// reconnect or a coordinator restart) stay its own and count against its capacity.
+    public mutating func connect(_ profile: AgentProfile) {
+        let previous = agents[profile.name]
+        for key in previous?.keys ?? [] { pools[key]?.remove(profile.name) }
+        var slot = AgentSlot(profile: profile, open: previous?.open ?? [], connected: true)
+        slot.away = previous?.connected == true ? previous?.away ?? false : false
+        slot.lastAssignedAt = previous?.lastAssignedAt ?? 0
+        slot.keys = queues.keys.filter { profile.canWork(skill: $0.skill, tier: $0.tier) }
+        agents[profile.name] = slot
+        reposition(profile.name)
+    }
+
+    /// The agent is gone (said BYE, or missed its heartbeats): its leases end and its tickets go back to
+    /// the queue. Returns the leases that ended, for the history.
+    @discardableResult
+    public mutating func disconnect(_ agent: String) -> [Lease] {
+        guard let slot = agents[agent] else { return [] }
+        let ended = slot.open.compactMap { lease(of: $0) }
+        for key in slot.keys { pools[key]?.remove(agent) }
+        agents[agent]?.connected = false
+        for lease in ended { requeue(lease.ticket) }
+        agents.removeValue(forKey: agent)
+        return ended.sorted { $0.ticket < $1.ticket }
+    }
+
+    /// Away stops new assignments and keeps the open ones; capacity changes take effect at once.
+    public mutating func setAvailability(_ agent: String, away: Bool, capacity: Int? = nil) {
+        agents[agent]?.away = away
+        if let capacity { agents[agent]?.profile.capacity = capacity }
+        reposition(agent)
+    }
+
+    /// Puts `agent` in (or takes it out of) the pools of its keys, by its current load.
+    private mutating func reposition(_ agent: String) {
+        guard let slot = agents[agent] else { return }
+        for key in slot.keys {
+            if slot.available {
+                pools[key]?.upsert(agent, order: slot.order)
+            } else {
+                pools[key]?.remove(agent)
+            }
+        }
+    }
+
+    /// A disconnected agent with no lease left is forgotten.
+    private mutating func dropIfForgotten(_ agent: String) {
+        if let slot = agents[agent], !slot.connected, slot.open.isEmpty { agents.removeValue(forKey: agent) }
+    }
+}
