@@ -58,6 +58,10 @@ public struct LifecycleError: Error, Sendable, Equatable, CustomStringConvertibl
     public let from: TicketStatus
     /// The status that was asked for.
     public let to: TicketStatus
+    public init(from: TicketStatus, to: TicketStatus) {
+        self.from = from
+        self.to = to
+    }
     public var description: String {
         "a ticket cannot go from \(from.rawValue) to \(to.rawValue)"
     }

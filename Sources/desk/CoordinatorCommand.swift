@@ -1,6 +1,51 @@
 import ArgumentParser
+import DeskCoordinator
+import DeskModel
+import Foundation
 
+/// `desk coordinator`: the ticket queue, leases and the HTTP API.
 struct CoordinatorCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "coordinator", abstract: "Run the coordinator.")
-    func run() async throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "coordinator",
+        abstract: "Run the coordinator: intake, routing, leases and the HTTP API.",
+        discussion: """
+            The embedded SQLite store lives at DIR/desk.sqlite. Bind addresses may use port 0 (HTTP) or \
+            '*' (ZeroMQ) to pick a free port; the chosen addresses are printed as 'agents …', 'events …' \
+            and 'http …' lines. SIGINT or SIGTERM stops intake, finishes commits and says BYE to agents.
+            """)
+
+    @Option(help: "Data directory (the store is DIR/desk.sqlite).") var data: String
+    @Option(help: "ZeroMQ endpoint for agents.") var agents = "tcp://127.0.0.1:5555"
+    @Option(help: "HTTP API address, host:port.") var http = "127.0.0.1:8080"
+    @Option(help: "ZeroMQ endpoint for the event stream (PUB).") var events = "tcp://127.0.0.1:5556"
+    @Option(help: "YAML configuration: routing rules, response targets, heartbeat.") var config: String?
+    @Option(help: "Heartbeat interval in milliseconds.") var heartbeatMs: Int?
+    @Option(help: "Missed heartbeats before an agent's leases expire.") var liveness: Int?
+    @Option(help: "Commit durability: full (survives power loss) or normal (survives kill -9).") var durability = "full"
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+
+    func validate() throws {
+        guard ["full", "normal"].contains(durability) else { throw ValidationError("--durability must be full or normal") }
+        guard http.split(separator: ":").count == 2, Int(http.split(separator: ":")[1]) != nil else {
+            throw ValidationError("--http must be host:port, like 127.0.0.1:8080")
+        }
+    }
+
+    func run() async throws {
+        let parts = http.split(separator: ":")
+        var configuration = CoordinatorConfiguration(
+            dataDirectory: data, agentEndpoint: agents, eventEndpoint: events,
+            httpHost: String(parts[0]), httpPort: Int(parts[1]) ?? 8080, durability: durability)
+        if let config {
+            let file = try CoordinatorConfigFile.load(path: config)
+            if let rules = file.routing { configuration.routing = RoutingRules(rules) }
+            configuration.responseTargets = try file.responseTargets(path: config)
+            if let ms = file.heartbeatMs { configuration.heartbeatIntervalMs = ms }
+            if let liveness = file.liveness { configuration.heartbeatLiveness = liveness }
+        }
+        if let heartbeatMs { configuration.heartbeatIntervalMs = heartbeatMs }
+        if let liveness { configuration.heartbeatLiveness = liveness }
+        let logger = LogSetup.logger("desk.coordinator", level: logLevel)
+        try await Coordinator.run(configuration, logger: logger, announce: announce)
+    }
 }

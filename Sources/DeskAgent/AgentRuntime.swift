@@ -1,0 +1,239 @@
+import DeskModel
+import DeskProtocol
+import Foundation
+import Logging
+import ZeroMQ
+
+/// The agent runtime shared by every mode: connection, HELLO, heartbeats, reconnection with backoff,
+/// reports with sequence numbers kept until acknowledged, and the work plans of its leases.
+///
+/// One serial loop owns all state; the socket thread, the timer and the plan steps feed it through one
+/// stream. Nothing is durable here: after a crash the coordinator re-sends the leases this agent holds.
+public final class AgentRuntime {
+    enum Input: Sendable {
+        case frames(generation: Int, [Frame])
+        case tick
+        case step(TicketID, epoch: Int64)
+        /// The reconnect delay for this generation has passed.
+        case connectNow(generation: Int)
+    }
+
+    struct Held {
+        var epoch: Int64
+        var plan: WorkPlan
+        var next = 0
+    }
+
+    let options: AgentOptions
+    let logger: Logger
+    let planFor: @Sendable (WireAssign) -> WorkPlan
+    let context: Context
+    let session = UUID().uuidString
+
+    var socket: AsyncSocket?
+    var generation = 0
+    var welcomed = false
+    var lastHeard: Millis = 0
+    var lastSent: Millis = 0
+    var reconnectDelayMs: Int
+    var heartbeatMs: Int
+    var liveness: Int
+    var nextSequence: UInt64 = 1
+    var unacked: [UInt64: WireMessage] = [:]
+    var held: [TicketID: Held] = [:]
+    /// Counters for tests and the console.
+    public private(set) var resolvedCount = 0
+
+    public init(options: AgentOptions, logger: Logger, plan: @escaping @Sendable (WireAssign) -> WorkPlan) throws {
+        self.options = options
+        self.logger = logger
+        self.planFor = plan
+        self.context = try Context()
+        self.reconnectDelayMs = options.reconnectInitialMs
+        self.heartbeatMs = options.heartbeatIntervalMs
+        self.liveness = options.heartbeatLiveness
+    }
+
+    static func now() -> Millis { Millis((Date().timeIntervalSince1970 * 1000).rounded()) }
+
+    /// Runs until the calling task is cancelled; then says BYE and closes.
+    public func run() async {
+        let (stream, inputs) = AsyncStream<Input>.makeStream()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [heartbeatMs] in
+                let period = max(10, heartbeatMs / 4)
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(period))
+                    inputs.yield(.tick)
+                }
+            }
+            connect(&group, inputs)
+            for await input in stream {
+                switch input {
+                case .frames(let generation, let frames) where generation == self.generation:
+                    handle(frames, &group, inputs)
+                case .frames:
+                    break  // from a connection already replaced
+                case .tick:
+                    tick(&group, inputs)
+                case .step(let ticket, let epoch):
+                    runStep(ticket, epoch: epoch, &group, inputs)
+                case .connectNow(let generation) where generation == self.generation && socket == nil:
+                    connect(&group, inputs)
+                case .connectNow:
+                    break
+                }
+            }
+            var bye = WireBye()
+            bye.reason = "agent stopping"
+            if let socket { try? await socket.send(FrameCodec.encode(.bye(bye))) }
+            await socket?.close()
+            group.cancelAll()
+        }
+    }
+
+    // MARK: - Connection
+
+    func connect(_ group: inout TaskGroup<Void>, _ inputs: AsyncStream<Input>.Continuation) {
+        generation += 1
+        welcomed = false
+        let generation = self.generation
+        do {
+            let socket = try AsyncSocket(context, .dealer, name: "agent-\(options.name)") { socket in
+                try socket.set(.sendHighWaterMark, 100_000)
+                try socket.connect(options.endpoint)
+            }
+            self.socket = socket
+            group.addTask {
+                for await frames in socket.messages { inputs.yield(.frames(generation: generation, frames)) }
+            }
+        } catch {
+            logger.error("cannot open the agent socket", metadata: ["error": "\(error)"])
+            socket = nil
+        }
+        lastHeard = Self.now()
+        sendHello()
+    }
+
+    func reconnect(_ group: inout TaskGroup<Void>, _ inputs: AsyncStream<Input>.Continuation, reason: String) {
+        logger.info("reconnecting", metadata: ["reason": "\(reason)", "delay_ms": "\(reconnectDelayMs)"])
+        let old = socket
+        socket = nil
+        group.addTask { await old?.close() }
+        let delay = reconnectDelayMs
+        reconnectDelayMs = min(options.reconnectMaxMs, reconnectDelayMs * 2)
+        generation += 1  // from now on, frames of the old socket are ignored
+        let target = generation
+        group.addTask {
+            try? await Task.sleep(for: .milliseconds(Int.random(in: delay / 2...max(delay / 2, delay))))
+            inputs.yield(.connectNow(generation: target))
+        }
+    }
+
+    func sendHello() {
+        var hello = WireHello()
+        hello.agent = options.name
+        hello.skills = options.skills
+        hello.capacity = UInt32(options.capacity)
+        hello.tier = UInt32(options.tier)
+        hello.mode = options.mode
+        hello.session = session
+        hello.leases = held.map { WireLeaseRef(ticket: $0.key, epoch: $0.value.epoch) }.sorted { $0.ticketID < $1.ticketID }
+        send(.hello(hello))
+    }
+
+    func send(_ message: WireMessage) {
+        socket?.post(FrameCodec.encode(message))
+        lastSent = Self.now()
+    }
+
+    func tick(_ group: inout TaskGroup<Void>, _ inputs: AsyncStream<Input>.Continuation) {
+        guard socket != nil else { return }
+        let now = Self.now()
+        if now - lastHeard > Millis(heartbeatMs * liveness) {
+            reconnect(&group, inputs, reason: welcomed ? "coordinator silent" : "no WELCOME")
+            return
+        }
+        if welcomed && now - lastSent >= Millis(heartbeatMs) { send(.heartbeat) }
+    }
+
+    // MARK: - Messages
+
+    func handle(_ frames: [Frame], _ group: inout TaskGroup<Void>, _ inputs: AsyncStream<Input>.Continuation) {
+        lastHeard = Self.now()
+        let message: WireMessage
+        do {
+            message = try FrameCodec.decode(frames)
+        } catch {
+            logger.warning("refused a coordinator frame", metadata: ["error": "\(error)"])
+            return
+        }
+        switch message {
+        case .welcome(let welcome):
+            welcomed = true
+            reconnectDelayMs = options.reconnectInitialMs
+            if welcome.heartbeatIntervalMs > 0 { heartbeatMs = Int(welcome.heartbeatIntervalMs) }
+            if welcome.heartbeatLiveness > 0 { liveness = Int(welcome.heartbeatLiveness) }
+            for dropped in welcome.droppedLeases where held[dropped.ticketID]?.epoch == dropped.epoch {
+                held.removeValue(forKey: dropped.ticketID)
+            }
+            // Reports the coordinator already committed are done; the rest go again, in order.
+            for sequence in unacked.keys where sequence <= welcome.lastSequence { unacked.removeValue(forKey: sequence) }
+            for sequence in unacked.keys.sorted() { if let report = unacked[sequence] { send(report) } }
+            logger.info("welcomed", metadata: ["agent": "\(options.name)", "resent": "\(unacked.count)"])
+        case .assign(let assign):
+            let ticket = assign.lease.ticketID
+            if held[ticket]?.epoch == assign.lease.epoch { return }  // re-sent after a reconnect: already working
+            held[ticket] = Held(epoch: assign.lease.epoch, plan: planFor(assign))
+            schedule(ticket, &group, inputs)
+        case .revoke(let revoke):
+            if held[revoke.lease.ticketID]?.epoch == revoke.lease.epoch { held.removeValue(forKey: revoke.lease.ticketID) }
+        case .ack(let ack):
+            unacked.removeValue(forKey: ack.seq)
+        case .error(let error):
+            if error.seq > 0 { unacked.removeValue(forKey: error.seq) }
+            logger.warning("coordinator refused", metadata: ["code": "\(error.code)", "message": "\(error.message)"])
+            if error.code == .notWelcomed { welcomed = false; sendHello() }
+        case .bye:
+            reconnect(&group, inputs, reason: "coordinator said bye")
+        case .heartbeat:
+            break
+        default:
+            logger.warning("unexpected command from the coordinator", metadata: ["command": "\(message.command)"])
+        }
+    }
+
+    // MARK: - Work
+
+    func schedule(_ ticket: TicketID, _ group: inout TaskGroup<Void>, _ inputs: AsyncStream<Input>.Continuation) {
+        guard let lease = held[ticket], lease.next < lease.plan.steps.count else { return }
+        let delay = lease.plan.steps[lease.next].delaySeconds
+        if delay <= 0 {
+            runStep(ticket, epoch: lease.epoch, &group, inputs)
+        } else {
+            let epoch = lease.epoch
+            group.addTask {
+                try? await Task.sleep(for: .milliseconds(Int(delay * 1000)))
+                inputs.yield(.step(ticket, epoch: epoch))
+            }
+        }
+    }
+
+    func runStep(_ ticket: TicketID, epoch: Int64, _ group: inout TaskGroup<Void>, _ inputs: AsyncStream<Input>.Continuation) {
+        guard var lease = held[ticket], lease.epoch == epoch, lease.next < lease.plan.steps.count else { return }
+        let report = lease.plan.steps[lease.next].report
+        lease.next += 1
+        let sequence = nextSequence
+        nextSequence += 1
+        let message = report.message(lease: WireLeaseRef(ticket: ticket, epoch: epoch), sequence: sequence)
+        unacked[sequence] = message
+        if welcomed { send(message) }
+        if report.endsLease {
+            held.removeValue(forKey: ticket)
+            if case .resolve = report { resolvedCount += 1 }
+        } else {
+            held[ticket] = lease
+            schedule(ticket, &group, inputs)
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import DeskModel
+import DeskProtocol
+
+/// What an agent does with one assignment: reports to send, each after a delay from the previous one.
+public struct WorkPlan: Sendable {
+    /// A report to send; the runtime fills in the sequence number and the lease.
+    public enum Report: Sendable {
+        case accept
+        case progress(note: String, percent: UInt32?)
+        case reply(body: String, macro: String)
+        case note(String)
+        case status(TicketStatus)
+        case escalate(reason: String, tier: UInt32, priority: Priority?)
+        case release(reason: String)
+        case resolve(resolution: String)
+    }
+
+    public var steps: [(delaySeconds: Double, report: Report)]
+    public init(_ steps: [(delaySeconds: Double, report: Report)]) { self.steps = steps }
+
+    /// The simulated worker's plan: work for `seconds` (progress at the half-way mark when it takes any
+    /// time at all), then resolve.
+    public static func simulated(seconds: Double) -> WorkPlan {
+        if seconds <= 0 { return WorkPlan([(0, .resolve(resolution: "done (simulated)"))]) }
+        return WorkPlan([
+            (seconds / 2, .progress(note: "working (simulated)", percent: 50)),
+            (seconds / 2, .resolve(resolution: "done (simulated)")),
+        ])
+    }
+}
+
+extension WorkPlan.Report {
+    /// The wire message for this report under `lease` with `sequence`.
+    func message(lease: WireLeaseRef, sequence: UInt64) -> WireMessage {
+        switch self {
+        case .accept:
+            var m = WireAccept(); m.seq = sequence; m.lease = lease; return .accept(m)
+        case .progress(let note, let percent):
+            var m = WireProgress(); m.seq = sequence; m.lease = lease; m.note = note
+            if let percent { m.percent = percent }
+            return .progress(m)
+        case .reply(let body, let macro):
+            var m = WireReply(); m.seq = sequence; m.lease = lease; m.body = body; m.macro = macro; return .reply(m)
+        case .note(let body):
+            var m = WireNote(); m.seq = sequence; m.lease = lease; m.body = body; return .note(m)
+        case .status(let status):
+            var m = WireStatusChange(); m.seq = sequence; m.lease = lease; m.status = status.wire; return .statusChange(m)
+        case .escalate(let reason, let tier, let priority):
+            var m = WireEscalate(); m.seq = sequence; m.lease = lease; m.reason = reason; m.tier = tier
+            m.priority = priority?.wire ?? .unspecified
+            return .escalate(m)
+        case .release(let reason):
+            var m = WireRelease(); m.seq = sequence; m.lease = lease; m.reason = reason; return .release(m)
+        case .resolve(let resolution):
+            var m = WireResolve(); m.seq = sequence; m.lease = lease; m.resolution = resolution; return .resolve(m)
+        }
+    }
+
+    /// Whether the lease ends with this report.
+    var endsLease: Bool {
+        switch self {
+        case .resolve, .release, .escalate: true
+        default: false
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import Hummingbird
+
+/// An API failure as the client sees it: a status and `{"error": …, "field": …}`.
+public struct APIError: HTTPResponseError, Sendable {
+    public let status: HTTPResponse.Status
+    public let message: String
+    public let field: String?
+
+    public init(_ status: HTTPResponse.Status, _ message: String, field: String? = nil) {
+        self.status = status
+        self.message = message
+        self.field = field
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var object: [String: Any] = ["error": message]
+        if let field { object["field"] = field }
+        return try JSONResponse.make(object, status: status)
+    }
+
+    /// A decoding failure described by the JSON path it happened at.
+    static func describing(_ error: any Error) -> APIError {
+        guard let decoding = error as? DecodingError else {
+            return APIError(.badRequest, "invalid JSON: \(error)")
+        }
+        func path(_ context: DecodingError.Context) -> String {
+            context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch decoding {
+        case .typeMismatch(let type, let context):
+            return APIError(.badRequest, "field '\(path(context))' has the wrong type: expected \(type)", field: path(context))
+        case .valueNotFound(_, let context):
+            return APIError(.badRequest, "field '\(path(context))' must not be null", field: path(context))
+        case .keyNotFound(let key, _):
+            return APIError(.badRequest, "field '\(key.stringValue)' is required", field: key.stringValue)
+        case .dataCorrupted(let context):
+            let field = path(context)
+            return APIError(.badRequest, field.isEmpty ? "invalid JSON: the body is not a JSON object"
+                            : "field '\(field)': \(context.debugDescription)", field: field.isEmpty ? nil : field)
+        @unknown default:
+            return APIError(.badRequest, "invalid JSON")
+        }
+    }
+}
+
+/// Builds JSON responses from plain dictionaries, so stored JSON (event details) nests as objects.
+enum JSONResponse {
+    static func make(_ object: Any, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        return Response(status: status, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,104 @@
+import DeskModel
+import DeskProtocol
+import DeskStore
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import ZeroMQ
+
+/// A running coordinator: the store, the agent and event sockets, the serial loop and the HTTP API,
+/// under one `ServiceGroup` with graceful shutdown on SIGINT and SIGTERM.
+public enum Coordinator {
+    /// Runs until SIGINT/SIGTERM. `announce` receives the bound addresses (`agents tcp://…`,
+    /// `events tcp://…`, `http http://…`) once each is listening.
+    public static func run(
+        _ configuration: CoordinatorConfiguration, logger: Logger, announce: @escaping @Sendable (String) -> Void
+    ) async throws {
+        let durability = Durability(rawValue: configuration.durability) ?? .full
+        let store = try TicketStore(directory: configuration.dataDirectory, durability: durability)
+        let context = try Context()
+        let metrics = CoordinatorMetrics()
+        let failureLogger = logger
+        let router = try AsyncSocket(context, .router, name: "agents", onSendFailure: { _, error in
+            // An agent that vanished: its leases expire by heartbeat; nothing else to do.
+            failureLogger.debug("send to agent failed", metadata: ["error": "\(error)"])
+        }) { socket in
+            try socket.set(.routerMandatory, true)
+            try socket.set(.maxMessageSize, Int64(4 * FrameCodec.maxBodySize))
+            try socket.set(.sendHighWaterMark, 100_000)
+            try socket.set(.receiveHighWaterMark, 100_000)
+            try socket.set(.linger, 500)
+            try socket.bind(configuration.agentEndpoint)
+        }
+        let publisher = try AsyncSocket(context, .pub, name: "events") { socket in
+            try socket.set(.sendHighWaterMark, 100_000)
+            try socket.set(.linger, 500)
+            try socket.bind(configuration.eventEndpoint)
+        }
+        announce("agents \(router.lastEndpoint ?? configuration.agentEndpoint)")
+        announce("events \(publisher.lastEndpoint ?? configuration.eventEndpoint)")
+
+        let (stream, inputs) = AsyncStream<CoordinatorInput>.makeStream()
+        let loop = CoordinatorLoop(store: store, router: router, events: EventPublisher(socket: publisher),
+                                   inputs: inputs, configuration: configuration, metrics: metrics, logger: logger)
+        try await loop.recover()
+
+        let api = HTTPAPI(store: store, inputs: inputs, metrics: metrics, routing: configuration.routing)
+        let app = Application(
+            router: api.router(),
+            configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort),
+                                 serverName: "desk"),
+            onServerRunning: { channel in
+                announce("http http://\(configuration.httpHost):\(channel.localAddress?.port ?? configuration.httpPort)")
+            },
+            logger: logger
+        )
+        let core = LoopService(loop: LoopBox(loop), stream: stream, inputs: inputs, router: router,
+                               tickMs: max(10, configuration.heartbeatIntervalMs / 10))
+        // Services stop in reverse order: the HTTP API (intake) first, then the loop.
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: core), .init(service: app)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+        await store.close()
+        await router.close()
+        await publisher.close()
+    }
+}
+
+/// Hands the loop to the service that runs it; only that service's task touches it.
+final class LoopBox: @unchecked Sendable {
+    let loop: CoordinatorLoop
+    init(_ loop: CoordinatorLoop) { self.loop = loop }
+}
+
+/// Runs the serial loop, the agent-socket forwarder and the heartbeat timer.
+struct LoopService: Service {
+    let loop: LoopBox
+    let stream: AsyncStream<CoordinatorInput>
+    let inputs: AsyncStream<CoordinatorInput>.Continuation
+    let router: AsyncSocket
+    let tickMs: Int
+
+    func run() async throws {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [router, inputs] in
+                for await message in router.messages { inputs.yield(.agentMessage(message)) }
+            }
+            group.addTask { [inputs, tickMs] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(tickMs))
+                    inputs.yield(.tick)
+                }
+            }
+            group.addTask { [inputs] in
+                try? await gracefulShutdown()
+                inputs.yield(.shutdown)
+            }
+            await loop.loop.run(stream)
+            group.cancelAll()
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import DeskModel
+import Foundation
+import Yams
+
+/// The coordinator's `--config` YAML file: routing rules, response targets and heartbeat settings.
+///
+/// ```yaml
+/// heartbeat_ms: 1000
+/// liveness: 3
+/// first_response: { P1: 15m, P2: 1h, P3: 4h, P4: 8h }
+/// routing:
+///   - { category: billing, skill: billing }
+///   - { keywords: [vpn, dns], skill: network }
+/// ```
+public struct CoordinatorConfigFile: Decodable, Sendable {
+    public var heartbeatMs: Int?
+    public var liveness: Int?
+    public var firstResponse: [String: String]?
+    public var routing: [RoutingRules.Rule]?
+
+    enum CodingKeys: String, CodingKey {
+        case heartbeatMs = "heartbeat_ms", liveness, firstResponse = "first_response", routing
+    }
+
+    /// Reads and checks a config file; errors name the file, the line where YAML says, and the problem.
+    public static func load(path: String) throws -> CoordinatorConfigFile {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError("\(path): cannot read the file")
+        }
+        let file: CoordinatorConfigFile
+        do {
+            file = try YAMLDecoder().decode(CoordinatorConfigFile.self, from: text)
+        } catch let error as YamlError {
+            throw ConfigError("\(path): \(error)")
+        } catch let error as DecodingError {
+            throw ConfigError("\(path): \(ConfigError.describe(error))")
+        }
+        if let ms = file.heartbeatMs, !(10...60_000).contains(ms) {
+            throw ConfigError("\(path): heartbeat_ms must be 10 to 60000, got \(ms)")
+        }
+        if let liveness = file.liveness, !(1...100).contains(liveness) {
+            throw ConfigError("\(path): liveness must be 1 to 100, got \(liveness)")
+        }
+        for (index, rule) in (file.routing ?? []).enumerated() {
+            if rule.category == nil && rule.keywords == nil {
+                throw ConfigError("\(path): routing rule \(index + 1) needs a category or keywords")
+            }
+            if let tier = rule.tier, !(0...3).contains(tier) {
+                throw ConfigError("\(path): routing rule \(index + 1) has tier \(tier); tiers are 0 to 3")
+            }
+        }
+        _ = try file.responseTargets(path: path)
+        return file
+    }
+
+    /// The first-response targets, defaults where the file is silent.
+    public func responseTargets(path: String = "config") throws -> ResponseTargets {
+        var targets = ResponseTargets.standard
+        for (label, text) in firstResponse ?? [:] {
+            guard let priority = Priority(label: label) else {
+                throw ConfigError("\(path): first_response names unknown priority '\(label)'")
+            }
+            guard let seconds = try? ServiceTime(parsing: text), case .constant(let value) = seconds, value > 0 else {
+                throw ConfigError("\(path): first_response \(label) '\(text)' is not a duration like 15m or 1h")
+            }
+            targets.firstResponse[priority] = Millis(value * 1000)
+        }
+        return targets
+    }
+}
+
+/// A configuration file that cannot be used, with the reason.
+public struct ConfigError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            context.codingPath.map { $0.intValue.map { "item \($0 + 1)" } ?? $0.stringValue }.joined(separator: " > ")
+        }
+        switch error {
+        case .typeMismatch(let type, let context): return "\(path(context)): expected \(type)"
+        case .valueNotFound(_, let context): return "\(path(context)): missing value"
+        case .keyNotFound(let key, let context): return "\(path(context)): missing '\(key.stringValue)'"
+        case .dataCorrupted(let context): return "\(path(context)): \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import DeskModel
+
+/// How a coordinator runs: where it listens, where it stores, and its routing and heartbeat rules.
+public struct CoordinatorConfiguration: Sendable {
+    /// Directory of the embedded store (`desk.sqlite` inside).
+    public var dataDirectory: String
+    /// ZeroMQ endpoint agents connect to (ROUTER). `tcp://127.0.0.1:0` picks a free port.
+    public var agentEndpoint: String
+    /// ZeroMQ endpoint of the event stream (PUB).
+    public var eventEndpoint: String
+    /// HTTP API host and port; port 0 picks a free one.
+    public var httpHost: String
+    public var httpPort: Int
+    public var heartbeatIntervalMs: Int
+    /// Missed heartbeat intervals before an agent's leases expire.
+    public var heartbeatLiveness: Int
+    public var routing: RoutingRules
+    public var responseTargets: ResponseTargets
+    public var durability: String
+
+    public init(
+        dataDirectory: String, agentEndpoint: String = "tcp://127.0.0.1:5555",
+        eventEndpoint: String = "tcp://127.0.0.1:5556", httpHost: String = "127.0.0.1", httpPort: Int = 8080,
+        heartbeatIntervalMs: Int = 1000, heartbeatLiveness: Int = 3, routing: RoutingRules = .standard,
+        responseTargets: ResponseTargets = .standard, durability: String = "full"
+    ) {
+        self.dataDirectory = dataDirectory
+        self.agentEndpoint = agentEndpoint
+        self.eventEndpoint = eventEndpoint
+        self.httpHost = httpHost
+        self.httpPort = httpPort
+        self.heartbeatIntervalMs = heartbeatIntervalMs
+        self.heartbeatLiveness = heartbeatLiveness
+        self.routing = routing
+        self.responseTargets = responseTargets
+        self.durability = durability
+    }
+}

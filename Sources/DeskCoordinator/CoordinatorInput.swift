@@ -1,0 +1,29 @@
+import DeskModel
+import DeskProtocol
+import ZeroMQ
+
+/// Everything the coordinator's loop reacts to, in one stream so that one task owns all state.
+enum CoordinatorInput: Sendable {
+    /// A multipart message from an agent: routing id, then the three Desk frames.
+    case agentMessage([Frame])
+    /// Intake committed a new ticket.
+    case ticketCreated(Ticket)
+    /// A change the loop submitted has committed (or failed).
+    case committed(CommitOutcome)
+    /// The timer: check heartbeat deadlines.
+    case tick
+    /// Say BYE to the agents and stop.
+    case shutdown
+}
+
+/// What to do once a submitted change is durable.
+enum CommitOutcome: Sendable {
+    /// A lease is committed: send ASSIGN (if it is still current) and publish.
+    case assigned(Lease, Ticket, [TicketEvent])
+    /// A report is committed: ACK it and publish its events.
+    case report(agent: String, sequence: UInt64, events: [TicketEvent])
+    /// Only publish (lease expiries, releases on BYE).
+    case publish([TicketEvent])
+    /// The store refused a change the loop had already applied in memory. See `CoordinatorLoop`.
+    case failed(String)
+}

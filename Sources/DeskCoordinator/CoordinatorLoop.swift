@@ -1,0 +1,318 @@
+import DeskModel
+import DeskProtocol
+import DeskStore
+import Logging
+import ZeroMQ
+
+/// The coordinator's one serial loop: owns the dispatcher, the agent sessions and the heartbeat
+/// deadlines, and is the only code that changes them.
+///
+/// Every state change follows one rule: decide in memory, submit the durable change to the group-commit
+/// writer, and tell anyone (ACK, ASSIGN, PUB) only from the commit's completion. Memory runs ahead of
+/// the disk by at most one group commit; if the store ever refuses a change the loop already applied,
+/// memory and disk disagree, so the coordinator stops (`fatalCommit`) and its restart replays the store:
+/// restart = replay is the one recovery path, tested by `kill -9`.
+final class CoordinatorLoop {
+    let store: TicketStore
+    let router: AsyncSocket
+    let events: EventPublisher
+    let inputs: AsyncStream<CoordinatorInput>.Continuation
+    let configuration: CoordinatorConfiguration
+    let metrics: CoordinatorMetrics
+    let logger: Logger
+
+    var dispatcher = Dispatcher()
+    var sessions: [String: AgentSession] = [:]
+    var routes: [Frame: String] = [:]
+    /// Heartbeat deadline per agent name, earliest first: expiry never scans all agents.
+    var deadlines = IndexedHeap<String, Millis>()
+    /// Sessions and sequence numbers as stored, for agents not connected since the start.
+    var storedSessions: [String: (session: String, lastSequence: UInt64)] = [:]
+    var stopping = false
+
+    init(store: TicketStore, router: AsyncSocket, events: EventPublisher,
+         inputs: AsyncStream<CoordinatorInput>.Continuation, configuration: CoordinatorConfiguration,
+         metrics: CoordinatorMetrics, logger: Logger) {
+        self.store = store
+        self.router = router
+        self.events = events
+        self.inputs = inputs
+        self.configuration = configuration
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    var livenessMillis: Millis { Millis(configuration.heartbeatIntervalMs) * Millis(configuration.heartbeatLiveness) }
+
+    /// Rebuilds the dispatcher from the store: open tickets with their leases, agents' sequence numbers.
+    /// Agents holding leases get one liveness period to come back before their leases expire.
+    func recover() async throws {
+        let targets = configuration.responseTargets
+        let (open, sessions) = try await store.pool.read { db in
+            (try db.openTickets(targets: targets), try db.agentSessions())
+        }
+        storedSessions = sessions
+        for ticket in open { dispatcher.track(ticket) }
+        let deadline = currentMillis() + livenessMillis
+        for ticket in open { if let agent = ticket.assignee { deadlines.upsert(agent, order: deadline) } }
+        metrics.setQueued(dispatcher.queuedCount)
+        logger.info("recovered", metadata: ["open": "\(open.count)", "queued": "\(dispatcher.queuedCount)",
+                                            "leased": "\(open.count - dispatcher.queuedCount)"])
+    }
+
+    func run(_ stream: AsyncStream<CoordinatorInput>) async {
+        dispatch()
+        for await input in stream {
+            switch input {
+            case .agentMessage(let frames): handleAgentMessage(frames)
+            case .ticketCreated(let ticket): ticketCreated(ticket)
+            case .committed(let outcome): committed(outcome)
+            case .tick: expireSilentAgents()
+            case .shutdown:
+                sayGoodbye()
+                return
+            }
+        }
+    }
+
+    // MARK: - Intake
+
+    func ticketCreated(_ ticket: Ticket) {
+        metrics.ticketsCreated.increment()
+        dispatcher.track(OpenTicket(
+            id: ticket.id, priority: ticket.priority, tier: ticket.tier, skill: ticket.skill,
+            dueAt: configuration.responseTargets.due(ticket.priority, createdAt: ticket.createdAt),
+            createdAt: ticket.createdAt))
+        events.publish(TicketEvent(ticketID: ticket.id, at: ticket.createdAt, actor: "api", kind: .created,
+                                   detail: JSONText.object(["priority": ticket.priority.label, "skill": ticket.skill])))
+        dispatch()
+    }
+
+    // MARK: - Dispatch
+
+    /// Assigns while a queued ticket has an available agent. Each lease is committed before ASSIGN.
+    func dispatch() {
+        let now = currentMillis()
+        while let (lease, _) = dispatcher.nextAssignment(now: now) {
+            let inputs = self.inputs
+            store.writer.submit({ db in try db.grantLease(lease, at: now) }) { result in
+                switch result {
+                case .success(let ticket):
+                    let event = TicketEvent(ticketID: lease.ticket, at: now, actor: "system", kind: .assigned,
+                                            detail: "{\"agent\":\(JSONText.string(lease.agent)),\"epoch\":\(lease.epoch)}")
+                    inputs.yield(.committed(.assigned(lease, ticket, [event])))
+                case .failure(let error):
+                    inputs.yield(.committed(.failed("lease \(lease.ticket)/\(lease.epoch): \(error)")))
+                }
+            }
+        }
+        metrics.setQueued(dispatcher.queuedCount)
+    }
+
+    func committed(_ outcome: CommitOutcome) {
+        switch outcome {
+        case .assigned(let lease, let ticket, let published):
+            events.publish(published)
+            // The agent may have gone (or the lease ended) while the commit ran: then expiry handled it.
+            guard dispatcher.lease(of: lease.ticket) == lease, let session = sessions[lease.agent] else { return }
+            metrics.assignments.increment()
+            var assign = WireAssign()
+            assign.lease = WireLeaseRef(ticket: lease.ticket, epoch: lease.epoch)
+            assign.ticket = WireTicketView(ticket)
+            send(.assign(assign), to: session.routingID)
+        case .report(let agent, let sequence, let published):
+            events.publish(published)
+            if let session = sessions[agent] {
+                var ack = WireAck()
+                ack.seq = sequence
+                send(.ack(ack), to: session.routingID)
+            }
+        case .publish(let published):
+            events.publish(published)
+        case .failed(let reason):
+            fatalCommit(reason)
+        }
+    }
+
+    func fatalCommit(_ reason: String) -> Never {
+        logger.critical("the store refused a committed decision; stopping so that restart replays the store",
+                        metadata: ["reason": "\(reason)"])
+        fatalError("desk coordinator: store refused a change: \(reason)")
+    }
+
+    // MARK: - Agents
+
+    func send(_ message: WireMessage, to routingID: Frame) {
+        router.post([routingID] + FrameCodec.encode(message))
+    }
+
+    func handleAgentMessage(_ frames: [Frame]) {
+        guard frames.count >= 2 else { return }
+        let routingID = frames[0]
+        metrics.agentMessages.increment()
+        let message: WireMessage
+        do {
+            message = try FrameCodec.decode(frames.dropFirst())
+        } catch {
+            metrics.protocolErrors.increment()
+            logger.debug("refused a frame", metadata: ["code": "\(error.code)"])
+            send(.error(error), to: routingID)
+            return
+        }
+        if case .hello(let hello) = message {
+            handleHello(hello, from: routingID)
+            return
+        }
+        guard let name = routes[routingID], var session = sessions[name] else {
+            if case .bye = message { return }
+            send(.error(.notWelcomed, "say HELLO first: this connection has no agent"), to: routingID)
+            return
+        }
+        deadlines.upsert(name, order: currentMillis() + livenessMillis)
+        switch message {
+        case .heartbeat:
+            send(.heartbeat, to: routingID)
+        case .credit(let credit):
+            guard credit.capacity >= 1, credit.capacity <= 10_000 else {
+                send(.error(.invalidArgument, "capacity must be 1 to 10000, got \(credit.capacity)"), to: routingID)
+                return
+            }
+            dispatcher.setAvailability(name, away: credit.away, capacity: Int(credit.capacity))
+            dispatch()
+        case .bye:
+            agentGone(name, reason: "said bye")
+        case .accept, .progress, .reply, .note, .statusChange, .escalate, .release, .resolve:
+            guard let sequence = message.sequence, sequence > 0 else {
+                send(.error(.invalidArgument, "\(message.command) needs a sequence number above 0"), to: routingID)
+                return
+            }
+            if sequence <= session.lastSequence {
+                var ack = WireAck()  // a retry of a report already taken: acknowledge, change nothing
+                ack.seq = sequence
+                send(.ack(ack), to: routingID)
+                metrics.duplicateReports.increment()
+                return
+            }
+            session.lastSequence = sequence
+            sessions[name] = session
+            handleReport(message, sequence: sequence, session: session)
+        case .welcome, .assign, .revoke, .ack:
+            send(.error(.unknownCommand, "\(message.command) is sent by the coordinator, not to it"), to: routingID)
+        case .error(let error):
+            logger.info("agent reported an error", metadata: ["agent": "\(name)", "code": "\(error.code)"])
+        case .hello:
+            break
+        }
+    }
+
+    func handleHello(_ hello: WireHello, from routingID: Frame) {
+        let name = hello.agent
+        guard !name.isEmpty, name.count <= 64, !name.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x20 } == true }) else {
+            send(.error(.invalidArgument, "agent name must be 1 to 64 characters without spaces"), to: routingID)
+            return
+        }
+        guard hello.capacity >= 1, hello.capacity <= 10_000 else {
+            send(.error(.invalidArgument, "capacity must be 1 to 10000, got \(hello.capacity)"), to: routingID)
+            return
+        }
+        guard hello.tier <= 3 else {
+            send(.error(.invalidArgument, "tier must be 0 to 3, got \(hello.tier)"), to: routingID)
+            return
+        }
+        guard hello.session.count <= 128, hello.skills.count <= 64 else {
+            send(.error(.invalidArgument, "session or skills too long"), to: routingID)
+            return
+        }
+        // A new connection for a known name supersedes the old one.
+        if let previous = sessions[name], previous.routingID != routingID { routes.removeValue(forKey: previous.routingID) }
+        if let other = routes[routingID], other != name { agentGone(other, reason: "connection reused by \(name)") }
+
+        let stored = sessions[name].map { ($0.session, $0.lastSequence) } ?? storedSessions[name]
+        let lastSequence = stored.flatMap { $0.0 == hello.session ? $0.1 : nil } ?? 0
+        sessions[name] = AgentSession(name: name, routingID: routingID, session: hello.session, mode: hello.mode,
+                                      lastSequence: lastSequence)
+        routes[routingID] = name
+        let profile = AgentProfile(name: name, skills: Set(hello.skills), tier: Int(hello.tier), capacity: Int(hello.capacity))
+        let now = currentMillis()
+        deadlines.upsert(name, order: now + livenessMillis)
+
+        // Leases: keep what the agent claims and still holds; re-send what it holds but did not claim.
+        let held = Set(dispatcher.leases(of: name))
+        let claimed = Set(hello.leases.map { Lease(ticket: $0.ticketID, agent: name, epoch: $0.epoch) })
+        dispatcher.connect(profile)
+        var welcome = WireWelcome()
+        welcome.agent = name
+        welcome.heartbeatIntervalMs = UInt32(configuration.heartbeatIntervalMs)
+        welcome.heartbeatLiveness = UInt32(configuration.heartbeatLiveness)
+        welcome.lastSequence = lastSequence
+        welcome.keptLeases = claimed.intersection(held).sorted { $0.ticket < $1.ticket }
+            .map { WireLeaseRef(ticket: $0.ticket, epoch: $0.epoch) }
+        welcome.droppedLeases = claimed.subtracting(held).sorted { $0.ticket < $1.ticket }
+            .map { WireLeaseRef(ticket: $0.ticket, epoch: $0.epoch) }
+        let mode = hello.mode, session = hello.session
+        store.writer.submit({ db in
+            try db.upsertAgent(profile, mode: mode, session: session, lastSequence: lastSequence, at: now)
+        }) { [inputs] result in
+            if case .failure(let error) = result { inputs.yield(.committed(.failed("agent \(name): \(error)"))) }
+        }
+        send(.welcome(welcome), to: routingID)
+        metrics.setAgents(sessions.count)
+        logger.info("agent connected", metadata: ["agent": "\(name)", "kept": "\(welcome.keptLeases.count)",
+                                                  "resent": "\(held.subtracting(claimed).count)"])
+        for lease in held.subtracting(claimed) { resendAssignment(lease) }
+        dispatch()
+    }
+
+    /// Sends ASSIGN again for a lease the agent holds but forgot (it restarted): same epoch, no new commit.
+    func resendAssignment(_ lease: Lease) {
+        let inputs = self.inputs
+        store.writer.submit({ db in try db.ticket(lease.ticket) }) { result in
+            if case .success(.some(let ticket)) = result { inputs.yield(.committed(.assigned(lease, ticket, []))) }
+        }
+    }
+
+    /// The agent is gone (BYE or missed heartbeats): its leases end and its tickets return to the queue.
+    func agentGone(_ name: String, reason: String, expired: Bool = false) {
+        if let session = sessions.removeValue(forKey: name) {
+            routes.removeValue(forKey: session.routingID)
+            storedSessions[name] = (session.session, session.lastSequence)
+        }
+        deadlines.remove(name)
+        let ended = dispatcher.disconnect(name)
+        metrics.setAgents(sessions.count)
+        logger.info("agent gone", metadata: ["agent": "\(name)", "reason": "\(reason)", "leases": "\(ended.count)"])
+        guard !ended.isEmpty else { return }
+        let now = currentMillis()
+        let kind: TicketEventKind = expired ? .leaseExpired : .released
+        let eventsToWrite = ended.map { lease in
+            TicketEvent(ticketID: lease.ticket, at: now, actor: "system", kind: kind,
+                        detail: "{\"agent\":\(JSONText.string(name)),\"epoch\":\(lease.epoch),\"reason\":\(JSONText.string(reason))}")
+        }
+        if expired { metrics.leasesExpired.increment(by: ended.count) }
+        let inputs = self.inputs
+        store.writer.submit({ db in
+            for (lease, event) in zip(ended, eventsToWrite) { try db.endLease(lease, event: event) }
+        }) { result in
+            switch result {
+            case .success: inputs.yield(.committed(.publish(eventsToWrite)))
+            case .failure(let error): inputs.yield(.committed(.failed("ending leases of \(name): \(error)")))
+            }
+        }
+        dispatch()
+    }
+
+    /// Pops every agent whose heartbeat deadline passed. O(expired × log agents).
+    func expireSilentAgents() {
+        let now = currentMillis()
+        while let first = deadlines.first, first.order <= now {
+            agentGone(first.key, reason: "missed \(configuration.heartbeatLiveness) heartbeats", expired: true)
+        }
+    }
+
+    func sayGoodbye() {
+        stopping = true
+        var bye = WireBye()
+        bye.reason = "coordinator shutting down"
+        for session in sessions.values { send(.bye(bye), to: session.routingID) }
+    }
+}

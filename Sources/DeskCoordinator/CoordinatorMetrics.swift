@@ -1,0 +1,52 @@
+import Synchronization
+
+/// The coordinator's counters and gauges, rendered as Prometheus text at `/metrics`.
+///
+/// Lock-free atomics: the loop and the HTTP handlers update them from any thread. Names start with
+/// `desk_`; no label carries an id.
+public final class CoordinatorMetrics: Sendable {
+    /// One monotonically increasing counter.
+    public final class Counter: Sendable {
+        let name: String
+        let help: String
+        private let value = Atomic<Int>(0)
+        init(_ name: String, _ help: String) {
+            self.name = name
+            self.help = help
+        }
+        public func increment(by amount: Int = 1) { value.add(amount, ordering: .relaxed) }
+        public var current: Int { value.load(ordering: .relaxed) }
+    }
+
+    let ticketsCreated = Counter("desk_tickets_created_total", "Tickets accepted by intake.")
+    let ticketsResolved = Counter("desk_tickets_resolved_total", "Tickets resolved by agents.")
+    let assignments = Counter("desk_assignments_total", "Leases granted and sent to agents.")
+    let leasesExpired = Counter("desk_leases_expired_total", "Leases ended because their agent went silent.")
+    let escalations = Counter("desk_escalations_total", "Tickets escalated to a higher tier.")
+    let staleReports = Counter("desk_stale_reports_total", "Reports refused for a stale lease epoch.")
+    let duplicateReports = Counter("desk_duplicate_reports_total", "Report retries acknowledged without effect.")
+    let protocolErrors = Counter("desk_protocol_errors_total", "Agent frames refused as malformed.")
+    let agentMessages = Counter("desk_agent_messages_total", "Messages received from agents.")
+    let intakeRejected = Counter("desk_intake_rejected_total", "Intake requests refused as invalid.")
+    private let queued = Atomic<Int>(0)
+    private let agents = Atomic<Int>(0)
+
+    public init() {}
+
+    func setQueued(_ count: Int) { queued.store(count, ordering: .relaxed) }
+    func setAgents(_ count: Int) { agents.store(count, ordering: .relaxed) }
+    public var queuedTickets: Int { queued.load(ordering: .relaxed) }
+    public var connectedAgents: Int { agents.load(ordering: .relaxed) }
+
+    /// Prometheus text exposition format 0.0.4.
+    public func render() -> String {
+        var out = ""
+        for counter in [ticketsCreated, ticketsResolved, assignments, leasesExpired, escalations, staleReports,
+                        duplicateReports, protocolErrors, agentMessages, intakeRejected] {
+            out += "# HELP \(counter.name) \(counter.help)\n# TYPE \(counter.name) counter\n\(counter.name) \(counter.current)\n"
+        }
+        out += "# HELP desk_queue_depth Tickets waiting for an agent.\n# TYPE desk_queue_depth gauge\ndesk_queue_depth \(queuedTickets)\n"
+        out += "# HELP desk_agents_connected Agents connected now.\n# TYPE desk_agents_connected gauge\ndesk_agents_connected \(connectedAgents)\n"
+        return out
+    }
+}

@@ -1,0 +1,117 @@
+/// A ticket as a client posts it: every field optional, so validation can name exactly what is wrong.
+public struct IntakeRequest: Sendable, Codable, Equatable {
+    public var subject: String?
+    public var body: String?
+    public var requester: String?
+    public var priority: String?
+    public var category: String?
+    public var channel: String?
+    public var tags: [String]?
+    public var idempotencyKey: String?
+
+    enum CodingKeys: String, CodingKey {
+        case subject, body, requester, priority, category, channel, tags
+        case idempotencyKey = "idempotency_key"
+    }
+
+    public init(subject: String? = nil, body: String? = nil, requester: String? = nil, priority: String? = nil,
+                category: String? = nil, channel: String? = nil, tags: [String]? = nil, idempotencyKey: String? = nil) {
+        self.subject = subject
+        self.body = body
+        self.requester = requester
+        self.priority = priority
+        self.category = category
+        self.channel = channel
+        self.tags = tags
+        self.idempotencyKey = idempotencyKey
+    }
+
+    /// Field limits, in characters.
+    public enum Limits {
+        public static let subject = 200
+        public static let body = 100_000
+        public static let requester = 254
+        public static let category = 64
+        public static let tag = 40
+        public static let tags = 20
+        public static let idempotencyKey = 128
+    }
+
+    /// The channels intake accepts.
+    public static let channels: Set<String> = ["api", "web", "email", "chat", "bulk"]
+
+    /// Checks every field and returns the ticket to store, or the first problem found, naming the field.
+    public func validated() throws(IntakeError) -> NewTicket {
+        let subject = (self.subject ?? "").trimmed
+        guard !subject.isEmpty else { throw IntakeError(field: "subject", "subject is required") }
+        guard subject.count <= Limits.subject else {
+            throw IntakeError(field: "subject", "subject is \(subject.count) characters; the limit is \(Limits.subject)")
+        }
+        let body = self.body ?? ""
+        guard !body.trimmed.isEmpty else { throw IntakeError(field: "body", "body is required") }
+        guard body.count <= Limits.body else {
+            throw IntakeError(field: "body", "body is \(body.count) characters; the limit is \(Limits.body)")
+        }
+        let requester = (self.requester ?? "").trimmed
+        guard !requester.isEmpty else { throw IntakeError(field: "requester", "requester (an e-mail address) is required") }
+        guard requester.count <= Limits.requester, requester.isPlausibleEmail else {
+            throw IntakeError(field: "requester", "requester must be an e-mail address like name@example.com")
+        }
+        var priority = Priority.default
+        if let label = self.priority {
+            guard let parsed = Priority(label: label) else {
+                throw IntakeError(field: "priority", "unknown priority '\(label)': expected P1, P2, P3 or P4")
+            }
+            priority = parsed
+        }
+        let category = (self.category ?? "").trimmed.lowercased()
+        guard category.count <= Limits.category else {
+            throw IntakeError(field: "category", "category is \(category.count) characters; the limit is \(Limits.category)")
+        }
+        let channel = (self.channel ?? "api").trimmed.lowercased()
+        guard Self.channels.contains(channel) else {
+            throw IntakeError(field: "channel", "unknown channel '\(channel)': expected one of \(Self.channels.sorted().joined(separator: ", "))")
+        }
+        let tags = (self.tags ?? []).map(\.trimmed).filter { !$0.isEmpty }
+        guard tags.count <= Limits.tags else {
+            throw IntakeError(field: "tags", "\(tags.count) tags; the limit is \(Limits.tags)")
+        }
+        if let long = tags.first(where: { $0.count > Limits.tag }) {
+            throw IntakeError(field: "tags", "tag '\(long.prefix(20))…' is over \(Limits.tag) characters")
+        }
+        if let key = idempotencyKey, key.isEmpty || key.count > Limits.idempotencyKey {
+            throw IntakeError(field: "idempotency_key", "idempotency_key must be 1 to \(Limits.idempotencyKey) characters")
+        }
+        return NewTicket(subject: subject, body: body, requester: requester, priority: priority,
+                         category: category, channel: channel, tags: tags, idempotencyKey: idempotencyKey)
+    }
+}
+
+/// An intake field that fails validation.
+public struct IntakeError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The JSON field at fault.
+    public let field: String
+    public let message: String
+    public init(field: String, _ message: String) {
+        self.field = field
+        self.message = message
+    }
+    public var description: String { message }
+}
+
+extension String {
+    var trimmed: String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
+        while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
+        return String(scalars)
+    }
+
+    /// One `@`, something before it, a dot in the domain, no spaces or control characters.
+    var isPlausibleEmail: Bool {
+        let parts = split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
+              !parts[1].hasPrefix("."), !parts[1].hasSuffix(".") else { return false }
+        return !contains { $0.isWhitespace || $0.asciiValue.map { $0 < 0x20 } == true }
+    }
+}

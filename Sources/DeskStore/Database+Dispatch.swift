@@ -1,0 +1,124 @@
+import DeskModel
+import GRDB
+
+/// The writes and reads of the coordinator's loop. Each write is one change for the group-commit
+/// writer: the ticket update, the lease row and the history event land in the same transaction.
+extension Database {
+    /// Records a lease: the ticket goes in progress under `lease.epoch`, the lease row is written, and an
+    /// `assigned` event appended. Returns the ticket, for the ASSIGN message.
+    public func grantLease(_ lease: Lease, at now: Millis) throws -> Ticket {
+        let update = try cachedStatement(sql: """
+            UPDATE tickets SET status = 'in_progress', assignee = ?, lease_epoch = ?, updated_at = ? WHERE id = ?
+            """)
+        try FastBinding.execute(update, [.text(lease.agent), .integer(lease.epoch), .integer(now), .integer(lease.ticket)], in: self)
+        let insert = try cachedStatement(sql: """
+            INSERT OR REPLACE INTO leases (ticket_id, agent, epoch, granted_at) VALUES (?, ?, ?, ?)
+            """)
+        try FastBinding.execute(insert, [.integer(lease.ticket), .text(lease.agent), .integer(lease.epoch), .integer(now)], in: self)
+        try appendEvent(TicketEvent(ticketID: lease.ticket, at: now, actor: "system", kind: .assigned,
+                                    detail: "{\"agent\":\(JSONText.string(lease.agent)),\"epoch\":\(lease.epoch)}"))
+        guard let ticket = try ticket(lease.ticket) else { throw StoreError.notFound("ticket \(lease.ticket)") }
+        return ticket
+    }
+
+    /// Ends a lease and puts the ticket back in the queue (release, expiry, escalation), with its event.
+    public func endLease(_ lease: Lease, event: TicketEvent, tier: Int? = nil, priority: Priority? = nil) throws {
+        let update = try cachedStatement(sql: """
+            UPDATE tickets SET status = 'pending_assignment', assignee = NULL, tier = COALESCE(?, tier),
+                   priority = COALESCE(?, priority), updated_at = ? WHERE id = ? AND lease_epoch = ?
+            """)
+        try update.execute(arguments: [tier, priority?.rawValue, event.at, lease.ticket, lease.epoch])
+        try execute(sql: "DELETE FROM leases WHERE ticket_id = ? AND epoch = ?", arguments: [lease.ticket, lease.epoch])
+        try appendEvent(event)
+    }
+
+    /// Resolves a ticket: status, resolution time, lease removed, `resolved` event.
+    public func resolveTicket(_ lease: Lease, event: TicketEvent) throws {
+        let update = try cachedStatement(sql: """
+            UPDATE tickets SET status = 'resolved', resolved_at = ?, updated_at = ? WHERE id = ? AND lease_epoch = ?
+            """)
+        try FastBinding.execute(update, [.integer(event.at), .integer(event.at), .integer(lease.ticket), .integer(lease.epoch)], in: self)
+        let delete = try cachedStatement(sql: "DELETE FROM leases WHERE ticket_id = ?")
+        try FastBinding.execute(delete, [.integer(lease.ticket)], in: self)
+        try appendEvent(event)
+    }
+
+    /// Changes a leased ticket's status (waiting on customer, pending confirmation, in progress).
+    public func changeStatus(_ ticket: TicketID, to status: TicketStatus, event: TicketEvent) throws {
+        try execute(sql: "UPDATE tickets SET status = ?, updated_at = ? WHERE id = ?",
+                    arguments: [status.rawValue, event.at, ticket])
+        try appendEvent(event)
+    }
+
+    /// Records a public reply: its event, and the first-response time if this is the first.
+    public func recordReply(_ event: TicketEvent) throws {
+        try execute(sql: "UPDATE tickets SET first_response_at = COALESCE(first_response_at, ?), updated_at = ? WHERE id = ?",
+                    arguments: [event.at, event.at, event.ticketID])
+        try appendEvent(event)
+    }
+
+    /// Records that `agent` reached `sequence` in `session`, in the same transaction as the report's effect.
+    public func recordSequence(agent: String, session: String, sequence: UInt64) throws {
+        let update = try cachedStatement(sql: "UPDATE agents SET last_sequence = ?, session = ? WHERE name = ?")
+        try FastBinding.execute(update, [.integer(Int64(bitPattern: sequence)), .text(session), .text(agent)], in: self)
+    }
+
+    /// Creates or updates an agent's row on HELLO. A new session restarts its sequence count.
+    public func upsertAgent(_ profile: AgentProfile, mode: String, session: String, lastSequence: UInt64, at now: Millis) throws {
+        try execute(sql: """
+            INSERT INTO agents (name, skills, tier, capacity, mode, session, last_sequence, last_seen)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(name) DO UPDATE SET skills = excluded.skills, tier = excluded.tier,
+                capacity = excluded.capacity, mode = excluded.mode, session = excluded.session,
+                last_sequence = excluded.last_sequence, last_seen = excluded.last_seen
+            """, arguments: [profile.name, JSONText.array(profile.skills.sorted()), profile.tier, profile.capacity,
+                             mode, session, Int64(bitPattern: lastSequence), now])
+    }
+
+    /// Every open ticket, for rebuilding the dispatcher on start. Uses the status index.
+    public func openTickets(targets: ResponseTargets) throws -> [OpenTicket] {
+        let rows = try Row.fetchCursor(self, sql: """
+            SELECT id, priority, tier, skill, created_at, status, lease_epoch, assignee FROM tickets
+            WHERE status IN ('new', 'pending_assignment', 'in_progress', 'waiting_on_customer', 'pending_confirmation')
+            """)
+        var open: [OpenTicket] = []
+        while let row = try rows.next() {
+            let id: TicketID = row["id"]
+            guard let priority = Priority(rawValue: row["priority"]),
+                  let status = TicketStatus(rawValue: row["status"]) else {
+                throw StoreError.corrupt("ticket \(id) has an unknown priority or status")
+            }
+            let createdAt: Millis = row["created_at"]
+            let assignee: String? = status.isLeased ? row["assignee"] : nil
+            open.append(OpenTicket(
+                id: id, priority: priority, tier: row["tier"], skill: row["skill"],
+                dueAt: targets.due(priority, createdAt: createdAt), createdAt: createdAt,
+                status: status == .new ? .pendingAssignment : status, epoch: row["lease_epoch"], assignee: assignee))
+        }
+        return open
+    }
+
+    /// Every agent's session and last committed sequence number, for deduplicating reports after a restart.
+    public func agentSessions() throws -> [String: (session: String, lastSequence: UInt64)] {
+        var sessions: [String: (session: String, lastSequence: UInt64)] = [:]
+        for row in try Row.fetchAll(self, sql: "SELECT name, session, last_sequence FROM agents") {
+            let last: Int64 = row["last_sequence"]
+            sessions[row["name"]] = (row["session"], UInt64(bitPattern: last))
+        }
+        return sessions
+    }
+
+    /// A page of tickets, newest filter first by id, for the list API. `cursor` is the last id seen.
+    public func listTickets(status: TicketStatus?, priority: Priority?, agent: String?, after cursor: TicketID?, limit: Int) throws -> [Ticket] {
+        var clauses: [String] = []
+        var arguments: StatementArguments = []
+        if let status { clauses.append("status = ?"); arguments += [status.rawValue] }
+        if let priority { clauses.append("priority = ?"); arguments += [priority.rawValue] }
+        if let agent { clauses.append("assignee = ?"); arguments += [agent] }
+        if let cursor { clauses.append("id > ?"); arguments += [cursor] }
+        let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        arguments += [limit]
+        return try Row.fetchAll(self, sql: "SELECT * FROM tickets \(whereClause) ORDER BY id LIMIT ?", arguments: arguments)
+            .map { try Ticket(row: $0) }
+    }
+}

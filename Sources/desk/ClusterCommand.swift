@@ -1,0 +1,5 @@
+import ArgumentParser
+
+struct ClusterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "cluster", abstract: "Local clusters.")
+}
