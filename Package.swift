@@ -65,7 +65,11 @@ let package = Package(
         ),
         .target(
             name: "DeskLoadTest",
-            dependencies: ["DeskModel", "DeskProtocol", "DeskStore", "ZeroMQ"],
+            dependencies: [
+                "DeskModel", "DeskProtocol", "DeskStore", "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(

@@ -1,5 +1,98 @@
 import ArgumentParser
+import DeskLoadTest
+import Foundation
 
+/// `desk cluster up`: a coordinator and its agents on this machine, supervised.
 struct ClusterCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "cluster", abstract: "Local clusters.")
+    static let configuration = CommandConfiguration(
+        commandName: "cluster", abstract: "Run a local cluster.", subcommands: [Up.self])
+
+    struct Up: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Start the coordinator and agents of a cluster file; restart what dies; Ctrl-C stops all.")
+        @Argument(help: "Cluster file.") var file = "cluster/local.yaml"
+        @Option(help: "Log level of the processes.") var logLevel = "info"
+
+        func run() async throws {
+            let cluster = try ClusterFile.load(path: file)
+            let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
+            let logger = LogSetup.logger("desk.cluster", level: logLevel)
+            let supervisor = ProcessSupervisor(logger: logger)
+            var programs: [String: ProcessSupervisor.Program] = [:]
+
+            let spec = cluster.coordinator
+            var coordinatorArguments = ["coordinator", "--data", spec.data, "--log-level", logLevel,
+                                        "--http", spec.http ?? "127.0.0.1:8080",
+                                        "--agents", spec.agents ?? "tcp://127.0.0.1:5555",
+                                        "--events", spec.events ?? "tcp://127.0.0.1:5556"]
+            if let config = spec.config { coordinatorArguments += ["--config", config] }
+            let coordinator = ProcessSupervisor.Program(name: "coordinator", executable: executable,
+                                                        arguments: coordinatorArguments, captureOutput: true)
+            programs["coordinator"] = coordinator
+            for agent in cluster.expandedAgents {
+                var arguments = ["agent", "--connect", spec.agents ?? "tcp://127.0.0.1:5555", "--name", agent.name,
+                                 "--skills", (agent.skills ?? []).joined(separator: ","),
+                                 "--capacity", "\(agent.capacity ?? 1)", "--tier", "\(agent.tier ?? 1)",
+                                 "--mode", agent.mode ?? "sim", "--log-level", logLevel]
+                if let serviceTime = agent.serviceTime { arguments += ["--service-time", serviceTime] }
+                programs[agent.name] = .init(name: agent.name, executable: executable, arguments: arguments)
+            }
+
+            let signals = SignalWatcher([SIGINT, SIGTERM])
+            try supervisor.start(coordinator)
+            var agentsStarted = false
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    await signals.next()
+                    announce("stopping the cluster")
+                    await supervisor.stop()
+                }
+                for await event in supervisor.events {
+                    switch event {
+                    case .line(_, let line):
+                        announce("coordinator: \(line)")
+                        if line.hasPrefix("http "), !agentsStarted {
+                            agentsStarted = true
+                            let api = line.dropFirst(5)
+                            announce("Desk is up. API: \(api)   try: curl -s \(api)/healthz")
+                            for (name, program) in programs where name != "coordinator" {
+                                do { try supervisor.start(program) } catch { announce("cannot start \(name): \(error)") }
+                            }
+                        }
+                    case .exited(let name, let status, let uptime):
+                        guard !supervisor.isStopping, let program = programs[name] else { continue }
+                        let delay = supervisor.restartDelay(for: name, uptime: uptime)
+                        announce("\(name) exited (status \(status)); restarting in \(delay)s")
+                        group.addTask {
+                            try? await Task.sleep(for: .milliseconds(Int(delay * 1000)))
+                            if !supervisor.isStopping { try? supervisor.start(program) }
+                        }
+                    }
+                }
+                group.cancelAll()
+            }
+        }
+    }
+}
+
+/// Waits for process signals as async events, through DispatchSource (the signals are ignored by default
+/// handling while watched).
+final class SignalWatcher: @unchecked Sendable {
+    private var sources: [any DispatchSourceSignal] = []
+    private let stream: AsyncStream<Int32>
+    init(_ signals: [Int32]) {
+        let (stream, continuation) = AsyncStream<Int32>.makeStream()
+        self.stream = stream
+        for number in signals {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number)
+            source.setEventHandler { continuation.yield(number) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+    func next() async {
+        var iterator = stream.makeAsyncIterator()
+        _ = await iterator.next()
+    }
 }

@@ -1,0 +1,70 @@
+import Foundation
+import Yams
+
+/// A cluster definition: one coordinator and the agents to start beside it (`cluster/local.yaml`).
+public struct ClusterFile: Decodable, Sendable {
+    public struct CoordinatorSpec: Decodable, Sendable {
+        public var data: String
+        public var http: String?
+        public var agents: String?
+        public var events: String?
+        public var config: String?
+    }
+
+    public struct AgentSpec: Decodable, Sendable {
+        public var name: String
+        public var skills: [String]?
+        public var tier: Int?
+        public var capacity: Int?
+        public var mode: String?
+        public var serviceTime: String?
+        /// How many agents of this kind: named NAME-1 … NAME-N when above 1.
+        public var count: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case name, skills, tier, capacity, mode, count
+            case serviceTime = "service_time"
+        }
+    }
+
+    public var coordinator: CoordinatorSpec
+    public var agents: [AgentSpec]
+
+    /// Reads a cluster file; problems name the file and the place.
+    public static func load(path: String) throws -> ClusterFile {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ClusterError("\(path): cannot read the file")
+        }
+        let file: ClusterFile
+        do {
+            file = try YAMLDecoder().decode(ClusterFile.self, from: text)
+        } catch {
+            throw ClusterError("\(path): \(error)")
+        }
+        var names = Set<String>()
+        for agent in file.expandedAgents {
+            guard names.insert(agent.name).inserted else { throw ClusterError("\(path): agent name '\(agent.name)' is used twice") }
+        }
+        return file
+    }
+
+    /// Agents with `count` expanded into individually named ones.
+    public var expandedAgents: [AgentSpec] {
+        agents.flatMap { spec -> [AgentSpec] in
+            let count = max(1, spec.count ?? 1)
+            guard count > 1 else { return [spec] }
+            return (1...count).map { index in
+                var copy = spec
+                copy.name = "\(spec.name)-\(index)"
+                copy.count = 1
+                return copy
+            }
+        }
+    }
+}
+
+/// A cluster file or process that cannot be used, with the reason.
+public struct ClusterError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing, builds everything (our own warnings fail the
+# run), and runs every test suite once: unit tests, integration tests on real sockets and SQLite files,
+# end-to-end tests on real `desk` processes.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ops/scripts/install-deps.sh
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+echo "desk: building (a first build compiles the dependencies: a few minutes)"
+if ! swift build --build-tests >"$log" 2>&1; then
+  grep -E "error:" "$log" | sort -u | head -50 >&2 || tail -50 "$log" >&2
+  echo "desk: build failed" >&2
+  exit 1
+fi
+tail -1 "$log"
+# Warnings in our own code fail the run (the dependencies' warnings are theirs).
+if grep -E "^$(pwd)/(Sources|Tests)/[^:]+:[0-9]+:[0-9]+: warning:" "$log" | sort -u | grep .; then
+  echo "desk: warnings in Sources/ or Tests/ (treated as errors)" >&2
+  exit 1
+fi
+exec swift test --skip-build
