@@ -48,6 +48,7 @@ let package = Package(
             name: "DeskCoordinator",
             dependencies: [
                 "DeskModel", "DeskProtocol", "DeskStore", "ZeroMQ",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -89,7 +90,7 @@ let package = Package(
         .testTarget(name: "DeskStoreTests", dependencies: ["DeskStore"], swiftSettings: strict),
         .testTarget(
             name: "DeskEndToEndTests",
-            dependencies: ["DeskProtocol", "ZeroMQ", "DeskStore"],
+            dependencies: ["DeskProtocol", "ZeroMQ", "DeskStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
     ],

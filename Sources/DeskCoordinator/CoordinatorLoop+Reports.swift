@@ -12,8 +12,13 @@ extension CoordinatorLoop {
         let check = dispatcher.check(ticket: leaseRef.ticketID, epoch: leaseRef.epoch, agent: name)
         let ticket: OpenTicket
         switch check {
+        case .unknownTicket where leaseRef.ticketID > 0 && leaseRef.ticketID <= highestTicketID:
+            metrics.staleReports.increment()
+            refuse(.staleLease, "lease epoch \(leaseRef.epoch) on ticket \(leaseRef.ticketID) is stale: "
+                   + "the ticket is no longer open", sequence, session)
+            return
         case .unknownTicket:
-            refuse(.unknownTicket, "ticket \(leaseRef.ticketID) is not open", sequence, session)
+            refuse(.unknownTicket, "ticket \(leaseRef.ticketID) does not exist", sequence, session)
             return
         case .stale(let reason):
             metrics.staleReports.increment()

@@ -1,6 +1,7 @@
 import DeskModel
 import DeskProtocol
 import DeskStore
+import GRDB
 import Logging
 import ZeroMQ
 
@@ -29,6 +30,8 @@ final class CoordinatorLoop {
     /// Sessions and sequence numbers as stored, for agents not connected since the start.
     var storedSessions: [String: (session: String, lastSequence: UInt64)] = [:]
     var stopping = false
+    /// The highest ticket id issued: a report on a lower id that is not open is stale, not unknown.
+    var highestTicketID: TicketID = 0
 
     init(store: TicketStore, router: AsyncSocket, events: EventPublisher,
          inputs: AsyncStream<CoordinatorInput>.Continuation, configuration: CoordinatorConfiguration,
@@ -48,10 +51,12 @@ final class CoordinatorLoop {
     /// Agents holding leases get one liveness period to come back before their leases expire.
     func recover() async throws {
         let targets = configuration.responseTargets
-        let (open, sessions) = try await store.pool.read { db in
-            (try db.openTickets(targets: targets), try db.agentSessions())
+        let (open, sessions, highest) = try await store.pool.read { db in
+            (try db.openTickets(targets: targets), try db.agentSessions(),
+             try TicketID.fetchOne(db, sql: "SELECT MAX(id) FROM tickets") ?? 0)
         }
         storedSessions = sessions
+        highestTicketID = highest
         for ticket in open { dispatcher.track(ticket) }
         let deadline = currentMillis() + livenessMillis
         for ticket in open { if let agent = ticket.assignee { deadlines.upsert(agent, order: deadline) } }
@@ -79,6 +84,7 @@ final class CoordinatorLoop {
 
     func ticketCreated(_ ticket: Ticket) {
         metrics.ticketsCreated.increment()
+        highestTicketID = max(highestTicketID, ticket.id)
         dispatcher.track(OpenTicket(
             id: ticket.id, priority: ticket.priority, tier: ticket.tier, skill: ticket.skill,
             dueAt: configuration.responseTargets.due(ticket.priority, createdAt: ticket.createdAt),

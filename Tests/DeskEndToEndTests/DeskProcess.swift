@@ -1,0 +1,158 @@
+import Foundation
+import GRDB
+import Testing
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Finds the built `desk` executable next to the test bundle (or at `DESK_BIN`).
+func deskExecutable() throws -> URL {
+    if let path = ProcessInfo.processInfo.environment["DESK_BIN"] { return URL(fileURLWithPath: path) }
+    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for _ in 0..<4 {
+        let candidate = dir.appendingPathComponent("desk")
+        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        dir = dir.deletingLastPathComponent()
+    }
+    throw E2EError("desk executable not found (build it, or set DESK_BIN)")
+}
+
+struct E2EError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Polls `condition` until it holds or `seconds` pass: the only waiting the end-to-end tests do.
+func eventually(_ seconds: Double, every interval: Duration = .milliseconds(50), _ what: String,
+                _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: interval)
+    }
+    throw E2EError("timed out after \(seconds)s waiting for: \(what)")
+}
+
+/// A real `desk` child process; its standard output lines are collected.
+final class DeskProcess: @unchecked Sendable {
+    let process = Process()
+    private let lock = NSLock()
+    private var lines: [String] = []
+    private var pending = Data()
+
+    init(_ arguments: [String]) throws {
+        process.executableURL = try deskExecutable()
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            if data.isEmpty { handle.readabilityHandler = nil; return }
+            self?.append(data)
+        }
+        try process.run()
+    }
+
+    private func append(_ data: Data) {
+        lock.withLock {
+            pending.append(data)
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                lines.append(String(decoding: pending[pending.startIndex..<newline], as: UTF8.self))
+                pending.removeSubrange(pending.startIndex...newline)
+            }
+        }
+    }
+
+    /// The rest of the first output line starting with `prefix `, waiting up to `seconds`.
+    func announced(_ prefix: String, within seconds: Double = 30) async throws -> String {
+        var found: String?
+        try await eventually(seconds, "'\(prefix)' line from desk") {
+            found = lock.withLock { lines.first { $0.hasPrefix(prefix + " ") } }
+            return found != nil || !process.isRunning
+        }
+        guard let found else { throw E2EError("desk exited before announcing '\(prefix)'") }
+        return String(found.dropFirst(prefix.count + 1))
+    }
+
+    var isRunning: Bool { process.isRunning }
+    func kill9() { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+    func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+    }
+    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+}
+
+/// A coordinator on free ports with a fresh data directory, plus helpers to drive and inspect it.
+final class TestCluster: @unchecked Sendable {
+    let directory: String
+    private(set) var coordinator: DeskProcess
+    private(set) var http = ""
+    private(set) var agentsEndpoint = ""
+    private(set) var agents: [String: DeskProcess] = [:]
+    let heartbeatMs: Int
+
+    init(heartbeatMs: Int = 200) async throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("desk-e2e-\(UUID().uuidString)").path
+        self.heartbeatMs = heartbeatMs
+        coordinator = try DeskProcess(Self.coordinatorArguments(directory, agents: "tcp://127.0.0.1:*", heartbeatMs: heartbeatMs))
+        try await readAddresses()
+    }
+
+    static func coordinatorArguments(_ directory: String, agents: String, heartbeatMs: Int) -> [String] {
+        ["coordinator", "--data", directory, "--http", "127.0.0.1:0", "--agents", agents,
+         "--events", "tcp://127.0.0.1:*", "--heartbeat-ms", "\(heartbeatMs)", "--liveness", "3", "--log-level", "warning"]
+    }
+
+    private func readAddresses() async throws {
+        agentsEndpoint = try await coordinator.announced("agents")
+        http = try await coordinator.announced("http")
+    }
+
+    /// Kills the coordinator with SIGKILL and starts a new one on the same data and agent endpoint.
+    func restartCoordinatorAfterKill9() async throws {
+        coordinator.kill9()
+        coordinator = try DeskProcess(Self.coordinatorArguments(directory, agents: agentsEndpoint, heartbeatMs: heartbeatMs))
+        try await readAddresses()
+    }
+
+    func startAgent(_ name: String, skills: [String], capacity: Int = 1, tier: Int = 1, serviceTime: String = "0") throws {
+        agents[name] = try DeskProcess(["agent", "--connect", agentsEndpoint, "--name", name,
+                                        "--skills", skills.joined(separator: ","), "--capacity", "\(capacity)",
+                                        "--tier", "\(tier)", "--mode", "sim", "--service-time", serviceTime,
+                                        "--log-level", "warning"])
+    }
+
+    /// POSTs a ticket; returns the status and the decoded JSON (empty on a transport error: status 0).
+    func create(_ fields: [String: Any]) async -> (status: Int, json: [String: Any]) {
+        guard let url = URL(string: http + "/api/v1/tickets"),
+              let body = try? JSONSerialization.data(withJSONObject: fields) else { return (0, [:]) }
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        request.httpBody = body
+        request.timeoutInterval = 5
+        guard let (data, response) = try? await URLSession.shared.data(for: request) else { return (0, [:]) }
+        let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, json)
+    }
+
+    /// Reads the coordinator's SQLite file directly (WAL allows it while the coordinator writes).
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        var configuration = Configuration()
+        configuration.readonly = true
+        let queue = try DatabaseQueue(path: directory + "/desk.sqlite", configuration: configuration)
+        return try queue.read(body)
+    }
+
+    func resolvedCount() throws -> Int {
+        try read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM tickets WHERE status = 'resolved'") ?? 0 }
+    }
+
+    func shutdown() {
+        for agent in agents.values { agent.stop() }
+        coordinator.stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
