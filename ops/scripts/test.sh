@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ops/scripts/install-deps.sh
+ops/scripts/install-test-deps.sh
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
