@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Micro-benchmarks of the ZeroMQ binding and the store (use a release build).",
-        subcommands: [Transport.self, Store.self]
+        subcommands: [Transport.self, Store.self, Events.self]
     )
 
     struct Transport: AsyncParsableCommand {
@@ -42,6 +42,23 @@ struct BenchCommand: AsyncParsableCommand {
                 throw ValidationError("--durability must be full, normal or both, not '\(text)'")
             }
             return mode
+        }
+    }
+
+    struct Events: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Measure dispatch latency and throughput from a coordinator's event stream (see loadtest/bench/cluster.sh).")
+        @Option(help: "The coordinator's PUB endpoint.") var endpoint: String
+        @Option(help: "Stop after this many quiet seconds.") var quiet = 3.0
+        @Option(help: "Stop after this many seconds in any case.") var timeout = 300.0
+
+        func run() async throws {
+            let probe = try EventProbe(endpoint: endpoint)
+            announce("probe ready")
+            let result = try probe.run(quietSeconds: quiet, timeout: timeout)
+            print("events: created \(result.created), assigned \(result.assigned), resolved \(result.resolved)")
+            print("end to end: \(Int(result.throughput)) tickets/s (first created to last resolved: \(result.span) s)")
+            print("dispatch latency (created committed -> lease committed and ASSIGN sent): \(result.dispatch)")
         }
     }
 }
