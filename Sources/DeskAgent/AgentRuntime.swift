@@ -99,14 +99,12 @@ public final class AgentRuntime {
         welcomed = false
         let generation = self.generation
         do {
-            let socket = try AsyncSocket(context, .dealer, name: "agent-\(options.name)") { socket in
+            let socket = try AsyncSocket(context, .dealer, name: "agent-\(options.name)",
+                                         deliver: { inputs.yield(.frames(generation: generation, $0)) }) { socket in
                 try socket.set(.sendHighWaterMark, 100_000)
                 try socket.connect(options.endpoint)
             }
             self.socket = socket
-            group.addTask {
-                for await frames in socket.messages { inputs.yield(.frames(generation: generation, frames)) }
-            }
         } catch {
             logger.error("cannot open the agent socket", metadata: ["error": "\(error)"])
             socket = nil

@@ -1,3 +1,4 @@
+import DeskModel
 import Foundation
 import Hummingbird
 
@@ -14,9 +15,8 @@ public struct APIError: HTTPResponseError, Sendable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        var object: [String: Any] = ["error": message]
-        if let field { object["field"] = field }
-        return try JSONResponse.make(object, status: status)
+        let field = self.field.map { ",\"field\":" + JSONText.string($0) } ?? ""
+        return TicketJSON.response("{\"error\":\(JSONText.string(message))\(field)}", status: status)
     }
 
     /// A decoding failure described by the JSON path it happened at.
@@ -41,14 +41,5 @@ public struct APIError: HTTPResponseError, Sendable {
         @unknown default:
             return APIError(.badRequest, "invalid JSON")
         }
-    }
-}
-
-/// Builds JSON responses from plain dictionaries, so stored JSON (event details) nests as objects.
-enum JSONResponse {
-    static func make(_ object: Any, status: HTTPResponse.Status = .ok) throws -> Response {
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        return Response(status: status, headers: [.contentType: "application/json"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

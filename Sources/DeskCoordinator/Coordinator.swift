@@ -20,10 +20,11 @@ public enum Coordinator {
         let context = try Context()
         let metrics = CoordinatorMetrics()
         let failureLogger = logger
+        let (stream, inputs) = AsyncStream<CoordinatorInput>.makeStream()
         let router = try AsyncSocket(context, .router, name: "agents", onSendFailure: { _, error in
             // An agent that vanished: its leases expire by heartbeat; nothing else to do.
             failureLogger.debug("send to agent failed", metadata: ["error": "\(error)"])
-        }) { socket in
+        }, deliver: { inputs.yield(.agentMessage($0)) }) { socket in
             try socket.set(.routerMandatory, true)
             try socket.set(.maxMessageSize, Int64(4 * FrameCodec.maxBodySize))
             try socket.set(.sendHighWaterMark, 100_000)
@@ -39,7 +40,6 @@ public enum Coordinator {
         announce("agents \(router.lastEndpoint ?? configuration.agentEndpoint)")
         announce("events \(publisher.lastEndpoint ?? configuration.eventEndpoint)")
 
-        let (stream, inputs) = AsyncStream<CoordinatorInput>.makeStream()
         let loop = CoordinatorLoop(store: store, router: router, events: EventPublisher(socket: publisher),
                                    inputs: inputs, configuration: configuration, metrics: metrics, logger: logger)
         try await loop.recover()
@@ -54,7 +54,7 @@ public enum Coordinator {
             },
             logger: logger
         )
-        let core = LoopService(loop: LoopBox(loop), stream: stream, inputs: inputs, router: router,
+        let core = LoopService(loop: LoopBox(loop), stream: stream, inputs: inputs,
                                tickMs: max(10, configuration.heartbeatIntervalMs / 10))
         // Services stop in reverse order: the HTTP API (intake) first, then the loop.
         let group = ServiceGroup(configuration: .init(
@@ -74,19 +74,15 @@ final class LoopBox: @unchecked Sendable {
     init(_ loop: CoordinatorLoop) { self.loop = loop }
 }
 
-/// Runs the serial loop, the agent-socket forwarder and the heartbeat timer.
+/// Runs the serial loop and the heartbeat timer (the agent socket's thread feeds `inputs` directly).
 struct LoopService: Service {
     let loop: LoopBox
     let stream: AsyncStream<CoordinatorInput>
     let inputs: AsyncStream<CoordinatorInput>.Continuation
-    let router: AsyncSocket
     let tickMs: Int
 
     func run() async throws {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { [router, inputs] in
-                for await message in router.messages { inputs.yield(.agentMessage(message)) }
-            }
             group.addTask { [inputs, tickMs] in
                 while !Task.isCancelled {
                     try? await Task.sleep(for: .milliseconds(tickMs))

@@ -18,7 +18,7 @@ struct HTTPAPI: Sendable {
         router.get("/api/v1/tickets/{id}") { _, context in try await showTicket(context.parameters.get("id") ?? "") }
         router.get("/api/v1/tickets") { request, _ in try await listTickets(request.uri.queryParameters) }
         router.get("/healthz") { _, _ in
-            try JSONResponse.make(["status": "ok", "queued": metrics.queuedTickets, "agents": metrics.connectedAgents])
+            TicketJSON.response("{\"status\":\"ok\",\"queued\":\(metrics.queuedTickets),\"agents\":\(metrics.connectedAgents)}")
         }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
@@ -54,7 +54,7 @@ struct HTTPAPI: Sendable {
             try db.insertTicket(new, status: .pendingAssignment, at: now, actor: "api")
         }
         if created { inputs.yield(.ticketCreated(ticket)) }
-        return try JSONResponse.make(TicketJSON.ticket(ticket), status: created ? .created : .ok)
+        return TicketJSON.response(TicketJSON.ticket(ticket), status: created ? .created : .ok)
     }
 
     func showTicket(_ idText: String) async throws -> Response {
@@ -63,9 +63,7 @@ struct HTTPAPI: Sendable {
             try db.ticket(id).map { ($0, try db.history(of: id)) }
         }
         guard let (ticket, history) = found else { throw APIError(.notFound, "ticket \(id) not found") }
-        var object = TicketJSON.ticket(ticket)
-        object["history"] = history.map(TicketJSON.event)
-        return try JSONResponse.make(object)
+        return TicketJSON.response(TicketJSON.ticket(ticket, history: history))
     }
 
     func listTickets(_ query: Parameters) async throws -> Response {
@@ -96,7 +94,6 @@ struct HTTPAPI: Sendable {
         let page = try await store.pool.read { [status, priority, cursor] db in
             try db.listTickets(status: status, priority: priority, agent: agent, after: cursor, limit: limit)
         }
-        let next: Any = page.count == limit ? (page.last?.id ?? 0) : NSNull()
-        return try JSONResponse.make(["tickets": page.map(TicketJSON.ticket), "next_cursor": next])
+        return TicketJSON.response(TicketJSON.page(page, next: page.count == limit ? page.last?.id : nil))
     }
 }

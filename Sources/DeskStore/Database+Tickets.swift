@@ -80,7 +80,7 @@ extension Database {
 
 extension Ticket {
     static func fetch(_ db: Database, sql: String, _ arguments: StatementArguments) throws -> Ticket? {
-        guard let row = try Row.fetchOne(db, sql: sql, arguments: arguments) else { return nil }
+        guard let row = try Row.fetchOne(try db.cachedStatement(sql: sql), arguments: arguments) else { return nil }
         return try Ticket(row: row)
     }
 
@@ -95,7 +95,7 @@ extension Ticket {
             throw StoreError.corrupt("ticket \(row["id"] as Int64) has status \(statusValue)")
         }
         let tagsText: String = row["tags"]
-        let tags = (try? JSONDecoder().decode([String].self, from: Data(tagsText.utf8))) ?? []
+        let tags = tagsText == "[]" ? [] : (try? JSONDecoder().decode([String].self, from: Data(tagsText.utf8))) ?? []
         self.init(
             id: row["id"], subject: row["subject"], body: row["body"], requester: row["requester"],
             priority: priority, category: row["category"], channel: row["channel"], tags: tags,

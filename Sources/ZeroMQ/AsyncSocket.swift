@@ -28,11 +28,15 @@ public final class AsyncSocket: Sendable {
     ///   - receives: whether to read inbound messages (false for PUB and PUSH).
     ///   - onSendFailure: called on the socket thread for a `post` that libzmq refused (for example
     ///     `EHOSTUNREACH` on a ROUTER with `routerMandatory`). Keep it short.
+    ///   - deliver: when given, the socket thread hands each inbound message to it instead of yielding it
+    ///     to `messages` (which then finishes at once). Saves a task hop for owners that merge several
+    ///     sources into one stream of their own; it must only enqueue, never block.
     public init(
         _ socket: Socket,
         name: String,
         receives: Bool = true,
-        onSendFailure: (@Sendable ([Frame], any Error) -> Void)? = nil
+        onSendFailure: (@Sendable ([Frame], any Error) -> Void)? = nil,
+        deliver: (@Sendable ([Frame]) -> Void)? = nil
     ) throws {
         let fd = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
         guard fd >= 0 else { throw ZMQError(code: errno, operation: "eventfd") }
@@ -40,9 +44,10 @@ public final class AsyncSocket: Sendable {
         self.name = name
         self.messages = stream
         self.lastEndpoint = try? socket.get(.lastEndpoint)
+        if deliver != nil { continuation.finish() }
         self.loop = SocketLoop(
             socket: socket, name: name, wakeFD: fd, receives: receives,
-            inbound: continuation, onSendFailure: onSendFailure
+            inbound: continuation, deliver: deliver, onSendFailure: onSendFailure
         )
         let loop = self.loop
         let thread = Thread { loop.run() }
@@ -56,6 +61,7 @@ public final class AsyncSocket: Sendable {
         _ type: SocketType,
         name: String,
         onSendFailure: (@Sendable ([Frame], any Error) -> Void)? = nil,
+        deliver: (@Sendable ([Frame]) -> Void)? = nil,
         configure: (Socket) throws -> Void
     ) throws {
         let socket = try Socket(context, type)
@@ -66,7 +72,7 @@ public final class AsyncSocket: Sendable {
             throw error
         }
         let receives = type != .pub && type != .push
-        try self.init(socket, name: name, receives: receives, onSendFailure: onSendFailure)
+        try self.init(socket, name: name, receives: receives, onSendFailure: onSendFailure, deliver: deliver)
     }
 
     deinit { loop.requestClose() }
@@ -112,14 +118,17 @@ final class SocketLoop: Sendable {
     let wakeFD: Int32
     let receives: Bool
     let inbound: AsyncStream<[Frame]>.Continuation
+    let deliver: (@Sendable ([Frame]) -> Void)?
     let onSendFailure: (@Sendable ([Frame], any Error) -> Void)?
     let shared = Mutex(Shared())
 
     init(
         socket: Socket, name: String, wakeFD: Int32, receives: Bool,
         inbound: AsyncStream<[Frame]>.Continuation,
+        deliver: (@Sendable ([Frame]) -> Void)?,
         onSendFailure: (@Sendable ([Frame], any Error) -> Void)?
     ) {
+        self.deliver = deliver
         self.socket = socket
         self.name = name
         self.wakeFD = wakeFD
@@ -197,7 +206,7 @@ final class SocketLoop: Sendable {
                 if receives && poller.events(at: socketIndex).contains(.readable) {
                     for _ in 0..<512 {
                         guard let message = try socket.receive(wait: false) else { break }
-                        inbound.yield(message)
+                        if let deliver { deliver(message) } else { inbound.yield(message) }
                     }
                 }
                 while head < pending.count {

@@ -117,3 +117,27 @@ final class FailureLog: @unchecked Sendable {
     func add(_ frames: [Frame], _ error: any Error) { lock.withLock { entries.append((frames, error)) } }
     var count: Int { lock.withLock { entries.count } }
 }
+
+@Suite("AsyncSocket direct delivery")
+struct AsyncSocketDeliveryTests {
+    @Test("with deliver, every inbound message reaches the handler in order and messages finishes at once")
+    func deliverHandler() async throws {
+        let context = try Context()
+        let (stream, continuation) = AsyncStream<[Frame]>.makeStream()
+        let router = try AsyncSocket(context, .router, name: "router", deliver: { continuation.yield($0) }) {
+            try $0.bind("inproc://deliver")
+        }
+        var unused = router.messages.makeAsyncIterator()
+        #expect(await unused.next() == nil)
+        let dealer = try AsyncSocket(context, .dealer, name: "dealer") { try $0.connect("inproc://deliver") }
+        for n in 0..<100 { dealer.post([[UInt8(n)]]) }
+        var received: [UInt8] = []
+        for await message in stream {
+            received.append(message[1][0])
+            if received.count == 100 { break }
+        }
+        #expect(received == (0..<100).map(UInt8.init))
+        await dealer.close()
+        await router.close()
+    }
+}
