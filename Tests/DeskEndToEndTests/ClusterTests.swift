@@ -238,3 +238,25 @@ final class AcceptedSet: @unchecked Sendable {
     func failedAttempt() { lock.withLock { failed += 1 } }
     var failures: Int { lock.withLock { failed } }
 }
+
+@Suite("Coordinator graceful shutdown (real processes)", .serialized)
+struct ShutdownTests {
+    @Test("SIGTERM: the coordinator exits 0 promptly; its agent reconnects to the next coordinator and works on")
+    func sigtermAndReconnect() async throws {
+        let cluster = try await TestCluster()
+        defer { cluster.shutdown() }
+        try cluster.startAgent("steady", skills: ["account"], capacity: 2)
+        #expect(await cluster.create(["subject": "a", "body": "b", "requester": "a@example.com", "category": "account"]).status == 201)
+        try await eventually(20, "first ticket resolved") { try cluster.resolvedCount() == 1 }
+
+        let started = ContinuousClock.now
+        try await cluster.restartCoordinatorAfterSigterm { process in
+            #expect(process.terminationReason == .exit)
+            #expect(process.terminationStatus == 0)
+        }
+        #expect(ContinuousClock.now - started < .seconds(15))
+        #expect(await cluster.create(["subject": "b", "body": "b", "requester": "a@example.com", "category": "account"]).status == 201)
+        try await eventually(30, "second ticket resolved by the reconnected agent") { try cluster.resolvedCount() == 2 }
+        #expect(cluster.agents["steady"]?.isRunning == true)
+    }
+}

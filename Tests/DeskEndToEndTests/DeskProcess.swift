@@ -118,6 +118,15 @@ final class TestCluster: @unchecked Sendable {
         try await readAddresses()
     }
 
+    /// Stops the coordinator with SIGTERM (graceful), lets `check` inspect how it ended, and starts a new
+    /// one on the same data and agent endpoint.
+    func restartCoordinatorAfterSigterm(_ check: (Process) -> Void) async throws {
+        coordinator.stop()
+        check(coordinator.process)
+        coordinator = try DeskProcess(Self.coordinatorArguments(directory, agents: agentsEndpoint, heartbeatMs: heartbeatMs))
+        try await readAddresses()
+    }
+
     func startAgent(_ name: String, skills: [String], capacity: Int = 1, tier: Int = 1, serviceTime: String = "0") throws {
         agents[name] = try DeskProcess(["agent", "--connect", agentsEndpoint, "--name", name,
                                         "--skills", skills.joined(separator: ","), "--capacity", "\(capacity)",
