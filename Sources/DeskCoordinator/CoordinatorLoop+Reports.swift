@@ -51,19 +51,13 @@ extension CoordinatorLoop {
             written = [noted]
             change = { db in try db.appendEvent(noted) }
         case .reply(let reply):
-            guard !reply.body.isEmpty, reply.body.count <= IntakeRequest.Limits.body else {
-                refuse(.invalidArgument, "a reply needs a body of 1 to \(IntakeRequest.Limits.body) characters", sequence, session)
-                return
-            }
+            guard acceptableBody(reply.body, of: "reply", sequence, session) else { return }
             let macro = reply.macro.isEmpty ? "" : ",\"macro\":\(JSONText.string(reply.macro))"
             let replied = event(.replied, "{\"body\":\(JSONText.string(reply.body)),\"public\":true\(macro)}")
             written = [replied]
             change = { db in try db.recordReply(replied) }
         case .note(let note):
-            guard !note.body.isEmpty, note.body.count <= IntakeRequest.Limits.body else {
-                refuse(.invalidArgument, "a note needs a body of 1 to \(IntakeRequest.Limits.body) characters", sequence, session)
-                return
-            }
+            guard acceptableBody(note.body, of: "note", sequence, session) else { return }
             let noted = event(.noted, "{\"body\":\(JSONText.string(note.body)),\"public\":false}")
             written = [noted]
             change = { db in try db.appendEvent(noted) }
@@ -121,6 +115,13 @@ extension CoordinatorLoop {
             }
         }
         dispatch()
+    }
+
+    /// A reply or note body of 1 to `IntakeRequest.Limits.body` characters; refuses the report otherwise.
+    func acceptableBody(_ body: String, of what: String, _ sequence: UInt64, _ session: AgentSession) -> Bool {
+        guard body.isEmpty || body.count > IntakeRequest.Limits.body else { return true }
+        refuse(.invalidArgument, "a \(what) needs a body of 1 to \(IntakeRequest.Limits.body) characters", sequence, session)
+        return false
     }
 
     func refuse(_ code: WireErrorCode, _ text: String, _ sequence: UInt64, _ session: AgentSession) {

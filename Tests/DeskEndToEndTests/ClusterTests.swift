@@ -260,3 +260,59 @@ struct ShutdownTests {
         #expect(cluster.agents["steady"]?.isRunning == true)
     }
 }
+
+@Suite("Agent reports against a real coordinator", .serialized)
+struct ReportTests {
+    @Test("bad reports are refused with their code and change nothing; a retried sequence takes effect once")
+    func reportsValidationAndDedupe() async throws {
+        let cluster = try await TestCluster(heartbeatMs: 1000)
+        defer { cluster.shutdown() }
+        let peer = try RawPeer(endpoint: cluster.agentsEndpoint)
+        defer { peer.close() }
+        _ = try #require(try peer.hello("raw", skills: ["billing"], session: "r1"))
+        #expect(await cluster.create(["subject": "refund", "body": "b", "requester": "a@example.com", "category": "billing"]).status == 201)
+        guard case .assign(let assign) = try #require(try peer.receive()) else { throw E2EError("no ASSIGN") }
+        let lease = assign.lease
+
+        func reply(_ seq: UInt64, _ body: String) -> WireMessage {
+            var m = WireReply(); m.seq = seq; m.lease = lease; m.body = body; return .reply(m)
+        }
+        func expectError(_ code: WireErrorCode, seq: UInt64) throws {
+            guard case .error(let error) = try #require(try peer.receive()) else { throw E2EError("expected ERROR \(code)") }
+            #expect(error.code == code)
+            #expect(error.seq == seq)
+        }
+        func expectAck(_ seq: UInt64) throws {
+            guard case .ack(let ack) = try #require(try peer.receive()) else { throw E2EError("expected ACK \(seq)") }
+            #expect(ack.seq == seq)
+        }
+
+        try peer.send(reply(1, ""))
+        try expectError(.invalidArgument, seq: 1)
+        try peer.send(reply(0, "hello"))
+        try expectError(.invalidArgument, seq: 0)
+        var status = WireStatusChange(); status.seq = 2; status.lease = lease; status.status = .resolved
+        try peer.send(.statusChange(status))
+        try expectError(.invalidTransition, seq: 2)
+        var wrongEpoch = WireNote(); wrongEpoch.seq = 3; wrongEpoch.lease = WireLeaseRef(ticket: lease.ticketID, epoch: lease.epoch + 5); wrongEpoch.body = "x"
+        try peer.send(.note(wrongEpoch))
+        try expectError(.staleLease, seq: 3)
+        var unknown = WireNote(); unknown.seq = 4; unknown.lease = WireLeaseRef(ticket: 9_999, epoch: 1); unknown.body = "x"
+        try peer.send(.note(unknown))
+        try expectError(.unknownTicket, seq: 4)
+
+        try peer.send(reply(5, "We refunded you."))
+        try expectAck(5)
+        try peer.send(reply(5, "We refunded you."))  // a retry: acknowledged again, no second effect
+        try expectAck(5)
+        var waiting = WireStatusChange(); waiting.seq = 6; waiting.lease = lease; waiting.status = .waitingOnCustomer
+        try peer.send(.statusChange(waiting))
+        try expectAck(6)
+
+        let kinds = try cluster.read { try String.fetchAll($0, sql: "SELECT kind FROM ticket_events WHERE ticket_id = ? ORDER BY id", arguments: [lease.ticketID]) }
+        #expect(kinds == ["assigned", "replied", "status_changed"])
+        let ticket = try cluster.read { try Row.fetchOne($0, sql: "SELECT status, first_response_at FROM tickets WHERE id = ?", arguments: [lease.ticketID]) }
+        #expect(ticket?["status"] as String? == "waiting_on_customer")
+        #expect(ticket?["first_response_at"] as Int64? != nil)
+    }
+}
