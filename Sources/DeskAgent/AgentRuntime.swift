@@ -41,8 +41,6 @@ public final class AgentRuntime {
     var nextSequence: UInt64 = 1
     var unacked: [UInt64: WireMessage] = [:]
     var held: [TicketID: Held] = [:]
-    /// Counters for tests and the console.
-    public private(set) var resolvedCount = 0
 
     public init(options: AgentOptions, logger: Logger, plan: @escaping @Sendable (WireAssign) -> WorkPlan) throws {
         self.options = options
@@ -228,7 +226,6 @@ public final class AgentRuntime {
         if welcomed { send(message) }
         if report.endsLease {
             held.removeValue(forKey: ticket)
-            if case .resolve = report { resolvedCount += 1 }
         } else {
             held[ticket] = lease
             schedule(ticket, &group, inputs)

@@ -29,7 +29,6 @@ final class CoordinatorLoop {
     var deadlines = IndexedHeap<String, Millis>()
     /// Sessions and sequence numbers as stored, for agents not connected since the start.
     var storedSessions: [String: (session: String, lastSequence: UInt64)] = [:]
-    var stopping = false
     /// The highest ticket id issued: a report on a lower id that is not open is stale, not unknown.
     var highestTicketID: TicketID = 0
 
@@ -316,7 +315,6 @@ final class CoordinatorLoop {
     }
 
     func sayGoodbye() {
-        stopping = true
         var bye = WireBye()
         bye.reason = "coordinator shutting down"
         for session in sessions.values { send(.bye(bye), to: session.routingID) }

@@ -79,15 +79,6 @@ public final class ProcessSupervisor: @unchecked Sendable {
 
     public var isStopping: Bool { lock.withLock { stopping } }
 
-    /// Sends `signal` to one program.
-    public func signal(_ name: String, _ signal: Int32) {
-        if let process = lock.withLock({ running[name]?.process }), process.isRunning {
-            kill(process.processIdentifier, signal)
-        }
-    }
-
-    public func pid(of name: String) -> Int32? { lock.withLock { running[name]?.process.processIdentifier } }
-
     /// Stops `names` (all when nil) with SIGTERM, waits up to `grace` seconds, then SIGKILLs what is left.
     public func stop(_ names: [String]? = nil, grace: Double = 10) async {
         let targets: [Process] = lock.withLock {

@@ -28,7 +28,8 @@ extension Database {
                    priority = COALESCE(?, priority), updated_at = ? WHERE id = ? AND lease_epoch = ?
             """)
         try update.execute(arguments: [tier, priority?.rawValue, event.at, lease.ticket, lease.epoch])
-        try execute(sql: "DELETE FROM leases WHERE ticket_id = ? AND epoch = ?", arguments: [lease.ticket, lease.epoch])
+        try cachedStatement(sql: "DELETE FROM leases WHERE ticket_id = ? AND epoch = ?")
+            .execute(arguments: [lease.ticket, lease.epoch])
         try appendEvent(event)
     }
 
@@ -45,15 +46,15 @@ extension Database {
 
     /// Changes a leased ticket's status (waiting on customer, pending confirmation, in progress).
     public func changeStatus(_ ticket: TicketID, to status: TicketStatus, event: TicketEvent) throws {
-        try execute(sql: "UPDATE tickets SET status = ?, updated_at = ? WHERE id = ?",
-                    arguments: [status.rawValue, event.at, ticket])
+        try cachedStatement(sql: "UPDATE tickets SET status = ?, updated_at = ? WHERE id = ?")
+            .execute(arguments: [status.rawValue, event.at, ticket])
         try appendEvent(event)
     }
 
     /// Records a public reply: its event, and the first-response time if this is the first.
     public func recordReply(_ event: TicketEvent) throws {
-        try execute(sql: "UPDATE tickets SET first_response_at = COALESCE(first_response_at, ?), updated_at = ? WHERE id = ?",
-                    arguments: [event.at, event.at, event.ticketID])
+        try cachedStatement(sql: "UPDATE tickets SET first_response_at = COALESCE(first_response_at, ?), updated_at = ? WHERE id = ?")
+            .execute(arguments: [event.at, event.at, event.ticketID])
         try appendEvent(event)
     }
 
