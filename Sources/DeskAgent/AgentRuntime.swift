@@ -7,17 +7,11 @@ import ZeroMQ
 /// The agent runtime shared by every mode: connection, HELLO, heartbeats, reconnection with backoff,
 /// reports with sequence numbers kept until acknowledged, and the work plans of its leases.
 ///
-/// One serial loop owns all state; the socket thread, the timer and the plan steps feed it through one
-/// stream. Nothing is durable here: after a crash the coordinator re-sends the leases this agent holds.
-public final class AgentRuntime {
-    enum Input: Sendable {
-        case frames(generation: Int, [Frame])
-        case tick
-        case step(TicketID, epoch: Int64)
-        /// The reconnect delay for this generation has passed.
-        case connectNow(generation: Int)
-    }
-
+/// All state sits behind one lock. Frames are handled right on the socket's thread (no task hop), and
+/// what that handling posts goes out in the same pass of the socket loop; the timer and the delayed plan
+/// steps take the same lock. Nothing is durable here: after a crash the coordinator re-sends the leases
+/// this agent holds.
+public final class AgentRuntime: @unchecked Sendable {
     struct Held {
         var epoch: Int64
         var plan: WorkPlan
@@ -29,9 +23,12 @@ public final class AgentRuntime {
     let planFor: @Sendable (WireAssign) -> WorkPlan
     let context: Context
     let session = UUID().uuidString
+    /// Guards every `var` below.
+    let lock = NSLock()
 
     var socket: AsyncSocket?
     var generation = 0
+    var stopped = false
     var welcomed = false
     var lastHeard: Millis = 0
     var lastSent: Millis = 0
@@ -56,49 +53,41 @@ public final class AgentRuntime {
 
     /// Runs until the calling task is cancelled; then says BYE and closes.
     public func run() async {
-        let (stream, inputs) = AsyncStream<Input>.makeStream()
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { [heartbeatMs] in
-                let period = max(10, heartbeatMs / 4)
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .milliseconds(period))
-                    inputs.yield(.tick)
-                }
+        lock.withLock { connect() }
+        let ticker = Task { [self] in
+            while !Task.isCancelled {
+                let period = lock.withLock { max(10, heartbeatMs / 4) }
+                try? await Task.sleep(for: .milliseconds(period))
+                lock.withLock { tick() }
             }
-            connect(&group, inputs)
-            for await input in stream {
-                switch input {
-                case .frames(let generation, let frames) where generation == self.generation:
-                    handle(frames, &group, inputs)
-                case .frames:
-                    break  // from a connection already replaced
-                case .tick:
-                    tick(&group, inputs)
-                case .step(let ticket, let epoch):
-                    runStep(ticket, epoch: epoch, &group, inputs)
-                case .connectNow(let generation) where generation == self.generation && socket == nil:
-                    connect(&group, inputs)
-                case .connectNow:
-                    break
-                }
-            }
-            var bye = WireBye()
-            bye.reason = "agent stopping"
-            if let socket { try? await socket.send(FrameCodec.encode(.bye(bye))) }
-            await socket?.close()
-            group.cancelAll()
+        }
+        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+        ticker.cancel()
+        let last: AsyncSocket? = lock.withLock {
+            stopped = true
+            generation += 1
+            defer { socket = nil }
+            return socket
+        }
+        var bye = WireBye()
+        bye.reason = "agent stopping"
+        if let last {
+            try? await last.send(FrameCodec.encode(.bye(bye)))
+            await last.close()
         }
     }
 
     // MARK: - Connection
 
-    func connect(_ group: inout TaskGroup<Void>, _ inputs: AsyncStream<Input>.Continuation) {
+    /// Opens a new socket and says HELLO. Called with the lock held.
+    func connect() {
+        guard !stopped else { return }
         generation += 1
         welcomed = false
         let generation = self.generation
         do {
             let socket = try AsyncSocket(context, .dealer, name: "agent-\(options.name)",
-                                         deliver: { inputs.yield(.frames(generation: generation, $0)) }) { socket in
+                                         deliver: { [weak self] frames in self?.received(frames, generation: generation) }) { socket in
                 try socket.set(.sendHighWaterMark, 100_000)
                 try socket.connect(options.endpoint)
             }
@@ -111,18 +100,27 @@ public final class AgentRuntime {
         sendHello()
     }
 
-    func reconnect(_ group: inout TaskGroup<Void>, _ inputs: AsyncStream<Input>.Continuation, reason: String) {
+    /// Frames from the socket thread of connection `generation`.
+    func received(_ frames: [Frame], generation: Int) {
+        lock.withLock {
+            guard generation == self.generation, !stopped else { return }  // from a connection already replaced
+            handle(frames)
+        }
+    }
+
+    /// Drops the connection and connects again after the backoff delay. Called with the lock held.
+    func reconnect(reason: String) {
         logger.info("reconnecting", metadata: ["reason": "\(reason)", "delay_ms": "\(reconnectDelayMs)"])
         let old = socket
         socket = nil
-        group.addTask { await old?.close() }
+        Task { await old?.close() }
         let delay = reconnectDelayMs
         reconnectDelayMs = min(options.reconnectMaxMs, reconnectDelayMs * 2)
         generation += 1  // from now on, frames of the old socket are ignored
         let target = generation
-        group.addTask {
+        Task { [self] in
             try? await Task.sleep(for: .milliseconds(Int.random(in: delay / 2...max(delay / 2, delay))))
-            inputs.yield(.connectNow(generation: target))
+            lock.withLock { if target == generation && socket == nil { connect() } }
         }
     }
 
@@ -143,11 +141,11 @@ public final class AgentRuntime {
         lastSent = Self.now()
     }
 
-    func tick(_ group: inout TaskGroup<Void>, _ inputs: AsyncStream<Input>.Continuation) {
-        guard socket != nil else { return }
+    func tick() {
+        guard socket != nil, !stopped else { return }
         let now = Self.now()
         if now - lastHeard > Millis(heartbeatMs * liveness) {
-            reconnect(&group, inputs, reason: welcomed ? "coordinator silent" : "no WELCOME")
+            reconnect(reason: welcomed ? "coordinator silent" : "no WELCOME")
             return
         }
         if welcomed && now - lastSent >= Millis(heartbeatMs) { send(.heartbeat) }
@@ -155,7 +153,7 @@ public final class AgentRuntime {
 
     // MARK: - Messages
 
-    func handle(_ frames: [Frame], _ group: inout TaskGroup<Void>, _ inputs: AsyncStream<Input>.Continuation) {
+    func handle(_ frames: [Frame]) {
         lastHeard = Self.now()
         let message: WireMessage
         do {
@@ -181,7 +179,7 @@ public final class AgentRuntime {
             let ticket = assign.lease.ticketID
             if held[ticket]?.epoch == assign.lease.epoch { return }  // re-sent after a reconnect: already working
             held[ticket] = Held(epoch: assign.lease.epoch, plan: planFor(assign))
-            schedule(ticket, &group, inputs)
+            schedule(ticket)
         case .revoke(let revoke):
             if held[revoke.lease.ticketID]?.epoch == revoke.lease.epoch { held.removeValue(forKey: revoke.lease.ticketID) }
         case .ack(let ack):
@@ -191,7 +189,7 @@ public final class AgentRuntime {
             logger.warning("coordinator refused", metadata: ["code": "\(error.code)", "message": "\(error.message)"])
             if error.code == .notWelcomed { welcomed = false; sendHello() }
         case .bye:
-            reconnect(&group, inputs, reason: "coordinator said bye")
+            reconnect(reason: "coordinator said bye")
         case .heartbeat:
             break
         default:
@@ -201,22 +199,22 @@ public final class AgentRuntime {
 
     // MARK: - Work
 
-    func schedule(_ ticket: TicketID, _ group: inout TaskGroup<Void>, _ inputs: AsyncStream<Input>.Continuation) {
+    func schedule(_ ticket: TicketID) {
         guard let lease = held[ticket], lease.next < lease.plan.steps.count else { return }
         let delay = lease.plan.steps[lease.next].delaySeconds
         if delay <= 0 {
-            runStep(ticket, epoch: lease.epoch, &group, inputs)
+            runStep(ticket, epoch: lease.epoch)
         } else {
             let epoch = lease.epoch
-            group.addTask {
+            Task { [self] in
                 try? await Task.sleep(for: .milliseconds(Int(delay * 1000)))
-                inputs.yield(.step(ticket, epoch: epoch))
+                lock.withLock { runStep(ticket, epoch: epoch) }
             }
         }
     }
 
-    func runStep(_ ticket: TicketID, epoch: Int64, _ group: inout TaskGroup<Void>, _ inputs: AsyncStream<Input>.Continuation) {
-        guard var lease = held[ticket], lease.epoch == epoch, lease.next < lease.plan.steps.count else { return }
+    func runStep(_ ticket: TicketID, epoch: Int64) {
+        guard !stopped, var lease = held[ticket], lease.epoch == epoch, lease.next < lease.plan.steps.count else { return }
         let report = lease.plan.steps[lease.next].report
         lease.next += 1
         let sequence = nextSequence
@@ -228,7 +226,7 @@ public final class AgentRuntime {
             held.removeValue(forKey: ticket)
         } else {
             held[ticket] = lease
-            schedule(ticket, &group, inputs)
+            schedule(ticket)
         }
     }
 }

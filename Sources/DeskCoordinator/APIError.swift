@@ -20,12 +20,14 @@ public struct APIError: HTTPResponseError, Sendable {
     }
 
     /// A decoding failure described by the JSON path it happened at.
-    static func describing(_ error: any Error) -> APIError {
+    /// `prefix` path components are left out of the field name (for an item inside a batch).
+    static func describing(_ error: any Error, droppingPrefix prefix: Int = 0) -> APIError {
         guard let decoding = error as? DecodingError else {
             return APIError(.badRequest, "invalid JSON: \(error)")
         }
         func path(_ context: DecodingError.Context) -> String {
-            context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+            context.codingPath.dropFirst(prefix).map { $0.intValue.map(String.init) ?? $0.stringValue }
+                .joined(separator: ".")
         }
         switch decoding {
         case .typeMismatch(let type, let context):

@@ -6,8 +6,10 @@ import ZeroMQ
 enum CoordinatorInput: Sendable {
     /// A multipart message from an agent: routing id, then the three Desk frames.
     case agentMessage([Frame])
-    /// Intake committed a new ticket.
-    case ticketCreated(Ticket)
+    /// New tickets from the API (one, or a batch). The loop gives them ids, queues them, and commits them
+    /// (with the leases of those an idle agent takes at once) in one transaction; `reply` gets the stored
+    /// tickets after the commit, with `created` false where an idempotency key named an existing ticket.
+    case intake([NewTicket], reply: @Sendable (Result<[(ticket: Ticket, created: Bool)], any Error>) -> Void)
     /// A change the loop submitted has committed (or failed).
     case committed(CommitOutcome)
     /// The timer: check heartbeat deadlines.
@@ -18,6 +20,8 @@ enum CoordinatorInput: Sendable {
 
 /// What to do once a submitted change is durable.
 enum CommitOutcome: Sendable {
+    /// An intake is committed: publish the new tickets, queue the keyed ones, send the joined leases.
+    case intake([(ticket: Ticket, created: Bool)], leases: [Lease], at: Millis)
     /// A lease is committed: send ASSIGN (if it is still current) and publish.
     case assigned(Lease, Ticket, [TicketEvent])
     /// A report is committed: ACK it and publish its events.

@@ -69,7 +69,7 @@ final class CoordinatorLoop {
         for await input in stream {
             switch input {
             case .agentMessage(let frames): handleAgentMessage(frames)
-            case .ticketCreated(let ticket): ticketCreated(ticket)
+            case .intake(let news, let reply): intake(news, reply: reply)
             case .committed(let outcome): committed(outcome)
             case .tick: expireSilentAgents()
             case .shutdown:
@@ -81,41 +81,111 @@ final class CoordinatorLoop {
 
     // MARK: - Intake
 
-    func ticketCreated(_ ticket: Ticket) {
-        metrics.ticketsCreated.increment()
-        highestTicketID = max(highestTicketID, ticket.id)
+    /// Gives new tickets their ids and queues them in memory at once (except those with an idempotency
+    /// key: whether they are new is known only after the store looked the key up). Tickets an idle agent
+    /// takes right away are committed together with their lease: one transaction, and the ASSIGN goes out
+    /// as soon as the ticket is durable.
+    func intake(_ news: [NewTicket],
+                reply: @escaping @Sendable (Result<[(ticket: Ticket, created: Bool)], any Error>) -> Void) {
+        let now = currentMillis()
+        var ids: [TicketID] = []
+        var queued: Set<TicketID> = []
+        ids.reserveCapacity(news.count)
+        for new in news {
+            highestTicketID += 1
+            ids.append(highestTicketID)
+            if new.idempotencyKey == nil {
+                track(id: highestTicketID, new.priority, tier: new.tier, skill: new.skill, createdAt: now)
+                queued.insert(highestTicketID)
+            }
+        }
+        let joined = dispatch(joining: queued)
+        let inputs = self.inputs, allocated = ids
+        store.writer.submit({ db in
+            let stored = try zip(news, allocated).map { new, id in
+                try db.insertTicket(new, id: id, status: .pendingAssignment, at: now, actor: "api")
+            }
+            for lease in joined { try db.recordLease(lease, at: now) }
+            return stored
+        }) { result in
+            reply(result)
+            switch result {
+            case .success(let stored): inputs.yield(.committed(.intake(stored, leases: joined, at: now)))
+            case .failure(let error): inputs.yield(.committed(.failed("intake of \(news.count) tickets: \(error)")))
+            }
+        }
+    }
+
+    func track(id: TicketID, _ priority: Priority, tier: Int, skill: String, createdAt: Millis) {
         dispatcher.track(OpenTicket(
-            id: ticket.id, priority: ticket.priority, tier: ticket.tier, skill: ticket.skill,
-            dueAt: configuration.responseTargets.due(ticket.priority, createdAt: ticket.createdAt),
-            createdAt: ticket.createdAt))
-        events.publish(TicketEvent(ticketID: ticket.id, at: ticket.createdAt, actor: "api", kind: .created,
-                                   detail: JSONText.object(["priority": ticket.priority.label, "skill": ticket.skill])))
-        dispatch()
+            id: id, priority: priority, tier: tier, skill: skill,
+            dueAt: configuration.responseTargets.due(priority, createdAt: createdAt), createdAt: createdAt))
+    }
+
+    /// The intake's transaction committed: the tickets exist, the joined leases are granted.
+    func intakeCommitted(_ stored: [(ticket: Ticket, created: Bool)], leases: [Lease], at now: Millis) {
+        var keyed = false
+        for (ticket, created) in stored where created {
+            metrics.ticketsCreated.increment()
+            events.publish(TicketEvent(ticketID: ticket.id, at: ticket.createdAt, actor: "api", kind: .created,
+                                       detail: JSONText.object(["priority": ticket.priority.label, "skill": ticket.skill])))
+            if ticket.idempotencyKey != nil {
+                track(id: ticket.id, ticket.priority, tier: ticket.tier, skill: ticket.skill, createdAt: ticket.createdAt)
+                keyed = true
+            }
+        }
+        if !leases.isEmpty {
+            var byID: [TicketID: Ticket] = [:]
+            for (ticket, _) in stored { byID[ticket.id] = ticket }
+            for lease in leases {
+                guard var ticket = byID[lease.ticket] else { continue }
+                ticket.status = .inProgress
+                ticket.assignee = lease.agent
+                ticket.leaseEpoch = lease.epoch
+                ticket.updatedAt = now
+                committed(.assigned(lease, ticket, [Self.assignedEvent(lease, at: now)]))
+            }
+        }
+        if keyed { dispatch() }
+    }
+
+    static func assignedEvent(_ lease: Lease, at now: Millis) -> TicketEvent {
+        TicketEvent(ticketID: lease.ticket, at: now, actor: "system", kind: .assigned,
+                    detail: "{\"agent\":\(JSONText.string(lease.agent)),\"epoch\":\(lease.epoch)}")
     }
 
     // MARK: - Dispatch
 
     /// Assigns while a queued ticket has an available agent. Each lease is committed before ASSIGN.
-    func dispatch() {
+    /// Leases on tickets in `joining` (an intake not yet submitted) are returned instead, to be committed
+    /// in the intake's own transaction.
+    @discardableResult
+    func dispatch(joining: Set<TicketID> = []) -> [Lease] {
         let now = currentMillis()
+        var joined: [Lease] = []
         while let (lease, _) = dispatcher.nextAssignment(now: now) {
+            if joining.contains(lease.ticket) {
+                joined.append(lease)
+                continue
+            }
             let inputs = self.inputs
             store.writer.submit({ db in try db.grantLease(lease, at: now) }) { result in
                 switch result {
                 case .success(let ticket):
-                    let event = TicketEvent(ticketID: lease.ticket, at: now, actor: "system", kind: .assigned,
-                                            detail: "{\"agent\":\(JSONText.string(lease.agent)),\"epoch\":\(lease.epoch)}")
-                    inputs.yield(.committed(.assigned(lease, ticket, [event])))
+                    inputs.yield(.committed(.assigned(lease, ticket, [Self.assignedEvent(lease, at: now)])))
                 case .failure(let error):
                     inputs.yield(.committed(.failed("lease \(lease.ticket)/\(lease.epoch): \(error)")))
                 }
             }
         }
         metrics.setQueued(dispatcher.queuedCount)
+        return joined
     }
 
     func committed(_ outcome: CommitOutcome) {
         switch outcome {
+        case .intake(let stored, let leases, let now):
+            intakeCommitted(stored, leases: leases, at: now)
         case .assigned(let lease, let ticket, let published):
             events.publish(published)
             // The agent may have gone (or the lease ended) while the commit ran: then expiry handled it.

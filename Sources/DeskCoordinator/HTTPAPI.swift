@@ -11,10 +11,14 @@ struct HTTPAPI: Sendable {
     let routing: RoutingRules
     /// The largest request body accepted, in bytes.
     static let maxRequestBytes = 1 << 20
+    /// The largest batch request body, in bytes, and the most tickets in one batch.
+    static let maxBatchBytes = 16 << 20
+    static let maxBatchTickets = 1000
 
     func router() -> Router<BasicRequestContext> {
         let router = Router()
         router.post("/api/v1/tickets") { request, _ in try await createTicket(request) }
+        router.post("/api/v1/tickets/batch") { request, _ in try await createTickets(request) }
         router.get("/api/v1/tickets/{id}") { _, context in try await showTicket(context.parameters.get("id") ?? "") }
         router.get("/api/v1/tickets") { request, _ in try await listTickets(request.uri.queryParameters) }
         router.get("/healthz") { _, _ in
@@ -49,12 +53,70 @@ struct HTTPAPI: Sendable {
             metrics.intakeRejected.increment()
             throw APIError(.badRequest, error.message, field: error.field)
         }
-        let now = currentMillis()
-        let (ticket, created) = try await store.writer.write { db in
-            try db.insertTicket(new, status: .pendingAssignment, at: now, actor: "api")
-        }
-        if created { inputs.yield(.ticketCreated(ticket)) }
+        let (ticket, created) = try await submit([new])[0]
         return TicketJSON.response(TicketJSON.ticket(ticket), status: created ? .created : .ok)
+    }
+
+    /// `POST /api/v1/tickets/batch`: `{"tickets":[…]}`, up to `maxBatchTickets`. Each item is validated
+    /// on its own; the valid ones are committed in one transaction. The answer (200) lists one result per
+    /// item, in order: `{"index":0,"status":201,"id":17}` (created), `200` (the idempotency key already
+    /// named that ticket) or `400` with the field and the message.
+    func createTickets(_ request: Request) async throws -> Response {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: Self.maxBatchBytes)
+        } catch {
+            metrics.intakeRejected.increment()
+            throw APIError(.contentTooLarge, "batch request body is over \(Self.maxBatchBytes) bytes")
+        }
+        let batch: IntakeBatch
+        do {
+            batch = try JSONDecoder().decode(IntakeBatch.self, from: Data(buffer.readableBytesView))
+        } catch {
+            metrics.intakeRejected.increment()
+            throw APIError.describing(error)
+        }
+        guard batch.tickets.count <= Self.maxBatchTickets else {
+            metrics.intakeRejected.increment()
+            throw APIError(.contentTooLarge, "a batch holds at most \(Self.maxBatchTickets) tickets, got \(batch.tickets.count)",
+                           field: "tickets")
+        }
+        var results = [String](repeating: "", count: batch.tickets.count)
+        var valid: [(index: Int, ticket: NewTicket)] = []
+        for (index, item) in batch.tickets.enumerated() {
+            do {
+                valid.append((index, routing.route(try item.request.get().validated())))
+            } catch let error as IntakeError {
+                results[index] = Self.refusal(index, APIError(.badRequest, error.message, field: error.field))
+            } catch {
+                results[index] = Self.refusal(index, error as? APIError ?? APIError.describing(error))
+            }
+        }
+        metrics.intakeRejected.increment(by: batch.tickets.count - valid.count)
+        var createdCount = 0
+        if !valid.isEmpty {
+            let stored = try await submit(valid.map(\.ticket))
+            createdCount = stored.count { $0.created }
+            for ((index, _), (ticket, isNew)) in zip(valid, stored) {
+                results[index] = "{\"index\":\(index),\"status\":\(isNew ? 201 : 200),\"id\":\(ticket.id)}"
+            }
+        }
+        return TicketJSON.response("{\"created\":\(createdCount),\"rejected\":\(batch.tickets.count - valid.count),"
+                                   + "\"results\":[" + results.joined(separator: ",") + "]}")
+    }
+
+    /// Hands tickets to the loop and waits for their commit.
+    func submit(_ news: [NewTicket]) async throws -> [(ticket: Ticket, created: Bool)] {
+        try await withCheckedThrowingContinuation { continuation in
+            if case .terminated = inputs.yield(.intake(news, reply: { continuation.resume(with: $0) })) {
+                continuation.resume(throwing: APIError(.serviceUnavailable, "the coordinator is shutting down"))
+            }
+        }
+    }
+
+    static func refusal(_ index: Int, _ error: APIError) -> String {
+        "{\"index\":\(index),\"status\":\(error.status.code),\"error\":\(JSONText.string(error.message))"
+            + (error.field.map { ",\"field\":\(JSONText.string($0))" } ?? "") + "}"
     }
 
     func showTicket(_ idText: String) async throws -> Response {
@@ -96,4 +158,19 @@ struct HTTPAPI: Sendable {
         }
         return TicketJSON.response(TicketJSON.page(page, next: page.count == limit ? page.last?.id : nil))
     }
+}
+
+/// The body of a batch intake: each item decodes on its own, so one malformed ticket is refused alone.
+struct IntakeBatch: Decodable {
+    struct Item: Decodable {
+        let request: Result<IntakeRequest, APIError>
+        init(from decoder: any Decoder) throws {
+            do {
+                request = .success(try IntakeRequest(from: decoder))
+            } catch {
+                request = .failure(APIError.describing(error, droppingPrefix: decoder.codingPath.count))
+            }
+        }
+    }
+    let tickets: [Item]
 }

@@ -44,17 +44,19 @@ public struct IntakeRequest: Sendable, Codable, Equatable {
     public func validated() throws(IntakeError) -> NewTicket {
         let subject = (self.subject ?? "").trimmed
         guard !subject.isEmpty else { throw IntakeError(field: "subject", "subject is required") }
-        guard subject.count <= Limits.subject else {
+        guard subject.utf8.count <= Limits.subject || subject.count <= Limits.subject else {
             throw IntakeError(field: "subject", "subject is \(subject.count) characters; the limit is \(Limits.subject)")
         }
         let body = self.body ?? ""
-        guard !body.trimmed.isEmpty else { throw IntakeError(field: "body", "body is required") }
-        guard body.count <= Limits.body else {
+        guard body.hasContent else { throw IntakeError(field: "body", "body is required") }
+        // A string has at most as many characters as UTF-8 bytes: count characters only when it matters.
+        guard body.utf8.count <= Limits.body || body.count <= Limits.body else {
             throw IntakeError(field: "body", "body is \(body.count) characters; the limit is \(Limits.body)")
         }
         let requester = (self.requester ?? "").trimmed
         guard !requester.isEmpty else { throw IntakeError(field: "requester", "requester (an e-mail address) is required") }
-        guard requester.count <= Limits.requester, requester.isPlausibleEmail else {
+        guard requester.utf8.count <= Limits.requester || requester.count <= Limits.requester,
+              requester.isPlausibleEmail else {
             throw IntakeError(field: "requester", "requester must be an e-mail address like name@example.com")
         }
         var priority = Priority.default
@@ -100,18 +102,45 @@ public struct IntakeError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 extension String {
+    /// Without leading and trailing white space. Returns `self` untouched when both ends are plain ASCII
+    /// non-space bytes (the usual case), so valid input costs no copy.
     var trimmed: String {
+        if let first = utf8.first, let last = utf8.last, first.isPlainASCII, last.isPlainASCII { return self }
         var scalars = Substring(self)
         while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
         while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
         return String(scalars)
     }
 
+    /// Whether anything but white space is in the string.
+    var hasContent: Bool {
+        if utf8.contains(where: { $0.isPlainASCII }) { return true }
+        return contains { !$0.isWhitespace }
+    }
+
     /// One `@`, something before it, a dot in the domain, no spaces or control characters.
     var isPlausibleEmail: Bool {
-        let parts = split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
-              !parts[1].hasPrefix("."), !parts[1].hasSuffix(".") else { return false }
-        return !contains { $0.isWhitespace || $0.asciiValue.map { $0 < 0x20 } == true }
+        var at: Int?
+        var index = 0
+        for byte in utf8 {
+            if byte == UInt8(ascii: "@") {
+                if at != nil { return false }
+                at = index
+            } else if byte <= 0x20 || byte == 0x7F {
+                return false
+            }
+            index += 1
+        }
+        guard let at, at > 0, at < index - 1 else { return false }
+        let domain = utf8.dropFirst(at + 1)
+        guard domain.contains(UInt8(ascii: ".")), domain.first != UInt8(ascii: "."),
+              domain.last != UInt8(ascii: ".") else { return false }
+        // Non-ASCII white space (rare) still refuses the address.
+        return utf8.allSatisfy({ $0 < 0x80 }) || !contains { $0.isWhitespace }
     }
+}
+
+extension UInt8 {
+    /// An ASCII byte that is neither white space nor a control character.
+    var isPlainASCII: Bool { self > 0x20 && self < 0x7F }
 }

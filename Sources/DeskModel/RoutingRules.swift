@@ -33,10 +33,14 @@ public struct RoutingRules: Sendable, Equatable, Codable {
     /// ticket no rule matches needs no particular skill.
     public func route(_ ticket: NewTicket) -> NewTicket {
         var routed = ticket
-        let text = (ticket.subject + "\n" + ticket.body).lowercased()
+        var lowered: String?  // subject and body in lower case, made once and only when a keyword rule is reached
         for rule in rules {
             if let category = rule.category, category.lowercased() != ticket.category { continue }
-            if let keywords = rule.keywords, !keywords.contains(where: { text.contains($0.lowercased()) }) { continue }
+            if let keywords = rule.keywords {
+                let text = lowered ?? (ticket.subject + "\n" + ticket.body).lowercased()
+                lowered = text
+                if !keywords.contains(where: { text.contains($0.lowercased()) }) { continue }
+            }
             if rule.category == nil && rule.keywords == nil { continue }
             routed.skill = rule.skill
             if let tier = rule.tier { routed.tier = tier }

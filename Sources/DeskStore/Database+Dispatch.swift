@@ -7,6 +7,13 @@ extension Database {
     /// Records a lease: the ticket goes in progress under `lease.epoch`, the lease row is written, and an
     /// `assigned` event appended. Returns the ticket, for the ASSIGN message.
     public func grantLease(_ lease: Lease, at now: Millis) throws -> Ticket {
+        try recordLease(lease, at: now)
+        guard let ticket = try ticket(lease.ticket) else { throw StoreError.notFound("ticket \(lease.ticket)") }
+        return ticket
+    }
+
+    /// Records a new lease (ticket in progress, lease row, `assigned` event) without reading the ticket back.
+    public func recordLease(_ lease: Lease, at now: Millis) throws {
         let update = try cachedStatement(sql: """
             UPDATE tickets SET status = 'in_progress', assignee = ?, lease_epoch = ?, updated_at = ? WHERE id = ?
             """)
@@ -17,8 +24,6 @@ extension Database {
         try FastBinding.execute(insert, [.integer(lease.ticket), .text(lease.agent), .integer(lease.epoch), .integer(now)], in: self)
         try appendEvent(TicketEvent(ticketID: lease.ticket, at: now, actor: "system", kind: .assigned,
                                     detail: "{\"agent\":\(JSONText.string(lease.agent)),\"epoch\":\(lease.epoch)}"))
-        guard let ticket = try ticket(lease.ticket) else { throw StoreError.notFound("ticket \(lease.ticket)") }
-        return ticket
     }
 
     /// Ends a lease and puts the ticket back in the queue (release, expiry, escalation), with its event.

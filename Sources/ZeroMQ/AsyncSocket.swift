@@ -196,19 +196,21 @@ final class SocketLoop: Sendable {
                     var counter: UInt64 = 0
                     _ = Glibc.read(wakeFD, &counter, 8)
                 }
+                if receives && poller.events(at: socketIndex).contains(.readable) {
+                    // Replies posted while delivering are taken just below, in this same iteration:
+                    // no eventfd write, no second poll.
+                    shared.withLock { $0.wakePending = true }
+                    for _ in 0..<512 {
+                        guard let message = try socket.receive(wait: false) else { break }
+                        if let deliver { deliver(message) } else { inbound.yield(message) }
+                    }
+                }
                 let (taken, closing) = shared.withLock { state -> ([Outgoing], Bool) in
                     state.wakePending = false
                     return (state.outbound.isEmpty ? [] : state.takeOutbound(), state.closing)
                 }
                 pending.append(contentsOf: taken)
                 if closing { break }
-
-                if receives && poller.events(at: socketIndex).contains(.readable) {
-                    for _ in 0..<512 {
-                        guard let message = try socket.receive(wait: false) else { break }
-                        if let deliver { deliver(message) } else { inbound.yield(message) }
-                    }
-                }
                 while head < pending.count {
                     let item = pending[head]
                     do {

@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Micro-benchmarks of the ZeroMQ binding and the store (use a release build).",
-        subcommands: [Transport.self, Store.self, Events.self]
+        subcommands: [Transport.self, Store.self, Events.self, Dispatch.self]
     )
 
     struct Transport: AsyncParsableCommand {
@@ -59,6 +59,23 @@ struct BenchCommand: AsyncParsableCommand {
             print("events: created \(result.created), assigned \(result.assigned), resolved \(result.resolved)")
             print("end to end: \(Int(result.throughput)) tickets/s (first created to last resolved: \(result.span) s)")
             print("dispatch latency (created committed -> lease committed and ASSIGN sent): \(result.dispatch)")
+        }
+    }
+
+    struct Dispatch: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Dispatch latency seen by an idle agent: HTTP request sent -> ASSIGN received (see loadtest/bench/cluster.sh).")
+        @Option(help: "The coordinator's agent endpoint.") var agents: String
+        @Option(help: "The coordinator's HTTP API.") var server = "http://127.0.0.1:8080"
+        @Option(help: "Probe tickets to send.") var count = 1000
+        @Option(help: "Probe tickets per second.") var rate = 100.0
+
+        func run() async throws {
+            guard let url = URL(string: server) else { throw ValidationError("--server is not a URL: \(server)") }
+            let probe = DispatchProbe(agentEndpoint: agents, api: url)
+            let result = try await probe.run(count: count, rate: rate)
+            print("dispatch latency (request sent -> ASSIGN received by an idle agent): \(result)")
+            if result.count < count { print("warning: \(count - result.count) probe tickets were not assigned in time") }
         }
     }
 }

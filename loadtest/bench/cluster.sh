@@ -3,6 +3,7 @@
 # HTTP intake driven by wrk, measured on the event stream by `desk bench events`.
 #   loadtest/bench/cluster.sh                 # max rate for DURATION seconds
 #   RATE_DELAY_MS=10 CONNECTIONS=50 loadtest/bench/cluster.sh   # paced: 50 * 1000 / 10 = 5,000 tickets/s
+#   BATCH=100 CONNECTIONS=4 loadtest/bench/cluster.sh            # batch intake: 100 tickets per POST
 # Needs a release build (swift build -c release --product desk) and wrk (apt-get install wrk).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -12,6 +13,8 @@ duration=${DURATION:-10}
 connections=${CONNECTIONS:-64}
 capacity=${CAPACITY:-2}
 durability=${DURABILITY:-full}
+batch=${BATCH:-0}
+script=loadtest/bench/post.lua; [ "$batch" -gt 0 ] && script=loadtest/bench/post_batch.lua
 command -v wrk >/dev/null || { echo "wrk missing: apt-get install wrk" >&2; exit 1; }
 data=$(mktemp -d)
 out=$(mktemp)
@@ -36,8 +39,8 @@ done
 "$desk" bench events --endpoint "$events_ep" --quiet 3 > "$out.probe" &
 probe=$!
 sleep 1
-echo "coordinator with $agents agents (capacity $capacity, service time 0, durability $durability); wrk -c$connections -d${duration}s delay=${RATE_DELAY_MS:-0}ms"
-RATE_DELAY_MS=${RATE_DELAY_MS:-0} wrk -t2 -c"$connections" -d"${duration}s" -s loadtest/bench/post.lua "$http" | grep -E "Requests/sec|Latency|requests in|Non-2xx"
+echo "coordinator with $agents agents (capacity $capacity, service time 0, durability $durability); wrk -c$connections -d${duration}s delay=${RATE_DELAY_MS:-0}ms batch=$batch"
+BATCH=$batch RATE_DELAY_MS=${RATE_DELAY_MS:-0} wrk -t2 -c"$connections" -d"${duration}s" -s "$script" "$http" | grep -E "Requests/sec|Latency|requests in|Non-2xx"
 wait "$probe"
 cat "$out.probe"; rm -f "$out.probe"
 echo "metrics: $(curl -s "$http/metrics" | grep -E '^desk_(tickets_created|tickets_resolved|assignments)_total' | tr '\n' ' ')"
