@@ -10,25 +10,42 @@ import ZeroMQ
 /// room for every probe ticket), posts tickets of category `probe` at a fixed rate over HTTP, and times
 /// each from the moment its request is sent to the moment its ASSIGN arrives. That span holds the HTTP
 /// request, the commit and the dispatch, so it is an upper bound of "ticket committed → assignment
-/// received". The coordinator must route category `probe` to skill `probe` (see loadtest/bench/cluster.sh).
+/// received". The probe also listens to the event stream: the span from a probe ticket's `created` event
+/// (published once the ticket is committed) to its ASSIGN, both arriving at this one process, is
+/// "ticket committed → assignment received by an idle agent" itself. The coordinator must route
+/// category `probe` to skill `probe` (see loadtest/bench/cluster.sh).
 public final class DispatchProbe: Sendable {
     let agentEndpoint: String
+    let eventEndpoint: String
     let api: URL
     let name = "probe-\(ProcessInfo.processInfo.processIdentifier)"
     /// Send time (µs) by probe ticket subject, and the latencies measured.
-    let state = Mutex<(sent: [String: Double], samples: [Double])>(([:], []))
+    let state = Mutex<(sent: [String: Double], samples: [Double], created: [Int64: Double], assigned: [Int64: Double])>(
+        ([:], [], [:], [:]))
     /// Tells the probe agent's thread to stop.
     let done = Atomic<Bool>(false)
 
-    public init(agentEndpoint: String, api: URL) {
+    public struct Result: Sendable {
+        /// HTTP request sent → ASSIGN received.
+        public var requestToAssign: LatencySummary
+        /// `created` event received → ASSIGN received, for the same tickets.
+        public var committedToAssign: LatencySummary
+    }
+
+    public init(agentEndpoint: String, eventEndpoint: String, api: URL) {
         self.agentEndpoint = agentEndpoint
+        self.eventEndpoint = eventEndpoint
         self.api = api
     }
 
     /// Posts `count` tickets at `rate` per second (open loop: each send time is fixed in advance) and
     /// returns the latencies once every ticket was assigned, or `timeout` seconds after the last send.
-    public func run(count: Int, rate: Double, timeout: Double = 10) async throws -> LatencySummary {
+    public func run(count: Int, rate: Double, timeout: Double = 10) async throws -> Result {
         let context = try Context()
+        let events = try Socket(context, .sub)
+        try events.set(.receiveHighWaterMark, 1_000_000)
+        try events.set(.subscribe, Array("created".utf8))
+        try events.connect(eventEndpoint)
         let socket = try Socket(context, .dealer)
         try socket.set(.receiveTimeout, 100)
         try socket.connect(agentEndpoint)
@@ -46,7 +63,7 @@ public final class DispatchProbe: Sendable {
             if let frames = try socket.receive(), case .welcome = try FrameCodec.decode(frames) { break welcome }
         }
 
-        let agentThread = Thread { [self] in self.serve(socket) }
+        let agentThread = Thread { [self] in self.serve(socket, events: events) }
         agentThread.start()
         defer { done.store(true, ordering: .relaxed) }
 
@@ -66,7 +83,12 @@ public final class DispatchProbe: Sendable {
         done.store(true, ordering: .relaxed)
         while !agentThread.isFinished { try? await Task.sleep(for: .milliseconds(10)) }
         socket.close()
-        return LatencySummary(microseconds: state.withLock { $0.samples })
+        events.close()
+        return state.withLock { state in
+            let spans = state.assigned.compactMap { id, at in state.created[id].map { at - $0 } }
+            return Result(requestToAssign: LatencySummary(microseconds: state.samples),
+                          committedToAssign: LatencySummary(microseconds: spans))
+        }
     }
 
     func post(_ index: Int) async {
@@ -81,29 +103,55 @@ public final class DispatchProbe: Sendable {
         _ = try? await URLSession.shared.data(for: request)
     }
 
-    /// The probe agent: records and resolves each ASSIGN, heartbeats, until `done`.
-    func serve(_ socket: Socket) {
+    /// The probe agent: records and resolves each ASSIGN, notes when `created` events arrive, heartbeats,
+    /// until `done`.
+    func serve(_ socket: Socket, events: Socket) {
         var sequence: UInt64 = 0
         var lastSent = nowMicroseconds()
+        var poller = Poller()
+        guard let agentIndex = try? poller.add(socket, events: .readable),
+              let eventIndex = try? poller.add(events, events: .readable) else { return }
         while !done.load(ordering: .relaxed) {
             if nowMicroseconds() - lastSent > 300_000 {
                 _ = try? socket.send(FrameCodec.encode(.heartbeat))
                 lastSent = nowMicroseconds()
             }
-            guard let frames = try? socket.receive(), let message = try? FrameCodec.decode(frames),
-                  case .assign(let assign) = message else { continue }
-            let received = nowMicroseconds()
-            state.withLock { state in
-                if let sent = state.sent[assign.ticket.subject] { state.samples.append(received - sent) }
+            guard (try? poller.poll(timeoutMilliseconds: 100)) ?? 0 > 0 else { continue }
+            if poller.events(at: eventIndex).contains(.readable) {
+                while let frames = try? events.receive(wait: false), frames.count == 2 {
+                    let received = nowMicroseconds()
+                    if let id = Self.ticketID(inEvent: frames[1]) { state.withLock { $0.created[id] = received } }
+                }
             }
-            sequence += 1
-            var resolve = WireResolve()
-            resolve.seq = sequence
-            resolve.lease = assign.lease
-            resolve.resolution = "probed"
-            _ = try? socket.send(FrameCodec.encode(.resolve(resolve)))
-            lastSent = nowMicroseconds()
+            guard poller.events(at: agentIndex).contains(.readable) else { continue }
+            while let frames = try? socket.receive(wait: false) {
+                guard let message = try? FrameCodec.decode(frames), case .assign(let assign) = message else { continue }
+                let received = nowMicroseconds()
+                state.withLock { state in
+                    if let sent = state.sent[assign.ticket.subject] { state.samples.append(received - sent) }
+                    state.assigned[assign.lease.ticketID] = received
+                }
+                sequence += 1
+                var resolve = WireResolve()
+                resolve.seq = sequence
+                resolve.lease = assign.lease
+                resolve.resolution = "probed"
+                _ = try? socket.send(FrameCodec.encode(.resolve(resolve)))
+                lastSent = nowMicroseconds()
+            }
         }
+    }
+
+    /// The ticket id of an event body, which starts `{"ticket":ID,`.
+    static func ticketID(inEvent body: [UInt8]) -> Int64? {
+        let prefix = Array("{\"ticket\":".utf8)
+        guard body.starts(with: prefix) else { return nil }
+        var id: Int64 = 0
+        for byte in body.dropFirst(prefix.count) {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { break }
+            id = id * 10 + Int64(byte - UInt8(ascii: "0"))
+        }
+        return id
     }
 }
 

@@ -64,18 +64,20 @@ struct BenchCommand: AsyncParsableCommand {
 
     struct Dispatch: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Dispatch latency seen by an idle agent: HTTP request sent -> ASSIGN received (see loadtest/bench/cluster.sh).")
+            abstract: "Dispatch latency seen by an idle agent, from its tickets' created events and from their HTTP requests (see loadtest/bench/cluster.sh).")
         @Option(help: "The coordinator's agent endpoint.") var agents: String
+        @Option(help: "The coordinator's event endpoint.") var events: String
         @Option(help: "The coordinator's HTTP API.") var server = "http://127.0.0.1:8080"
         @Option(help: "Probe tickets to send.") var count = 1000
         @Option(help: "Probe tickets per second.") var rate = 100.0
 
         func run() async throws {
             guard let url = URL(string: server) else { throw ValidationError("--server is not a URL: \(server)") }
-            let probe = DispatchProbe(agentEndpoint: agents, api: url)
+            let probe = DispatchProbe(agentEndpoint: agents, eventEndpoint: events, api: url)
             let result = try await probe.run(count: count, rate: rate)
-            print("dispatch latency (request sent -> ASSIGN received by an idle agent): \(result)")
-            if result.count < count { print("warning: \(count - result.count) probe tickets were not assigned in time") }
+            print("dispatch latency (created event received -> ASSIGN received by an idle agent): \(result.committedToAssign)")
+            print("dispatch latency (HTTP request sent -> ASSIGN received by an idle agent): \(result.requestToAssign)")
+            if result.requestToAssign.count < count { print("warning: \(count - result.requestToAssign.count) probe tickets were not assigned in time") }
         }
     }
 }

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # End-to-end cluster benchmark: a real coordinator and AGENTS real sim agents (zero service time),
-# HTTP intake driven by wrk, measured on the event stream by `desk bench events`.
+# HTTP intake driven by wrk, measured on the event stream by `desk bench events`. With PROBE_RATE set,
+# `desk bench dispatch` also joins as one more (idle) agent and times its own probe tickets from HTTP
+# request sent to ASSIGN received, while wrk carries the load.
 #   loadtest/bench/cluster.sh                 # max rate for DURATION seconds
 #   RATE_DELAY_MS=10 CONNECTIONS=50 loadtest/bench/cluster.sh   # paced: 50 * 1000 / 10 = 5,000 tickets/s
 #   BATCH=100 CONNECTIONS=4 loadtest/bench/cluster.sh            # batch intake: 100 tickets per POST
+#   BATCH=10 CONNECTIONS=5 RATE_DELAY_MS=10 PROBE_RATE=200 loadtest/bench/cluster.sh   # paced, with probe
 # Needs a release build (swift build -c release --product desk) and wrk (apt-get install wrk).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,7 +25,16 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$data" "$out"; }
 trap cleanup EXIT
 
-"$desk" coordinator --data "$data" --http 127.0.0.1:0 --agents 'tcp://127.0.0.1:*' --events 'tcp://127.0.0.1:*' \
+# The shipped routing, plus category probe -> skill probe for the dispatch probe's own tickets.
+cat >"$data/bench.yaml" <<'YAML'
+routing:
+  - { category: billing, skill: billing }
+  - { category: network, skill: network }
+  - { category: account, skill: account }
+  - { category: hardware, skill: hardware }
+  - { category: probe, skill: probe }
+YAML
+"$desk" coordinator --data "$data" --config "$data/bench.yaml" --http 127.0.0.1:0 --agents 'tcp://127.0.0.1:*' --events 'tcp://127.0.0.1:*' \
   --durability "$durability" --log-level warning >"$out" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do grep -q '^http ' "$out" && break; sleep 0.1; done
@@ -40,7 +52,13 @@ done
 probe=$!
 sleep 1
 echo "coordinator with $agents agents (capacity $capacity, service time 0, durability $durability); wrk -c$connections -d${duration}s delay=${RATE_DELAY_MS:-0}ms batch=$batch"
+if [ -n "${PROBE_RATE:-}" ]; then
+  (sleep 1; "$desk" bench dispatch --agents "$agents_ep" --events "$events_ep" --server "$http" --rate "$PROBE_RATE" \
+     --count $(( PROBE_RATE * (duration - 2) )) > "$out.dispatch") &
+  probe_dispatch=$!
+fi
 BATCH=$batch RATE_DELAY_MS=${RATE_DELAY_MS:-0} wrk -t2 -c"$connections" -d"${duration}s" -s "$script" "$http" | grep -E "Requests/sec|Latency|requests in|Non-2xx"
 wait "$probe"
 cat "$out.probe"; rm -f "$out.probe"
+if [ -n "${PROBE_RATE:-}" ]; then wait "$probe_dispatch"; cat "$out.dispatch"; rm -f "$out.dispatch"; fi
 echo "metrics: $(curl -s "$http/metrics" | grep -E '^desk_(tickets_created|tickets_resolved|assignments)_total' | tr '\n' ' ')"
