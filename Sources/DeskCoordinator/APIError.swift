@@ -30,6 +30,8 @@ public struct APIError: HTTPResponseError, Sendable {
                 .joined(separator: ".")
         }
         switch decoding {
+        case .typeMismatch(_, let context) where path(context).isEmpty:
+            return APIError(.badRequest, "invalid JSON: the body must be a JSON object")
         case .typeMismatch(let type, let context):
             return APIError(.badRequest, "field '\(path(context))' has the wrong type: expected \(type)", field: path(context))
         case .valueNotFound(_, let context):

@@ -114,7 +114,9 @@ struct HTTPAPITests {
         #expect(try await request(cluster, "POST", "/api/v1/tickets/batch", body: Data(many.utf8)).0 == 413)
         let (notJSON, refusal, _) = try await request(cluster, "POST", "/api/v1/tickets/batch", body: Data("[1,2]".utf8))
         #expect(notJSON == 400)
-        #expect((refusal["error"] as? String)?.isEmpty == false)
+        #expect((refusal["error"] as? String)?.contains("JSON object") == true)
+        let (noList, _, _) = try await request(cluster, "POST", "/api/v1/tickets/batch", body: Data(#"{"tickets": 3}"#.utf8))
+        #expect(noList == 400)
         #expect(try cluster.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM tickets") } == 2)
     }
 }
