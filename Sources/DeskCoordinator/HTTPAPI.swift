@@ -32,20 +32,7 @@ struct HTTPAPI: Sendable {
     }
 
     func createTicket(_ request: Request) async throws -> Response {
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: Self.maxRequestBytes)
-        } catch {
-            metrics.intakeRejected.increment()
-            throw APIError(.contentTooLarge, "request body is over \(Self.maxRequestBytes) bytes")
-        }
-        let intake: IntakeRequest
-        do {
-            intake = try JSONDecoder().decode(IntakeRequest.self, from: Data(buffer.readableBytesView))
-        } catch {
-            metrics.intakeRejected.increment()
-            throw APIError.describing(error)
-        }
+        let intake = try await decodeBody(request, as: IntakeRequest.self, upTo: Self.maxRequestBytes)
         let new: NewTicket
         do {
             new = routing.route(try intake.validated())
@@ -62,20 +49,7 @@ struct HTTPAPI: Sendable {
     /// item, in order: `{"index":0,"status":201,"id":17}` (created), `200` (the idempotency key already
     /// named that ticket) or `400` with the field and the message.
     func createTickets(_ request: Request) async throws -> Response {
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: Self.maxBatchBytes)
-        } catch {
-            metrics.intakeRejected.increment()
-            throw APIError(.contentTooLarge, "batch request body is over \(Self.maxBatchBytes) bytes")
-        }
-        let batch: IntakeBatch
-        do {
-            batch = try JSONDecoder().decode(IntakeBatch.self, from: Data(buffer.readableBytesView))
-        } catch {
-            metrics.intakeRejected.increment()
-            throw APIError.describing(error)
-        }
+        let batch = try await decodeBody(request, as: IntakeBatch.self, upTo: Self.maxBatchBytes)
         guard batch.tickets.count <= Self.maxBatchTickets else {
             metrics.intakeRejected.increment()
             throw APIError(.contentTooLarge, "a batch holds at most \(Self.maxBatchTickets) tickets, got \(batch.tickets.count)",
@@ -103,6 +77,24 @@ struct HTTPAPI: Sendable {
         }
         return TicketJSON.response("{\"created\":\(createdCount),\"rejected\":\(batch.tickets.count - valid.count),"
                                    + "\"results\":[" + results.joined(separator: ",") + "]}")
+    }
+
+    /// Collects a request body of at most `limit` bytes (413 above) and decodes it (400 naming the field);
+    /// either refusal counts as a rejected intake.
+    func decodeBody<T: Decodable>(_ request: Request, as type: T.Type, upTo limit: Int) async throws -> T {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch {
+            metrics.intakeRejected.increment()
+            throw APIError(.contentTooLarge, "request body is over \(limit) bytes")
+        }
+        do {
+            return try JSONDecoder().decode(type, from: Data(buffer.readableBytesView))
+        } catch {
+            metrics.intakeRejected.increment()
+            throw APIError.describing(error)
+        }
     }
 
     /// Hands tickets to the loop and waits for their commit.
