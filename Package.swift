@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         .systemLibrary(
@@ -45,9 +46,18 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "DeskAutomation",
+            dependencies: [
+                "DeskModel",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "DeskCoordinator",
             dependencies: [
-                "DeskModel", "DeskProtocol", "DeskStore", "ZeroMQ",
+                "DeskModel", "DeskProtocol", "DeskStore", "DeskAutomation", "ZeroMQ",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -59,7 +69,7 @@ let package = Package(
         .target(
             name: "DeskAgent",
             dependencies: [
-                "DeskModel", "DeskProtocol", "ZeroMQ",
+                "DeskModel", "DeskProtocol", "DeskAutomation", "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -76,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "desk",
             dependencies: [
-                "DeskCoordinator", "DeskAgent", "DeskLoadTest",
+                "DeskCoordinator", "DeskAgent", "DeskAutomation", "DeskLoadTest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -87,6 +97,7 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: strict),
         .testTarget(name: "DeskModelTests", dependencies: ["DeskModel"], swiftSettings: strict),
         .testTarget(name: "DeskProtocolTests", dependencies: ["DeskProtocol"], swiftSettings: strict),
+        .testTarget(name: "DeskAutomationTests", dependencies: ["DeskAutomation", "DeskModel"], swiftSettings: strict),
         .testTarget(name: "DeskStoreTests", dependencies: ["DeskStore"], swiftSettings: strict),
         .testTarget(
             name: "DeskEndToEndTests",

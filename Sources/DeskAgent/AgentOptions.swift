@@ -14,6 +14,8 @@ public struct AgentOptions: Sendable {
     /// First and largest reconnect delay.
     public var reconnectInitialMs: Int
     public var reconnectMaxMs: Int
+    /// Bots: the claims JSON sent in HELLO (`BotClaims`), empty otherwise.
+    public var claims: String = ""
 
     public init(endpoint: String, name: String, skills: [String], capacity: Int = 1, tier: Int = 1, mode: String = "sim",
                 heartbeatIntervalMs: Int = 1000, heartbeatLiveness: Int = 3, reconnectInitialMs: Int = 100,

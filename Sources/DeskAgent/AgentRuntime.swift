@@ -16,6 +16,9 @@ public final class AgentRuntime: @unchecked Sendable {
         var epoch: Int64
         var plan: WorkPlan
         var next = 0
+        var view: WireTicketView?
+        /// The plan fell back (a step was refused): no more steps.
+        var fellBack = false
     }
 
     let options: AgentOptions
@@ -38,8 +41,18 @@ public final class AgentRuntime: @unchecked Sendable {
     var nextSequence: UInt64 = 1
     var unacked: [UInt64: WireMessage] = [:]
     var held: [TicketID: Held] = [:]
+    /// The ticket each report in flight is about, for plans that wait for ACKs and for `perform`.
+    var reportTicket: [UInt64: TicketID] = [:]
+    /// Callers of `perform` waiting for their report's ACK or ERROR.
+    var waiters: [UInt64: @Sendable (Result<Void, AgentRefusal>) -> Void] = [:]
+    var away = false
+    /// Told about assignments, revocations and the connection (the staff console prints them). Called
+    /// with the runtime's lock held: it must not call back into the runtime synchronously.
+    let observer: (@Sendable (AgentEvent) -> Void)?
 
-    public init(options: AgentOptions, logger: Logger, plan: @escaping @Sendable (WireAssign) -> WorkPlan) throws {
+    public init(options: AgentOptions, logger: Logger, observer: (@Sendable (AgentEvent) -> Void)? = nil,
+                plan: @escaping @Sendable (WireAssign) -> WorkPlan) throws {
+        self.observer = observer
         self.options = options
         self.logger = logger
         self.planFor = plan
@@ -110,6 +123,7 @@ public final class AgentRuntime: @unchecked Sendable {
 
     /// Drops the connection and connects again after the backoff delay. Called with the lock held.
     func reconnect(reason: String) {
+        observer?(.reconnecting(reason))
         logger.info("reconnecting", metadata: ["reason": "\(reason)", "delay_ms": "\(reconnectDelayMs)"])
         let old = socket
         socket = nil
@@ -132,6 +146,7 @@ public final class AgentRuntime: @unchecked Sendable {
         hello.tier = UInt32(options.tier)
         hello.mode = options.mode
         hello.session = session
+        hello.claims = options.claims
         hello.leases = held.map { WireLeaseRef(ticket: $0.key, epoch: $0.value.epoch) }.sorted { $0.ticketID < $1.ticketID }
         send(.hello(hello))
     }
@@ -174,18 +189,28 @@ public final class AgentRuntime: @unchecked Sendable {
             // Reports the coordinator already committed are done; the rest go again, in order.
             for sequence in unacked.keys where sequence <= welcome.lastSequence { unacked.removeValue(forKey: sequence) }
             for sequence in unacked.keys.sorted() { if let report = unacked[sequence] { send(report) } }
+            if away { sendCredit() }
             logger.info("welcomed", metadata: ["agent": "\(options.name)", "resent": "\(unacked.count)"])
+            observer?(.welcomed)
         case .assign(let assign):
             let ticket = assign.lease.ticketID
             if held[ticket]?.epoch == assign.lease.epoch { return }  // re-sent after a reconnect: already working
-            held[ticket] = Held(epoch: assign.lease.epoch, plan: planFor(assign))
+            held[ticket] = Held(epoch: assign.lease.epoch, plan: planFor(assign), view: assign.ticket)
+            observer?(.assigned(ticket, assign.ticket))
             schedule(ticket)
         case .revoke(let revoke):
-            if held[revoke.lease.ticketID]?.epoch == revoke.lease.epoch { held.removeValue(forKey: revoke.lease.ticketID) }
+            if held[revoke.lease.ticketID]?.epoch == revoke.lease.epoch {
+                held.removeValue(forKey: revoke.lease.ticketID)
+                observer?(.revoked(revoke.lease.ticketID, revoke.reason))
+            }
         case .ack(let ack):
             unacked.removeValue(forKey: ack.seq)
+            finished(ack.seq, .success(()))
         case .error(let error):
-            if error.seq > 0 { unacked.removeValue(forKey: error.seq) }
+            if error.seq > 0 {
+                unacked.removeValue(forKey: error.seq)
+                finished(error.seq, .failure(AgentRefusal(code: error.code, message: error.message)))
+            }
             logger.warning("coordinator refused", metadata: ["code": "\(error.code)", "message": "\(error.message)"])
             if error.code == .notWelcomed { welcomed = false; sendHello() }
         case .bye:
@@ -224,9 +249,110 @@ public final class AgentRuntime: @unchecked Sendable {
         if welcomed { send(message) }
         if report.endsLease {
             held.removeValue(forKey: ticket)
+        } else if lease.plan.fallback != nil {
+            held[ticket] = lease
+            reportTicket[sequence] = ticket  // the next step waits for this one's ACK
         } else {
             held[ticket] = lease
             schedule(ticket)
         }
     }
+
+    /// A report was acknowledged or refused: wake its `perform` caller, move its plan on, or fall back.
+    func finished(_ sequence: UInt64, _ result: Result<Void, AgentRefusal>) {
+        if let waiter = waiters.removeValue(forKey: sequence) { waiter(result) }
+        guard let ticket = reportTicket.removeValue(forKey: sequence), var lease = held[ticket] else { return }
+        switch result {
+        case .success:
+            schedule(ticket)
+        case .failure(let refusal) where refusal.code == .staleLease:
+            held.removeValue(forKey: ticket)  // the lease is gone: nothing more to do on it
+        case .failure(let refusal):
+            guard let fallback = lease.plan.fallback, !lease.fellBack else { return }
+            logger.warning("a step was refused; falling back", metadata: ["ticket": "\(ticket)", "problem": "\(refusal.message)"])
+            lease.fellBack = true
+            lease.next = lease.plan.steps.count
+            held[ticket] = lease
+            sendReport(fallback, on: ticket, epoch: lease.epoch)
+            if fallback.endsLease { held.removeValue(forKey: ticket) }
+        }
+    }
+
+    /// Sends one report on a held lease with the next sequence number; it is re-sent until acknowledged.
+    @discardableResult
+    func sendReport(_ report: WorkPlan.Report, on ticket: TicketID, epoch: Int64) -> UInt64 {
+        let sequence = nextSequence
+        nextSequence += 1
+        let message = report.message(lease: WireLeaseRef(ticket: ticket, epoch: epoch), sequence: sequence)
+        unacked[sequence] = message
+        if welcomed { send(message) }
+        return sequence
+    }
+
+    func sendCredit() {
+        var credit = WireCredit()
+        credit.capacity = UInt32(options.capacity)
+        credit.away = away
+        send(.credit(credit))
+    }
+
+    // MARK: - For people (the staff console)
+
+    /// Sends `report` on the lease held on `ticket` and waits for the coordinator's answer. A report that
+    /// ends the lease (resolve, release, escalate, or a macro that does) drops it once acknowledged.
+    public func perform(_ report: WorkPlan.Report, on ticket: TicketID) async -> Result<Void, AgentRefusal> {
+        await withCheckedContinuation { continuation in
+            lock.withLock {
+                guard let lease = held[ticket] else {
+                    continuation.resume(returning: .failure(AgentRefusal(code: .unknownTicket, message: "you hold no lease on ticket \(ticket)")))
+                    return
+                }
+                let sequence = sendReport(report, on: ticket, epoch: lease.epoch)
+                let ends = report.endsLease
+                waiters[sequence] = { [self] result in
+                    // Runs under the lock, from `finished`.
+                    switch result {
+                    case .success where ends: held.removeValue(forKey: ticket)
+                    case .failure(let refusal) where refusal.code == .staleLease: held.removeValue(forKey: ticket)
+                    default: break
+                    }
+                    continuation.resume(returning: result)
+                }
+            }
+        }
+    }
+
+    /// Away stops new assignments and keeps the open ones; available takes new ones again.
+    public func setAway(_ value: Bool) {
+        lock.withLock {
+            away = value
+            if welcomed { sendCredit() }
+        }
+    }
+
+    /// The leases held now, by ticket id, with the ticket as it was assigned.
+    public func heldTickets() -> [(id: TicketID, view: WireTicketView?)] {
+        lock.withLock { held.map { ($0.key, $0.value.view) }.sorted { $0.id < $1.id } }
+    }
+
+    public var isConnected: Bool { lock.withLock { welcomed } }
+}
+
+/// What the runtime tells its observer.
+public enum AgentEvent: Sendable {
+    case welcomed
+    case assigned(TicketID, WireTicketView)
+    case revoked(TicketID, String)
+    case reconnecting(String)
+}
+
+/// A report the coordinator refused, with its code and message.
+public struct AgentRefusal: Error, Sendable, CustomStringConvertible {
+    public let code: WireErrorCode
+    public let message: String
+    public init(code: WireErrorCode, message: String) {
+        self.code = code
+        self.message = message
+    }
+    public var description: String { message }
 }

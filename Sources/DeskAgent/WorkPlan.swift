@@ -13,10 +13,19 @@ public struct WorkPlan: Sendable {
         case escalate(reason: String, tier: UInt32, priority: Priority?)
         case release(reason: String)
         case resolve(resolution: String)
+        case update(priority: Priority?, category: String?, addTags: [String], removeTags: [String])
+        case applyMacro(String)
     }
 
     public var steps: [(delaySeconds: Double, report: Report)]
-    public init(_ steps: [(delaySeconds: Double, report: Report)]) { self.steps = steps }
+    /// When set, each step waits for the coordinator's ACK of the one before; if a step is refused, the
+    /// rest is dropped and this report is sent instead (a bot hands the ticket to people).
+    public var fallback: Report?
+
+    public init(_ steps: [(delaySeconds: Double, report: Report)], fallback: Report? = nil) {
+        self.steps = steps
+        self.fallback = fallback
+    }
 
     /// The simulated worker's plan: work for `seconds` (progress at the half-way mark when it takes any
     /// time at all), then resolve.
@@ -53,11 +62,20 @@ extension WorkPlan.Report {
             var m = WireRelease(); m.seq = sequence; m.lease = lease; m.reason = reason; return .release(m)
         case .resolve(let resolution):
             var m = WireResolve(); m.seq = sequence; m.lease = lease; m.resolution = resolution; return .resolve(m)
+        case .update(let priority, let category, let addTags, let removeTags):
+            var m = WireUpdate(); m.seq = sequence; m.lease = lease
+            m.priority = priority?.wire ?? .unspecified
+            if let category { m.category = category }
+            m.addTags = addTags
+            m.removeTags = removeTags
+            return .update(m)
+        case .applyMacro(let name):
+            var m = WireApplyMacro(); m.seq = sequence; m.lease = lease; m.macro = name; return .applyMacro(m)
         }
     }
 
-    /// Whether the lease ends with this report.
-    var endsLease: Bool {
+    /// Whether the lease ends with this report (a macro may end it too: the coordinator then sends REVOKE).
+    public var endsLease: Bool {
         switch self {
         case .resolve, .release, .escalate: true
         default: false

@@ -44,7 +44,8 @@ public enum Coordinator {
                                    inputs: inputs, configuration: configuration, metrics: metrics, logger: logger)
         try await loop.recover()
 
-        let api = HTTPAPI(store: store, inputs: inputs, metrics: metrics, routing: configuration.routing)
+        let api = HTTPAPI(store: store, inputs: inputs, metrics: metrics, routing: configuration.routing,
+                          escalation: configuration.escalation)
         let app = Application(
             router: api.router(),
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort),

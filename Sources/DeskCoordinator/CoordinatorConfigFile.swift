@@ -11,15 +11,30 @@ import Yams
 /// routing:
 ///   - { category: billing, skill: billing }
 ///   - { keywords: [vpn, dns], skill: network }
+/// tiers: [bots, L1, L2, engineering]
+/// escalation:             # intake rules, first match wins; replace the shipped complaint/legal/outage rules
+///   - { when: { keywords: [complaint] }, tier: 2, priority: P2, reason: complaint }
 /// ```
 public struct CoordinatorConfigFile: Decodable, Sendable {
     public var heartbeatMs: Int?
     public var liveness: Int?
     public var firstResponse: [String: String]?
     public var routing: [RoutingRules.Rule]?
+    public var tiers: [String]?
+    public var escalation: [EscalationRule]?
 
     enum CodingKeys: String, CodingKey {
-        case heartbeatMs = "heartbeat_ms", liveness, firstResponse = "first_response", routing
+        case heartbeatMs = "heartbeat_ms", liveness, firstResponse = "first_response", routing, tiers, escalation
+    }
+
+    /// Tier names and intake escalation rules, the shipped ones where the file is silent.
+    public func escalationPolicy(path: String = "config") throws -> EscalationPolicy {
+        do {
+            return try EscalationPolicy(tierNames: tiers ?? EscalationPolicy.standardTierNames,
+                                        rules: escalation ?? EscalationPolicy.standardRules)
+        } catch {
+            throw ConfigError("\(path): \(error)")
+        }
     }
 
     /// Reads and checks a config file; errors name the file, the line where YAML says, and the problem.
@@ -53,6 +68,7 @@ public struct CoordinatorConfigFile: Decodable, Sendable {
             }
         }
         _ = try file.responseTargets(path: path)
+        _ = try file.escalationPolicy(path: path)
         return file
     }
 

@@ -17,13 +17,17 @@ public struct CoordinatorConfiguration: Sendable {
     public var routing: RoutingRules
     public var responseTargets: ResponseTargets
     public var durability: String
+    /// Tier names and intake escalation rules (complaint, legal, outage by default).
+    public var escalation: EscalationPolicy
 
     public init(
         dataDirectory: String, agentEndpoint: String = "tcp://127.0.0.1:5555",
         eventEndpoint: String = "tcp://127.0.0.1:5556", httpHost: String = "127.0.0.1", httpPort: Int = 8080,
         heartbeatIntervalMs: Int = 1000, heartbeatLiveness: Int = 3, routing: RoutingRules = .standard,
-        responseTargets: ResponseTargets = .standard, durability: String = "full"
+        responseTargets: ResponseTargets = .standard, durability: String = "full",
+        escalation: EscalationPolicy = .standard
     ) {
+        self.escalation = escalation
         self.dataDirectory = dataDirectory
         self.agentEndpoint = agentEndpoint
         self.eventEndpoint = eventEndpoint

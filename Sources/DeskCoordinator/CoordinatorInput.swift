@@ -1,3 +1,4 @@
+import DeskAutomation
 import DeskModel
 import DeskProtocol
 import ZeroMQ
@@ -12,6 +13,9 @@ enum CoordinatorInput: Sendable {
     case intake([NewTicket], reply: @Sendable (Result<[(ticket: Ticket, created: Bool)], any Error>) -> Void)
     /// A change the loop submitted has committed (or failed).
     case committed(CommitOutcome)
+    /// A macro was saved (or removed, when only the name is given) through the API; the store has it.
+    case macroSaved(CheckedMacro)
+    case macroRemoved(String)
     /// The timer: check heartbeat deadlines.
     case tick
     /// Say BYE to the agents and stop.
@@ -21,11 +25,11 @@ enum CoordinatorInput: Sendable {
 /// What to do once a submitted change is durable.
 enum CommitOutcome: Sendable {
     /// An intake is committed: publish the new tickets, queue the keyed ones, send the joined leases.
-    case intake([(ticket: Ticket, created: Bool)], leases: [Lease], at: Millis)
+    case intake([(ticket: Ticket, created: Bool)], leases: [Lease], at: Millis, escalations: [TicketEvent])
     /// A lease is committed: send ASSIGN (if it is still current) and publish.
     case assigned(Lease, Ticket, [TicketEvent])
-    /// A report is committed: ACK it and publish its events.
-    case report(agent: String, sequence: UInt64, events: [TicketEvent])
+    /// A report is committed: ACK it, publish its events, and REVOKE `ended` when a macro ended the lease.
+    case report(agent: String, sequence: UInt64, events: [TicketEvent], ended: (Lease, String)? = nil)
     /// Only publish (lease expiries, releases on BYE).
     case publish([TicketEvent])
     /// The store refused a change the loop had already applied in memory. See `CoordinatorLoop`.

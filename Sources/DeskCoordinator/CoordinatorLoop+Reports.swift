@@ -1,3 +1,4 @@
+import DeskAutomation
 import DeskModel
 import DeskProtocol
 import DeskStore
@@ -34,8 +35,11 @@ extension CoordinatorLoop {
             TicketEvent(ticketID: ticket.id, at: now, actor: actor, kind: kind, detail: detail)
         }
 
-        let change: @Sendable (Database) throws -> Void
-        let written: [TicketEvent]
+        var change: @Sendable (Database) throws -> Void = { _ in }
+        var written: [TicketEvent] = []
+        /// For changes whose events are only known inside the transaction (a macro's rendered reply).
+        var computed: (@Sendable (Database) throws -> [TicketEvent])?
+        var ended: (Lease, String)?
         switch message {
         case .accept:
             let accepted = event(.accepted, "{\"epoch\":\(lease.epoch)}")
@@ -55,7 +59,8 @@ extension CoordinatorLoop {
             let macro = reply.macro.isEmpty ? "" : ",\"macro\":\(JSONText.string(reply.macro))"
             let replied = event(.replied, "{\"body\":\(JSONText.string(reply.body)),\"public\":true\(macro)}")
             written = [replied]
-            change = { db in try db.recordReply(replied) }
+            let body = reply.body, macroName = reply.macro.isEmpty ? nil : reply.macro
+            change = { db in try db.recordReply(replied, body: body, macro: macroName) }
         case .note(let note):
             guard acceptableBody(note.body, of: "note", sequence, session) else { return }
             let noted = event(.noted, "{\"body\":\(JSONText.string(note.body)),\"public\":false}")
@@ -63,7 +68,7 @@ extension CoordinatorLoop {
             change = { db in try db.appendEvent(noted) }
         case .statusChange(let statusChange):
             guard let target = TicketStatus(wire: statusChange.status),
-                  [.inProgress, .waitingOnCustomer, .pendingConfirmation].contains(target) else {
+                  MacroActions.settableStatuses.contains(target) else {
                 refuse(.invalidTransition, "STATUS may set in_progress, waiting_on_customer or pending_confirmation; "
                        + "use RESOLVE or RELEASE for the others", sequence, session)
                 return
@@ -84,9 +89,8 @@ extension CoordinatorLoop {
             }
             let priority = Priority(wire: escalate.priority)
             dispatcher.requeue(ticket.id, tier: targetTier, priority: priority)
-            var detail = "{\"from_tier\":\(ticket.tier),\"to_tier\":\(targetTier),\"reason\":\(JSONText.string(escalate.reason))"
-            if let priority { detail += ",\"priority\":\"\(priority.label)\"" }
-            let escalated = event(.escalated, detail + "}")
+            let escalated = event(.escalated, escalationDetail(from: ticket.tier, to: targetTier, reason: escalate.reason,
+                                                               priority: priority))
             written = [escalated]
             metrics.escalations.increment()
             change = { db in try db.endLease(lease, event: escalated, tier: targetTier, priority: priority) }
@@ -101,20 +105,88 @@ extension CoordinatorLoop {
             written = [resolved]
             metrics.ticketsResolved.increment()
             change = { db in try db.resolveTicket(lease, event: resolved) }
+        case .update(let update):
+            let priority = Priority(wire: update.priority)
+            let category = update.hasCategory ? update.category : nil
+            guard (category?.count ?? 0) <= 64, update.addTags.count + update.removeTags.count <= 64,
+                  (update.addTags + update.removeTags).allSatisfy({ !$0.isEmpty && $0.count <= 64 }) else {
+                refuse(.invalidArgument, "UPDATE: category up to 64 characters, at most 64 tags of 1 to 64 characters", sequence, session)
+                return
+            }
+            guard priority != nil || category != nil || !update.addTags.isEmpty || !update.removeTags.isEmpty else {
+                refuse(.invalidArgument, "UPDATE names no field to change", sequence, session)
+                return
+            }
+            if let priority { dispatcher.setPriority(ticket.id, priority) }
+            let add = update.addTags, remove = update.removeTags, id = ticket.id
+            computed = { db in
+                [try db.applyUpdate(id, priority: priority, category: category, addTags: add, removeTags: remove, at: now, actor: actor)]
+            }
+        case .applyMacro(let apply):
+            guard let macro = macros[apply.macro] else {
+                refuse(.invalidArgument, "unknown macro '\(apply.macro)'" + (macros.isEmpty ? " (no macros are stored)" : ""),
+                       sequence, session)
+                return
+            }
+            let actions = macro.definition.actions
+            if let status = actions.status, status != ticket.status, !ticket.status.canTransition(to: status) {
+                refuse(.invalidTransition, "macro '\(apply.macro)': " + LifecycleError(from: ticket.status, to: status).description,
+                       sequence, session)
+                return
+            }
+            if let escalate = actions.escalate, escalate.tier < ticket.tier {
+                refuse(.invalidArgument, "macro '\(apply.macro)' escalates to tier \(escalate.tier), below the ticket's tier \(ticket.tier)",
+                       sequence, session)
+                return
+            }
+            // Memory first, in the order the transaction applies them.
+            if let status = actions.status, status != ticket.status { dispatcher.setStatus(ticket.id, status) }
+            if let priority = actions.priority { dispatcher.setPriority(ticket.id, priority) }
+            var endEvent: TicketEvent?
+            if let escalate = actions.escalate {
+                dispatcher.requeue(ticket.id, tier: escalate.tier, priority: escalate.priority)
+                endEvent = event(.escalated, escalationDetail(from: ticket.tier, to: escalate.tier, reason: escalate.reason,
+                                                              priority: escalate.priority, macro: macro.definition.name))
+                metrics.escalations.increment()
+                ended = (lease, "escalated by macro \(macro.definition.name)")
+            } else if let resolution = actions.resolve {
+                dispatcher.finish(ticket.id)
+                endEvent = event(.resolved, "{\"epoch\":\(lease.epoch),\"resolution\":\(JSONText.string(resolution)),"
+                                 + "\"macro\":\(JSONText.string(macro.definition.name))}")
+                metrics.ticketsResolved.increment()
+                ended = (lease, "resolved by macro \(macro.definition.name)")
+            }
+            let from = ticket.status, end = endEvent, applied = event(.macroApplied, JSONText.object(["macro": macro.definition.name]))
+            computed = { db in
+                try db.applyMacro(macro, lease: lease, from: from, applied: applied, end: end, actor: actor, agent: name)
+            }
         default:
             return
         }
         let inputs = self.inputs, sessionID = session.session
-        store.writer.submit({ db in
-            try change(db)
+        let fixed = written, finalChange = change, computedChange = computed, endedLease = ended
+        store.writer.submit({ db -> [TicketEvent] in
+            let events: [TicketEvent]
+            if let computedChange { events = try computedChange(db) } else { try finalChange(db); events = fixed }
             try db.recordSequence(agent: name, session: sessionID, sequence: sequence)
+            return events
         }) { result in
             switch result {
-            case .success: inputs.yield(.committed(.report(agent: name, sequence: sequence, events: written)))
+            case .success(let events):
+                inputs.yield(.committed(.report(agent: name, sequence: sequence, events: events, ended: endedLease)))
             case .failure(let error): inputs.yield(.committed(.failed("\(message.command) from \(name): \(error)")))
             }
         }
         dispatch()
+    }
+
+    /// The `escalated` event's detail: tiers (with their names), reason, new priority, macro.
+    func escalationDetail(from: Int, to: Int, reason: String, priority: Priority?, macro: String? = nil) -> String {
+        var detail = "{\"from_tier\":\(from),\"to_tier\":\(to),\"to_tier_name\":\(JSONText.string(configuration.escalation.name(of: to))),"
+            + "\"reason\":\(JSONText.string(reason))"
+        if let priority { detail += ",\"priority\":\"\(priority.label)\"" }
+        if let macro { detail += ",\"macro\":\(JSONText.string(macro))" }
+        return detail + "}"
     }
 
     /// A reply or note body of 1 to `IntakeRequest.Limits.body` characters; refuses the report otherwise.

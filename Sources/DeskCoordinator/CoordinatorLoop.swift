@@ -1,3 +1,4 @@
+import DeskAutomation
 import DeskModel
 import DeskProtocol
 import DeskStore
@@ -31,6 +32,20 @@ final class CoordinatorLoop {
     var storedSessions: [String: (session: String, lastSequence: UInt64)] = [:]
     /// The highest ticket id issued: a report on a lower id that is not open is stale, not unknown.
     var highestTicketID: TicketID = 0
+    /// Macros by name, as stored; the API's saves and removals reach the loop after their commit.
+    var macros: [String: CheckedMacro] = [:]
+    /// Bot pools by name: what they claim and which connected bots serve them.
+    var botPools: [String: BotPool] = [:]
+    /// When this coordinator started: bots get one liveness period to come back before their waiting
+    /// tickets are handed to people.
+    let startedAt = currentMillis()
+
+    struct BotPool {
+        var conditions: [CompiledCondition]
+        var members: Set<String> = []
+        /// When the last member left (or the start, for a pool known only from the store).
+        var emptySince: Millis
+    }
 
     init(store: TicketStore, router: AsyncSocket, events: EventPublisher,
          inputs: AsyncStream<CoordinatorInput>.Continuation, configuration: CoordinatorConfiguration,
@@ -50,9 +65,17 @@ final class CoordinatorLoop {
     /// Agents holding leases get one liveness period to come back before their leases expire.
     func recover() async throws {
         let targets = configuration.responseTargets
-        let (open, sessions, highest) = try await store.pool.read { db in
+        let (open, sessions, highest, storedMacros) = try await store.pool.read { db in
             (try db.openTickets(targets: targets), try db.agentSessions(),
-             try TicketID.fetchOne(db, sql: "SELECT MAX(id) FROM tickets") ?? 0)
+             try TicketID.fetchOne(db, sql: "SELECT MAX(id) FROM tickets") ?? 0, try db.macros())
+        }
+        for definition in storedMacros {
+            do {
+                macros[definition.name] = try CheckedMacro(definition)
+            } catch {
+                logger.error("a stored macro no longer passes its checks; it cannot be applied until saved again",
+                             metadata: ["macro": "\(definition.name)", "problem": "\(error)"])
+            }
         }
         storedSessions = sessions
         highestTicketID = highest
@@ -71,7 +94,11 @@ final class CoordinatorLoop {
             case .agentMessage(let frames): handleAgentMessage(frames)
             case .intake(let news, let reply): intake(news, reply: reply)
             case .committed(let outcome): committed(outcome)
-            case .tick: expireSilentAgents()
+            case .tick:
+                expireSilentAgents()
+                handOffOrphanedPools()
+            case .macroSaved(let macro): macros[macro.definition.name] = macro
+            case .macroRemoved(let name): macros.removeValue(forKey: name)
             case .shutdown:
                 sayGoodbye()
                 return
@@ -88,21 +115,29 @@ final class CoordinatorLoop {
     func intake(_ news: [NewTicket],
                 reply: @escaping @Sendable (Result<[(ticket: Ticket, created: Bool)], any Error>) -> Void) {
         let now = currentMillis()
+        var news = news
         var ids: [TicketID] = []
         var queued: Set<TicketID> = []
+        var escalations: [TicketEvent] = []
         ids.reserveCapacity(news.count)
-        for new in news {
+        for index in news.indices {
             highestTicketID += 1
             ids.append(highestTicketID)
+            if !botPools.isEmpty { claim(&news[index]) }
+            let new = news[index]
+            if let escalation = new.escalation {
+                escalations.append(TicketEvent(ticketID: highestTicketID, at: now, actor: "system", kind: .escalated,
+                                               detail: escalation.detailJSON))
+            }
             if new.idempotencyKey == nil {
-                track(id: highestTicketID, new.priority, tier: new.tier, skill: new.skill, createdAt: now)
+                track(id: highestTicketID, new.priority, tier: new.tier, skill: new.skill, pool: new.pool, createdAt: now)
                 queued.insert(highestTicketID)
             }
         }
         let joined = dispatch(joining: queued)
-        let inputs = self.inputs, allocated = ids
+        let inputs = self.inputs, allocated = ids, claimed = news, escalated = escalations
         store.writer.submit({ db in
-            let stored = try zip(news, allocated).map { new, id in
+            let stored = try zip(claimed, allocated).map { new, id in
                 try db.insertTicket(new, id: id, status: .pendingAssignment, at: now, actor: "api")
             }
             for lease in joined { try db.recordLease(lease, at: now) }
@@ -110,29 +145,53 @@ final class CoordinatorLoop {
         }) { result in
             reply(result)
             switch result {
-            case .success(let stored): inputs.yield(.committed(.intake(stored, leases: joined, at: now)))
-            case .failure(let error): inputs.yield(.committed(.failed("intake of \(news.count) tickets: \(error)")))
+            case .success(let stored):
+                inputs.yield(.committed(.intake(stored, leases: joined, at: now, escalations: escalated)))
+            case .failure(let error): inputs.yield(.committed(.failed("intake of \(claimed.count) tickets: \(error)")))
             }
         }
     }
 
-    func track(id: TicketID, _ priority: Priority, tier: Int, skill: String, createdAt: Millis) {
+    func track(id: TicketID, _ priority: Priority, tier: Int, skill: String, pool: String, createdAt: Millis) {
         dispatcher.track(OpenTicket(
             id: id, priority: priority, tier: tier, skill: skill,
-            dueAt: configuration.responseTargets.due(priority, createdAt: createdAt), createdAt: createdAt))
+            dueAt: configuration.responseTargets.due(priority, createdAt: createdAt), createdAt: createdAt, pool: pool))
+    }
+
+    /// A new ticket at tier 0 or 1 that a pool with a connected bot claims goes to that pool, at tier 0.
+    /// Costs the pools' conditions, never a look at other tickets.
+    func claim(_ ticket: inout NewTicket) {
+        guard ticket.tier <= 1 else { return }
+        var facts = TicketFacts(ticket)
+        for (name, pool) in botPools where !pool.members.isEmpty {
+            if pool.conditions.contains(where: { $0.matches(&facts) }) {
+                ticket.tier = 0
+                ticket.pool = name
+                return
+            }
+        }
     }
 
     /// The intake's transaction committed: the tickets exist, the joined leases are granted.
-    func intakeCommitted(_ stored: [(ticket: Ticket, created: Bool)], leases: [Lease], at now: Millis) {
+    func intakeCommitted(_ stored: [(ticket: Ticket, created: Bool)], leases: [Lease], at now: Millis,
+                         escalations: [TicketEvent]) {
         var keyed = false
-        for (ticket, created) in stored where created {
+        var created: Set<TicketID> = []
+        for (ticket, isNew) in stored where isNew {
             metrics.ticketsCreated.increment()
+            created.insert(ticket.id)
             events.publish(TicketEvent(ticketID: ticket.id, at: ticket.createdAt, actor: "api", kind: .created,
                                        detail: JSONText.object(["priority": ticket.priority.label, "skill": ticket.skill])))
             if ticket.idempotencyKey != nil {
-                track(id: ticket.id, ticket.priority, tier: ticket.tier, skill: ticket.skill, createdAt: ticket.createdAt)
+                track(id: ticket.id, ticket.priority, tier: ticket.tier, skill: ticket.skill, pool: ticket.pool,
+                      createdAt: ticket.createdAt)
                 keyed = true
             }
+        }
+        let escalated = escalations.filter { created.contains($0.ticketID) }
+        if !escalated.isEmpty {
+            metrics.escalations.increment(by: escalated.count)
+            events.publish(escalated)
         }
         if !leases.isEmpty {
             var byID: [TicketID: Ticket] = [:]
@@ -184,8 +243,8 @@ final class CoordinatorLoop {
 
     func committed(_ outcome: CommitOutcome) {
         switch outcome {
-        case .intake(let stored, let leases, let now):
-            intakeCommitted(stored, leases: leases, at: now)
+        case .intake(let stored, let leases, let now, let escalations):
+            intakeCommitted(stored, leases: leases, at: now, escalations: escalations)
         case .assigned(let lease, let ticket, let published):
             events.publish(published)
             // The agent may have gone (or the lease ended) while the commit ran: then expiry handled it.
@@ -195,12 +254,18 @@ final class CoordinatorLoop {
             assign.lease = WireLeaseRef(ticket: lease.ticket, epoch: lease.epoch)
             assign.ticket = WireTicketView(ticket)
             send(.assign(assign), to: session.routingID)
-        case .report(let agent, let sequence, let published):
+        case .report(let agent, let sequence, let published, let ended):
             events.publish(published)
             if let session = sessions[agent] {
                 var ack = WireAck()
                 ack.seq = sequence
                 send(.ack(ack), to: session.routingID)
+                if let (lease, reason) = ended {
+                    var revoke = WireRevoke()
+                    revoke.lease = WireLeaseRef(ticket: lease.ticket, epoch: lease.epoch)
+                    revoke.reason = reason
+                    send(.revoke(revoke), to: session.routingID)
+                }
             }
         case .publish(let published):
             events.publish(published)
@@ -256,7 +321,7 @@ final class CoordinatorLoop {
             dispatch()
         case .bye:
             agentGone(name, reason: "said bye")
-        case .accept, .progress, .reply, .note, .statusChange, .escalate, .release, .resolve:
+        case .accept, .progress, .reply, .note, .statusChange, .escalate, .release, .resolve, .update, .applyMacro:
             guard let sequence = message.sequence, sequence > 0 else {
                 send(.error(.invalidArgument, "\(message.command) needs a sequence number above 0"), to: routingID)
                 return
@@ -298,6 +363,15 @@ final class CoordinatorLoop {
             send(.error(.invalidArgument, "session or skills too long"), to: routingID)
             return
         }
+        var claims: (pool: String, conditions: [CompiledCondition])?
+        if !hello.claims.isEmpty {
+            do {
+                claims = try Self.decodeClaims(hello)
+            } catch {
+                send(.error(.invalidArgument, "claims: \(error)"), to: routingID)
+                return
+            }
+        }
         // A new connection for a known name supersedes the old one.
         if let previous = sessions[name], previous.routingID != routingID { routes.removeValue(forKey: previous.routingID) }
         if let other = routes[routingID], other != name { agentGone(other, reason: "connection reused by \(name)") }
@@ -307,7 +381,15 @@ final class CoordinatorLoop {
         sessions[name] = AgentSession(name: name, routingID: routingID, session: hello.session, mode: hello.mode,
                                       lastSequence: lastSequence)
         routes[routingID] = name
-        let profile = AgentProfile(name: name, skills: Set(hello.skills), tier: Int(hello.tier), capacity: Int(hello.capacity))
+        var skills = Set(hello.skills.filter { !$0.hasPrefix("bot:") })
+        if let claims {
+            skills.insert(BotClaims.skill(pool: claims.pool))
+            var pool = botPools[claims.pool] ?? BotPool(conditions: [], emptySince: currentMillis())
+            pool.conditions = claims.conditions
+            pool.members.insert(name)
+            botPools[claims.pool] = pool
+        }
+        let profile = AgentProfile(name: name, skills: skills, tier: Int(hello.tier), capacity: Int(hello.capacity))
         let now = currentMillis()
         deadlines.upsert(name, order: now + livenessMillis)
 
@@ -353,6 +435,12 @@ final class CoordinatorLoop {
             storedSessions[name] = (session.session, session.lastSequence)
         }
         deadlines.remove(name)
+        let pools = dispatcher.profile(of: name)?.skills.filter { $0.hasPrefix("bot:") } ?? []
+        for skill in pools {
+            let pool = String(skill.dropFirst(4))
+            botPools[pool]?.members.remove(name)
+            if botPools[pool]?.members.isEmpty == true { botPools[pool]?.emptySince = currentMillis() }
+        }
         let ended = dispatcher.disconnect(name)
         metrics.setAgents(sessions.count)
         logger.info("agent gone", metadata: ["agent": "\(name)", "reason": "\(reason)", "leases": "\(ended.count)"])

@@ -9,6 +9,7 @@ struct HTTPAPI: Sendable {
     let inputs: AsyncStream<CoordinatorInput>.Continuation
     let metrics: CoordinatorMetrics
     let routing: RoutingRules
+    let escalation: EscalationPolicy
     /// The largest request body accepted, in bytes.
     static let maxRequestBytes = 1 << 20
     /// The largest batch request body, in bytes, and the most tickets in one batch.
@@ -21,6 +22,8 @@ struct HTTPAPI: Sendable {
         router.post("/api/v1/tickets/batch") { request, _ in try await createTickets(request) }
         router.get("/api/v1/tickets/{id}") { _, context in try await showTicket(context.parameters.get("id") ?? "") }
         router.get("/api/v1/tickets") { request, _ in try await listTickets(request.uri.queryParameters) }
+        router.get("/api/v1/tickets/{id}/conversation") { _, context in try await conversation(context.parameters.get("id") ?? "") }
+        addAutomationRoutes(to: router)
         router.get("/healthz") { _, _ in
             TicketJSON.response("{\"status\":\"ok\",\"queued\":\(metrics.queuedTickets),\"agents\":\(metrics.connectedAgents)}")
         }
@@ -35,7 +38,7 @@ struct HTTPAPI: Sendable {
         let intake = try await decodeBody(request, as: IntakeRequest.self, upTo: Self.maxRequestBytes)
         let new: NewTicket
         do {
-            new = routing.route(try intake.validated())
+            new = prepare(try intake.validated())
         } catch {
             metrics.intakeRejected.increment()
             throw APIError(.badRequest, error.message, field: error.field)
@@ -59,7 +62,7 @@ struct HTTPAPI: Sendable {
         var valid: [(index: Int, ticket: NewTicket)] = []
         for (index, item) in batch.tickets.enumerated() {
             do {
-                valid.append((index, routing.route(try item.request.get().validated())))
+                valid.append((index, prepare(try item.request.get().validated())))
             } catch let error as IntakeError {
                 results[index] = Self.refusal(index, APIError(.badRequest, error.message, field: error.field))
             } catch {
@@ -77,6 +80,15 @@ struct HTTPAPI: Sendable {
         }
         return TicketJSON.response("{\"created\":\(createdCount),\"rejected\":\(batch.tickets.count - valid.count),"
                                    + "\"results\":[" + results.joined(separator: ",") + "]}")
+    }
+
+    /// Routing (skill) and intake escalation rules (tier, priority), before the loop sees the ticket.
+    func prepare(_ new: NewTicket) -> NewTicket {
+        var ticket = routing.route(new)
+        guard !escalation.rules.isEmpty else { return ticket }
+        var facts = TicketFacts(ticket)
+        escalation.apply(to: &ticket, facts: &facts)
+        return ticket
     }
 
     /// Collects a request body of at most `limit` bytes (413 above) and decodes it (400 naming the field);

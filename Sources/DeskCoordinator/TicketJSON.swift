@@ -12,7 +12,7 @@ enum TicketJSON {
         out += "\"requester\":\(JSONText.string(t.requester)),\"priority\":\"\(t.priority.label)\","
         out += "\"category\":\(JSONText.string(t.category)),\"channel\":\(JSONText.string(t.channel)),"
         out += "\"tags\":\(JSONText.array(t.tags)),\"status\":\"\(t.status.rawValue)\",\"tier\":\(t.tier),"
-        out += "\"skill\":\(JSONText.string(t.skill)),\"assignee\":\(t.assignee.map(JSONText.string) ?? "null"),"
+        out += "\"skill\":\(JSONText.string(t.skill)),\"pool\":\(JSONText.string(t.pool)),\"assignee\":\(t.assignee.map(JSONText.string) ?? "null"),"
         out += "\"lease_epoch\":\(t.leaseEpoch),\"idempotency_key\":\(t.idempotencyKey.map(JSONText.string) ?? "null"),"
         out += "\"created_at\":\(t.createdAt),\"updated_at\":\(t.updatedAt)"
         if let history { out += ",\"history\":[" + history.map(event).joined(separator: ",") + "]" }

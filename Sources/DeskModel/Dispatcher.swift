@@ -38,6 +38,8 @@ public struct OpenTicket: Sendable, Equatable {
     public var priority: Priority
     public var tier: Int
     public var skill: String
+    /// The bot pool that claimed it; while its tier is 0 it waits in that pool's queue.
+    public var pool: String
     /// When it should be answered by; the queue's second key (earliest first).
     public var dueAt: Millis
     public var createdAt: Millis
@@ -48,8 +50,9 @@ public struct OpenTicket: Sendable, Equatable {
 
     public init(
         id: TicketID, priority: Priority, tier: Int, skill: String, dueAt: Millis, createdAt: Millis,
-        status: TicketStatus = .pendingAssignment, epoch: Int64 = 0, assignee: String? = nil
+        status: TicketStatus = .pendingAssignment, epoch: Int64 = 0, assignee: String? = nil, pool: String = ""
     ) {
+        self.pool = pool
         self.id = id
         self.priority = priority
         self.tier = tier
@@ -62,7 +65,9 @@ public struct OpenTicket: Sendable, Equatable {
     }
 
     var order: TicketOrder { TicketOrder(priority: priority.rawValue, dueAt: dueAt, createdAt: createdAt, id: id) }
-    var key: QueueKey { QueueKey(skill: skill, tier: tier) }
+    var key: QueueKey {
+        tier == 0 && !pool.isEmpty ? QueueKey(skill: BotClaims.skill(pool: pool), tier: 0) : QueueKey(skill: skill, tier: tier)
+    }
 }
 
 /// A queue: the tickets that need one skill at one tier.
@@ -240,6 +245,30 @@ public struct Dispatcher: Sendable {
         if let priority { open.priority = priority }
         tickets[ticket] = open
         enqueue(open)
+    }
+
+    /// Changes an open ticket's priority; a queued ticket moves to its new place in the queue.
+    public mutating func setPriority(_ ticket: TicketID, _ priority: Priority) {
+        guard var open = tickets[ticket] else { return }
+        open.priority = priority
+        tickets[ticket] = open
+        if open.assignee == nil, queues[open.key]?.contains(ticket) == true { queues[open.key]?.upsert(ticket, order: open.order) }
+    }
+
+    /// The bot pools that have tickets waiting, with how many.
+    public var waitingBotPools: [(pool: String, count: Int)] {
+        queues.compactMap { key, queue in
+            key.tier == 0 && key.skill.hasPrefix("bot:") && !queue.isEmpty ? (String(key.skill.dropFirst(4)), queue.count) : nil
+        }
+    }
+
+    /// Takes every ticket waiting in `pool`'s queue out of it and returns their ids, for a hand-off to
+    /// people. Costs the size of that queue, never all tickets.
+    public mutating func drainBotPool(_ pool: String) -> [TicketID] {
+        let key = QueueKey(skill: BotClaims.skill(pool: pool), tier: 0)
+        var drained: [TicketID] = []
+        while let head = queues[key]?.popFirst() { drained.append(head.key) }
+        return drained
     }
 
     /// The ticket is no longer open (resolved or closed): forget it and free its agent's slot.

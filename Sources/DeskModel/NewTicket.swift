@@ -12,6 +12,10 @@ public struct NewTicket: Sendable, Equatable, Codable {
     public var tier: Int
     /// The skill routing requires; empty means any agent.
     public var skill: String
+    /// The bot pool that claimed it (then its tier is 0), or empty.
+    public var pool: String = ""
+    /// What an intake escalation rule did to it, if one matched.
+    public var escalation: IntakeEscalation?
 
     public init(
         subject: String, body: String, requester: String, priority: Priority = .default,

@@ -21,6 +21,8 @@ public struct Ticket: Sendable, Equatable, Codable {
     public var tier: Int
     /// The skill an agent needs for it, from the routing rules; empty means any agent.
     public var skill: String
+    /// The bot pool that claimed it at intake, or empty; it waits for that pool while its tier is 0.
+    public var pool: String
     /// The agent holding its lease, if any.
     public var assignee: String?
     /// The fencing token of the current (or last) lease; bumped on every new assignment.
@@ -32,7 +34,7 @@ public struct Ticket: Sendable, Equatable, Codable {
     public init(
         id: TicketID, subject: String, body: String, requester: String,
         priority: Priority = .default, category: String = "", channel: String = "api",
-        tags: [String] = [], status: TicketStatus = .new, tier: Int = 1, skill: String = "",
+        tags: [String] = [], status: TicketStatus = .new, tier: Int = 1, skill: String = "", pool: String = "",
         assignee: String? = nil, leaseEpoch: Int64 = 0, idempotencyKey: String? = nil,
         createdAt: Millis, updatedAt: Millis? = nil
     ) {
@@ -47,6 +49,7 @@ public struct Ticket: Sendable, Equatable, Codable {
         self.status = status
         self.tier = tier
         self.skill = skill
+        self.pool = pool
         self.assignee = assignee
         self.leaseEpoch = leaseEpoch
         self.idempotencyKey = idempotencyKey

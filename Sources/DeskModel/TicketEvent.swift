@@ -9,6 +9,8 @@ public enum TicketEventKind: String, Sendable, Codable, CaseIterable {
     case noted
     case statusChanged = "status_changed"
     case escalated
+    case updated
+    case macroApplied = "macro_applied"
     case released
     case leaseExpired = "lease_expired"
     case resolved

@@ -17,6 +17,8 @@ public enum Command: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case ack = 0x0F
     case error = 0x10
     case bye = 0x11
+    case update = 0x12
+    case applyMacro = 0x13
 
     public var description: String {
         switch self {
@@ -37,6 +39,8 @@ public enum Command: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case .ack: "ACK"
         case .error: "ERROR"
         case .bye: "BYE"
+        case .update: "UPDATE"
+        case .applyMacro: "APPLY_MACRO"
         }
     }
 }

@@ -86,6 +86,8 @@ public enum FrameCodec {
         case .ack: .ack(try WireAck(serializedBytes: body))
         case .error: .error(try WireError(serializedBytes: body))
         case .bye: .bye(try WireBye(serializedBytes: body))
+        case .update: .update(try WireUpdate(serializedBytes: body))
+        case .applyMacro: .applyMacro(try WireApplyMacro(serializedBytes: body))
         }
     }
 

@@ -19,6 +19,8 @@ public enum WireMessage: Sendable, Equatable {
     case ack(WireAck)
     case error(WireError)
     case bye(WireBye)
+    case update(WireUpdate)
+    case applyMacro(WireApplyMacro)
 
     /// The command byte this message travels under.
     public var command: Command {
@@ -40,6 +42,8 @@ public enum WireMessage: Sendable, Equatable {
         case .ack: .ack
         case .error: .error
         case .bye: .bye
+        case .update: .update
+        case .applyMacro: .applyMacro
         }
     }
 
@@ -63,6 +67,8 @@ public enum WireMessage: Sendable, Equatable {
         case .ack(let m): m
         case .error(let m): m
         case .bye(let m): m
+        case .update(let m): m
+        case .applyMacro(let m): m
         }
     }
 
@@ -77,6 +83,8 @@ public enum WireMessage: Sendable, Equatable {
         case .escalate(let m): m.seq
         case .release(let m): m.seq
         case .resolve(let m): m.seq
+        case .update(let m): m.seq
+        case .applyMacro(let m): m.seq
         default: nil
         }
     }
@@ -92,6 +100,8 @@ public enum WireMessage: Sendable, Equatable {
         case .escalate(let m): m.lease
         case .release(let m): m.lease
         case .resolve(let m): m.lease
+        case .update(let m): m.lease
+        case .applyMacro(let m): m.lease
         case .assign(let m): m.lease
         case .revoke(let m): m.lease
         default: nil

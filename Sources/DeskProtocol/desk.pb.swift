@@ -266,6 +266,10 @@ public nonisolated struct WireHello: Sendable {
   /// leases the agent still holds after a reconnect
   public var leases: [WireLeaseRef] = []
 
+  /// Bots only: JSON {"pool": NAME, "conditions": [...]} (docs/PROTOCOL.md). A new ticket that matches any
+  /// condition of a pool with a connected bot goes to that pool first, at tier 0.
+  public var claims: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -634,6 +638,73 @@ public nonisolated struct WireResolve: Sendable {
   fileprivate var _lease: WireLeaseRef? = nil
 }
 
+/// Set fields of a leased ticket. Only the fields present change.
+public nonisolated struct WireUpdate: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var seq: UInt64 = 0
+
+  public var lease: WireLeaseRef {
+    get {_lease ?? WireLeaseRef()}
+    set {_lease = newValue}
+  }
+  /// Returns true if `lease` has been explicitly set.
+  public var hasLease: Bool {self._lease != nil}
+  /// Clears the value of `lease`. Subsequent reads from it will return its default value.
+  public mutating func clearLease() {self._lease = nil}
+
+  /// PRIORITY_UNSPECIFIED = unchanged
+  public var priority: WirePriority = .unspecified
+
+  public var category: String {
+    get {_category ?? String()}
+    set {_category = newValue}
+  }
+  /// Returns true if `category` has been explicitly set.
+  public var hasCategory: Bool {self._category != nil}
+  /// Clears the value of `category`. Subsequent reads from it will return its default value.
+  public mutating func clearCategory() {self._category = nil}
+
+  public var addTags: [String] = []
+
+  public var removeTags: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _lease: WireLeaseRef? = nil
+  fileprivate var _category: String? = nil
+}
+
+/// Apply a macro stored by the coordinator: its reply (rendered there) and its actions, in one commit.
+public nonisolated struct WireApplyMacro: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var seq: UInt64 = 0
+
+  public var lease: WireLeaseRef {
+    get {_lease ?? WireLeaseRef()}
+    set {_lease = newValue}
+  }
+  /// Returns true if `lease` has been explicitly set.
+  public var hasLease: Bool {self._lease != nil}
+  /// Clears the value of `lease`. Subsequent reads from it will return its default value.
+  public mutating func clearLease() {self._lease = nil}
+
+  public var macro: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _lease: WireLeaseRef? = nil
+}
+
 /// Coordinator -> agent: the report with this sequence number is committed (or was a duplicate).
 public nonisolated struct WireAck: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -729,7 +800,7 @@ nonisolated extension WireLeaseRef: SwiftProtobuf.Message, SwiftProtobuf._Messag
 
 nonisolated extension WireHello: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Hello"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}agent\0\u{1}skills\0\u{1}capacity\0\u{1}tier\0\u{1}mode\0\u{1}session\0\u{1}leases\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}agent\0\u{1}skills\0\u{1}capacity\0\u{1}tier\0\u{1}mode\0\u{1}session\0\u{1}leases\0\u{1}claims\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -744,6 +815,7 @@ nonisolated extension WireHello: SwiftProtobuf.Message, SwiftProtobuf._MessageIm
       case 5: try { try decoder.decodeSingularStringField(value: &self.mode) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.session) }()
       case 7: try { try decoder.decodeRepeatedMessageField(value: &self.leases) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.claims) }()
       default: break
       }
     }
@@ -771,6 +843,9 @@ nonisolated extension WireHello: SwiftProtobuf.Message, SwiftProtobuf._MessageIm
     if !self.leases.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.leases, fieldNumber: 7)
     }
+    if !self.claims.isEmpty {
+      try visitor.visitSingularStringField(value: self.claims, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -782,6 +857,7 @@ nonisolated extension WireHello: SwiftProtobuf.Message, SwiftProtobuf._MessageIm
     if lhs.mode != rhs.mode {return false}
     if lhs.session != rhs.session {return false}
     if lhs.leases != rhs.leases {return false}
+    if lhs.claims != rhs.claims {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1421,6 +1497,109 @@ nonisolated extension WireResolve: SwiftProtobuf.Message, SwiftProtobuf._Message
     if lhs.seq != rhs.seq {return false}
     if lhs._lease != rhs._lease {return false}
     if lhs.resolution != rhs.resolution {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WireUpdate: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Update"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}seq\0\u{1}lease\0\u{1}priority\0\u{1}category\0\u{3}add_tags\0\u{3}remove_tags\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.seq) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._lease) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.priority) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self._category) }()
+      case 5: try { try decoder.decodeRepeatedStringField(value: &self.addTags) }()
+      case 6: try { try decoder.decodeRepeatedStringField(value: &self.removeTags) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.seq != 0 {
+      try visitor.visitSingularUInt64Field(value: self.seq, fieldNumber: 1)
+    }
+    try { if let v = self._lease {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if self.priority != .unspecified {
+      try visitor.visitSingularEnumField(value: self.priority, fieldNumber: 3)
+    }
+    try { if let v = self._category {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 4)
+    } }()
+    if !self.addTags.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.addTags, fieldNumber: 5)
+    }
+    if !self.removeTags.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.removeTags, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WireUpdate, rhs: WireUpdate) -> Bool {
+    if lhs.seq != rhs.seq {return false}
+    if lhs._lease != rhs._lease {return false}
+    if lhs.priority != rhs.priority {return false}
+    if lhs._category != rhs._category {return false}
+    if lhs.addTags != rhs.addTags {return false}
+    if lhs.removeTags != rhs.removeTags {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WireApplyMacro: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ApplyMacro"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}seq\0\u{1}lease\0\u{1}macro\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.seq) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._lease) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.macro) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.seq != 0 {
+      try visitor.visitSingularUInt64Field(value: self.seq, fieldNumber: 1)
+    }
+    try { if let v = self._lease {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if !self.macro.isEmpty {
+      try visitor.visitSingularStringField(value: self.macro, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WireApplyMacro, rhs: WireApplyMacro) -> Bool {
+    if lhs.seq != rhs.seq {return false}
+    if lhs._lease != rhs._lease {return false}
+    if lhs.macro != rhs.macro {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -56,10 +56,24 @@ extension Database {
         try appendEvent(event)
     }
 
-    /// Records a public reply: its event, and the first-response time if this is the first.
-    public func recordReply(_ event: TicketEvent) throws {
+    /// Records a public reply: its event, the first-response time if this is the first, and the message in
+    /// the outbox for the delivery channels (addressed to the requester, subject `Re: … [#id]`).
+    public func recordReply(_ event: TicketEvent, body: String, macro: String? = nil) throws {
         try cachedStatement(sql: "UPDATE tickets SET first_response_at = COALESCE(first_response_at, ?), updated_at = ? WHERE id = ?")
             .execute(arguments: [event.at, event.at, event.ticketID])
+        try cachedStatement(sql: """
+            INSERT INTO outbox (ticket_id, recipient, subject, body, author, macro, created_at)
+            SELECT id, requester, 'Re: ' || subject || ' [#' || id || ']', ?, ?, ?, ? FROM tickets WHERE id = ?
+            """).execute(arguments: [body, event.actor, macro, event.at, event.ticketID])
+        try appendEvent(event)
+    }
+
+    /// Sets fields of an open ticket (any of priority, category, tags) with its `updated` event.
+    public func updateTicket(_ ticket: TicketID, priority: Priority?, category: String?, tags: [String]?, event: TicketEvent) throws {
+        try cachedStatement(sql: """
+            UPDATE tickets SET priority = COALESCE(?, priority), category = COALESCE(?, category),
+                   tags = COALESCE(?, tags), updated_at = ? WHERE id = ?
+            """).execute(arguments: [priority?.rawValue, category, tags.map(JSONText.array), event.at, ticket])
         try appendEvent(event)
     }
 
@@ -84,7 +98,7 @@ extension Database {
     /// Every open ticket, for rebuilding the dispatcher on start. Uses the status index.
     public func openTickets(targets: ResponseTargets) throws -> [OpenTicket] {
         let rows = try Row.fetchCursor(self, sql: """
-            SELECT id, priority, tier, skill, created_at, status, lease_epoch, assignee FROM tickets
+            SELECT id, priority, tier, skill, created_at, status, lease_epoch, assignee, pool FROM tickets
             WHERE status IN ('new', 'pending_assignment', 'in_progress', 'waiting_on_customer', 'pending_confirmation')
             """)
         var open: [OpenTicket] = []
@@ -99,7 +113,8 @@ extension Database {
             open.append(OpenTicket(
                 id: id, priority: priority, tier: row["tier"], skill: row["skill"],
                 dueAt: targets.due(priority, createdAt: createdAt), createdAt: createdAt,
-                status: status == .new ? .pendingAssignment : status, epoch: row["lease_epoch"], assignee: assignee))
+                status: status == .new ? .pendingAssignment : status, epoch: row["lease_epoch"], assignee: assignee,
+                pool: row["pool"]))
         }
         return open
     }
@@ -126,5 +141,36 @@ extension Database {
         arguments += [limit]
         return try Row.fetchAll(self, sql: "SELECT * FROM tickets \(whereClause) ORDER BY id LIMIT ?", arguments: arguments)
             .map { try Ticket(row: $0) }
+    }
+}
+
+extension Database {
+    /// Moves a queued (unleased) ticket to another tier, with its `escalated` event.
+    public func handOff(_ ticket: TicketID, toTier tier: Int, event: TicketEvent) throws {
+        try cachedStatement(sql: "UPDATE tickets SET tier = ?, updated_at = ? WHERE id = ?")
+            .execute(arguments: [tier, event.at, ticket])
+        try appendEvent(event)
+    }
+}
+
+extension Database {
+    /// Sets any of priority and category, adds and removes tags, and appends the `updated` event naming
+    /// what changed. Returns the event.
+    public func applyUpdate(_ id: TicketID, priority: Priority?, category: String?, addTags: [String], removeTags: [String],
+                            at now: Millis, actor: String) throws -> TicketEvent {
+        var tags: [String]?
+        if !addTags.isEmpty || !removeTags.isEmpty {
+            guard let ticket = try ticket(id) else { throw StoreError.notFound("ticket \(id)") }
+            var next = ticket.tags.filter { !removeTags.contains($0) }
+            for tag in addTags where !next.contains(tag) { next.append(tag) }
+            tags = next
+        }
+        var detail: [String] = []
+        if let priority { detail.append("\"priority\":\"\(priority.label)\"") }
+        if let category { detail.append("\"category\":\(JSONText.string(category))") }
+        if let tags { detail.append("\"tags\":\(JSONText.array(tags))") }
+        let event = TicketEvent(ticketID: id, at: now, actor: actor, kind: .updated, detail: "{" + detail.joined(separator: ",") + "}")
+        try updateTicket(id, priority: priority, category: category, tags: tags, event: event)
+        return event
     }
 }

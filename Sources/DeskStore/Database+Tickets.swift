@@ -21,19 +21,24 @@ extension Database {
         let tags = JSONText.array(new.tags)
         let statement = try cachedStatement(sql: """
             INSERT INTO tickets (id, subject, body, requester, priority, category, channel, tags, status, tier,
-                                 skill, idempotency_key, created_at, created_by, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 skill, idempotency_key, created_at, created_by, updated_at, pool)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         try FastBinding.execute(statement, [
             .optionalInteger(id), .text(new.subject), .text(new.body), .text(new.requester), .integer(Int64(new.priority.rawValue)),
             .text(new.category), .text(new.channel), .text(tags), .text(status.rawValue),
             .integer(Int64(new.tier)), .text(new.skill), .optionalText(new.idempotencyKey), .integer(now),
-            .text(actor), .integer(now),
+            .text(actor), .integer(now), .text(new.pool),
         ], in: self)
+        let ticketID = id ?? lastInsertedRowID
+        if let escalation = new.escalation {
+            try appendEvent(TicketEvent(ticketID: ticketID, at: now, actor: "system", kind: .escalated,
+                                        detail: escalation.detailJSON))
+        }
         let ticket = Ticket(
-            id: id ?? lastInsertedRowID, subject: new.subject, body: new.body, requester: new.requester, priority: new.priority,
+            id: ticketID, subject: new.subject, body: new.body, requester: new.requester, priority: new.priority,
             category: new.category, channel: new.channel, tags: new.tags, status: status, tier: new.tier,
-            skill: new.skill, idempotencyKey: new.idempotencyKey, createdAt: now
+            skill: new.skill, pool: new.pool, idempotencyKey: new.idempotencyKey, createdAt: now
         )
         return (ticket, true)
     }
@@ -54,7 +59,7 @@ extension Database {
     public func ticket(_ id: TicketID) throws -> Ticket? {
         let statement = try cachedStatement(sql: """
             SELECT id, subject, body, requester, priority, category, channel, tags, status, tier, skill, assignee,
-                   lease_epoch, idempotency_key, created_at, updated_at FROM tickets WHERE id = ?
+                   lease_epoch, idempotency_key, created_at, updated_at, pool FROM tickets WHERE id = ?
             """)
         return try FastBinding.readOne(statement, id: id, in: self) { columns in
             let priorityValue = Int(columns.integer(4)), statusValue = columns.text(8)
@@ -68,7 +73,7 @@ extension Database {
                 id: columns.integer(0), subject: columns.text(1), body: columns.text(2), requester: columns.text(3),
                 priority: priority, category: columns.text(5), channel: columns.text(6),
                 tags: Ticket.decodeTags(columns.text(7)), status: status, tier: Int(columns.integer(9)),
-                skill: columns.text(10), assignee: columns.optionalText(11), leaseEpoch: columns.integer(12),
+                skill: columns.text(10), pool: columns.text(16), assignee: columns.optionalText(11), leaseEpoch: columns.integer(12),
                 idempotencyKey: columns.optionalText(13), createdAt: columns.integer(14), updatedAt: columns.integer(15))
         }
     }
@@ -122,10 +127,19 @@ extension Ticket {
         self.init(
             id: row["id"], subject: row["subject"], body: row["body"], requester: row["requester"],
             priority: priority, category: row["category"], channel: row["channel"], tags: tags,
-            status: status, tier: row["tier"], skill: row["skill"], assignee: row["assignee"],
+            status: status, tier: row["tier"], skill: row["skill"], pool: row["pool"], assignee: row["assignee"],
             leaseEpoch: row["lease_epoch"], idempotencyKey: row["idempotency_key"],
             createdAt: row["created_at"], updatedAt: row["updated_at"]
         )
+    }
+}
+
+extension IntakeEscalation {
+    /// The `escalated` event's detail for an intake rule.
+    public var detailJSON: String {
+        var detail = "{\"from_tier\":\(fromTier),\"to_tier\":\(toTier),\"reason\":\(JSONText.string(reason)),\"rule\":\"intake\""
+        if toPriority != fromPriority { detail += ",\"priority\":\"\(toPriority.label)\"" }
+        return detail + "}"
     }
 }
 

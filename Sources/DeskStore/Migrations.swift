@@ -66,6 +66,33 @@ enum Migrations {
                 CREATE INDEX leases_agent ON leases(agent);
                 """)
         }
+        migrator.registerMigration("v2: bot pools, outbox, macros") { db in
+            try db.execute(sql: """
+                ALTER TABLE tickets ADD COLUMN pool TEXT NOT NULL DEFAULT '';
+
+                CREATE TABLE outbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+                    recipient TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    author TEXT NOT NULL,
+                    macro TEXT,
+                    created_at INTEGER NOT NULL,
+                    delivered_at INTEGER
+                );
+                CREATE INDEX outbox_pending ON outbox(id) WHERE delivered_at IS NULL;
+                CREATE INDEX outbox_ticket ON outbox(ticket_id, id);
+
+                CREATE TABLE macros (
+                    name TEXT PRIMARY KEY,
+                    description TEXT NOT NULL DEFAULT '',
+                    reply TEXT NOT NULL DEFAULT '',
+                    actions TEXT NOT NULL DEFAULT '{}',
+                    updated_at INTEGER NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

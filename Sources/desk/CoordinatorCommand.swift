@@ -40,6 +40,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
             let file = try CoordinatorConfigFile.load(path: config)
             if let rules = file.routing { configuration.routing = RoutingRules(rules) }
             configuration.responseTargets = try file.responseTargets(path: config)
+            configuration.escalation = try file.escalationPolicy(path: config)
             if let ms = file.heartbeatMs { configuration.heartbeatIntervalMs = ms }
             if let liveness = file.liveness { configuration.heartbeatLiveness = liveness }
         }

@@ -1,0 +1,59 @@
+import DeskAutomation
+import DeskModel
+import DeskProtocol
+import Foundation
+
+extension CoordinatorLoop {
+    /// A bot's HELLO claims: `{"pool": NAME, "conditions": [...]}`, compiled. Throws naming the problem.
+    static func decodeClaims(_ hello: WireHello) throws -> (pool: String, conditions: [CompiledCondition]) {
+        guard hello.tier == 0 else { throw RuleError("only tier-0 agents (bots) may claim tickets, this one is tier \(hello.tier)") }
+        guard hello.claims.utf8.count <= 256 * 1024 else { throw RuleError("over 256 KiB") }
+        let claims: BotClaims
+        do {
+            claims = try JSONDecoder().decode(BotClaims.self, from: Data(hello.claims.utf8))
+        } catch {
+            throw RuleError("not valid claims JSON: \(APIError.describing(error).message)")
+        }
+        guard !claims.pool.isEmpty, claims.pool.count <= 48 else { throw RuleError("pool must be 1 to 48 characters") }
+        guard !claims.conditions.isEmpty, claims.conditions.count <= 1000 else { throw RuleError("1 to 1000 conditions needed") }
+        var compiled: [CompiledCondition] = []
+        for (index, condition) in claims.conditions.enumerated() {
+            guard !condition.isEmpty else { throw RuleError("condition \(index + 1) is empty and would claim every ticket") }
+            do {
+                compiled.append(try condition.compiled())
+            } catch {
+                throw RuleError("condition \(index + 1): \(error)")
+            }
+        }
+        return (claims.pool, compiled)
+    }
+
+    /// Tickets waiting for a bot pool that has had no connected bot for a liveness period go to people
+    /// (tier 1), each with an `escalated` event naming why. Costs the number of queues, plus the tickets
+    /// moved.
+    func handOffOrphanedPools() {
+        let now = currentMillis()
+        for (pool, _) in dispatcher.waitingBotPools {
+            let since = botPools[pool].map { $0.members.isEmpty ? $0.emptySince : Millis.max } ?? startedAt
+            guard since != Millis.max, now - since >= livenessMillis else { continue }
+            let drained = dispatcher.drainBotPool(pool)
+            let reason = "no bot of pool \(pool) connected"
+            let moved: [TicketEvent] = drained.map { id in
+                dispatcher.requeue(id, tier: 1)
+                return TicketEvent(ticketID: id, at: now, actor: "system", kind: .escalated,
+                                   detail: "{\"from_tier\":0,\"to_tier\":1,\"reason\":\(JSONText.string(reason)),\"rule\":\"handoff\"}")
+            }
+            logger.info("bot pool unattended: tickets handed to people", metadata: ["pool": "\(pool)", "tickets": "\(moved.count)"])
+            let inputs = self.inputs
+            store.writer.submit({ db in
+                for event in moved { try db.handOff(event.ticketID, toTier: 1, event: event) }
+            }) { result in
+                switch result {
+                case .success: inputs.yield(.committed(.publish(moved)))
+                case .failure(let error): inputs.yield(.committed(.failed("hand-off of pool \(pool): \(error)")))
+                }
+            }
+        }
+        dispatch()
+    }
+}

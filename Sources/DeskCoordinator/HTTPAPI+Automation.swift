@@ -1,0 +1,122 @@
+import DeskAutomation
+import DeskModel
+import DeskStore
+import Foundation
+import Hummingbird
+
+/// Macros, the outbox and the customer's view of a ticket.
+extension HTTPAPI {
+    func addAutomationRoutes(to router: Router<BasicRequestContext>) {
+        router.get("/api/v1/macros") { _, _ in try await listMacros() }
+        router.post("/api/v1/macros") { request, _ in try await saveMacro(request, name: nil) }
+        router.put("/api/v1/macros/{name}") { request, context in try await saveMacro(request, name: context.parameters.get("name") ?? "") }
+        router.get("/api/v1/macros/{name}") { _, context in try await showMacro(context.parameters.get("name") ?? "") }
+        router.delete("/api/v1/macros/{name}") { _, context in try await removeMacro(context.parameters.get("name") ?? "") }
+        router.get("/api/v1/outbox") { request, _ in try await outbox(request.uri.queryParameters) }
+        router.post("/api/v1/outbox/{id}/delivered") { _, context in try await delivered(context.parameters.get("id") ?? "") }
+    }
+
+    static func macroJSON(_ macro: MacroDefinition) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(macro)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    func listMacros() async throws -> Response {
+        let macros = try await store.pool.read { db in try db.macros() }
+        return TicketJSON.response("{\"macros\":[" + macros.map(Self.macroJSON).joined(separator: ",") + "]}")
+    }
+
+    func showMacro(_ name: String) async throws -> Response {
+        guard let macro = try await store.pool.read({ db in try db.macro(named: name) }) else {
+            throw APIError(.notFound, "macro '\(name)' not found")
+        }
+        return TicketJSON.response(Self.macroJSON(macro))
+    }
+
+    /// `POST /api/v1/macros` (name in the body) or `PUT /api/v1/macros/{name}`: checks the template and the
+    /// actions, stores the macro, then tells the loop. 201 when new, 200 when replaced, 400 naming the problem.
+    func saveMacro(_ request: Request, name: String?) async throws -> Response {
+        var definition = try await decodeBody(request, as: MacroBody.self, upTo: Self.maxRequestBytes).macro(name: name)
+        if let name {
+            guard definition.name.isEmpty || definition.name == name else {
+                throw APIError(.badRequest, "the body names macro '\(definition.name)' but the path names '\(name)'", field: "name")
+            }
+            definition.name = name
+        }
+        let checked: CheckedMacro
+        do {
+            checked = try CheckedMacro(definition)
+        } catch {
+            throw APIError(.badRequest, "macro '\(definition.name)': \(error)")
+        }
+        let now = currentMillis(), inputs = self.inputs
+        let created = try await store.writer.write { db in try db.saveMacro(checked.definition, at: now) }
+        inputs.yield(.macroSaved(checked))
+        return TicketJSON.response(Self.macroJSON(checked.definition), status: created ? .created : .ok)
+    }
+
+    func removeMacro(_ name: String) async throws -> Response {
+        let removed = try await store.writer.write { db in try db.removeMacro(named: name) }
+        guard removed else { throw APIError(.notFound, "macro '\(name)' not found") }
+        inputs.yield(.macroRemoved(name))
+        return Response(status: .noContent)
+    }
+
+    /// `GET /api/v1/outbox?pending=true&ticket=ID&after=ID&limit=N`: public replies for the delivery channels.
+    func outbox(_ query: Parameters) async throws -> Response {
+        let pending = query.get("pending").map { $0 == "true" || $0 == "1" } ?? true
+        let after = Int64(query.get("after") ?? "0") ?? -1
+        guard after >= 0 else { throw APIError(.badRequest, "after must be an outbox id", field: "after") }
+        guard let limit = Int(query.get("limit") ?? "100"), (1...1000).contains(limit) else {
+            throw APIError(.badRequest, "limit must be 1 to 1000", field: "limit")
+        }
+        var ticket: TicketID?
+        if let text = query.get("ticket"), !text.isEmpty {
+            guard let id = TicketID(text), id > 0 else { throw APIError(.badRequest, "ticket must be a ticket id", field: "ticket") }
+            ticket = id
+        }
+        let messages = try await store.pool.read { [ticket] db in try db.outbox(pending: pending, ticket: ticket, after: after, limit: limit) }
+        let items = messages.map { m in
+            "{\"id\":\(m.id),\"ticket_id\":\(m.ticketID),\"to\":\(JSONText.string(m.recipient)),\"subject\":\(JSONText.string(m.subject)),"
+                + "\"body\":\(JSONText.string(m.body)),\"created_at\":\(m.createdAt),\"delivered_at\":\(m.deliveredAt.map(String.init) ?? "null")}"
+        }
+        return TicketJSON.response("{\"messages\":[" + items.joined(separator: ",") + "]}")
+    }
+
+    func delivered(_ idText: String) async throws -> Response {
+        guard let id = Int64(idText), id > 0 else { throw APIError(.badRequest, "outbox id must be a positive number", field: "id") }
+        let now = currentMillis()
+        guard try await store.writer.write({ db in try db.markDelivered(id, at: now) }) else {
+            throw APIError(.notFound, "outbox message \(id) not found")
+        }
+        return Response(status: .noContent)
+    }
+
+    /// `GET /api/v1/tickets/{id}/conversation`: what the customer sees — their message and the public
+    /// replies. Internal notes, assignments, escalations and every other internal event are left out.
+    func conversation(_ idText: String) async throws -> Response {
+        guard let id = TicketID(idText), id > 0 else { throw APIError(.badRequest, "ticket id must be a positive number", field: "id") }
+        let found = try await store.pool.read { db in
+            try db.ticket(id).map { ($0, try db.outbox(pending: false, ticket: id, after: 0, limit: 10_000)) }
+        }
+        guard let (ticket, replies) = found else { throw APIError(.notFound, "ticket \(id) not found") }
+        var messages = ["{\"from\":\"customer\",\"at\":\(ticket.createdAt),\"body\":\(JSONText.string(ticket.body))}"]
+        messages += replies.map { "{\"from\":\"support\",\"at\":\($0.createdAt),\"body\":\(JSONText.string($0.body))}" }
+        return TicketJSON.response("{\"id\":\(ticket.id),\"subject\":\(JSONText.string(ticket.subject)),"
+                                   + "\"status\":\"\(ticket.status.rawValue)\",\"messages\":[" + messages.joined(separator: ",") + "]}")
+    }
+}
+
+/// A macro as the API receives it; `name` may come from the path instead.
+struct MacroBody: Decodable {
+    var name: String?
+    var description: String?
+    var reply: String?
+    var actions: MacroActions?
+
+    func macro(name pathName: String?) -> MacroDefinition {
+        MacroDefinition(name: name ?? pathName ?? "", description: description ?? "", reply: reply ?? "",
+                        actions: actions ?? MacroActions())
+    }
+}
