@@ -9,6 +9,8 @@ public struct ClusterFile: Decodable, Sendable {
         public var agents: String?
         public var events: String?
         public var config: String?
+        /// A macros file imported once the API is up (`desk macro import`).
+        public var macros: String?
     }
 
     public struct AgentSpec: Decodable, Sendable {
@@ -18,11 +20,13 @@ public struct ClusterFile: Decodable, Sendable {
         public var capacity: Int?
         public var mode: String?
         public var serviceTime: String?
+        /// Bot mode: the rules file.
+        public var rules: String?
         /// How many agents of this kind: named NAME-1 … NAME-N when above 1.
         public var count: Int?
 
         enum CodingKeys: String, CodingKey {
-            case name, skills, tier, capacity, mode, count
+            case name, skills, tier, capacity, mode, count, rules
             case serviceTime = "service_time"
         }
     }

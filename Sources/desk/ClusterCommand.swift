@@ -1,4 +1,6 @@
 import ArgumentParser
+import DeskAgent
+import DeskAutomation
 import DeskLoadTest
 import Foundation
 
@@ -30,14 +32,22 @@ struct ClusterCommand: AsyncParsableCommand {
                                                         arguments: coordinatorArguments, captureOutput: true)
             programs["coordinator"] = coordinator
             for agent in cluster.expandedAgents {
+                let bot = agent.mode == "bot"
                 var arguments = ["agent", "--connect", spec.agents ?? "tcp://127.0.0.1:5555", "--name", agent.name,
                                  "--skills", (agent.skills ?? []).joined(separator: ","),
-                                 "--capacity", "\(agent.capacity ?? 1)", "--tier", "\(agent.tier ?? 1)",
+                                 "--capacity", "\(agent.capacity ?? (bot ? 20 : 1))", "--tier", "\(agent.tier ?? (bot ? 0 : 1))",
                                  "--mode", agent.mode ?? "sim", "--log-level", logLevel]
+                if let rules = agent.rules { arguments += ["--rules", rules] }
                 if let serviceTime = agent.serviceTime { arguments += ["--service-time", serviceTime] }
                 programs[agent.name] = .init(name: agent.name, executable: executable, arguments: arguments)
             }
 
+            // Check the macros file before starting anything: a broken one names its line and stops here.
+            var macros: [CheckedMacro] = []
+            if let path = spec.macros {
+                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ValidationError("\(path): cannot read the file") }
+                do { macros = try MacroFile.parse(text, file: path) } catch { throw ValidationError(error.description) }
+            }
             let signals = SignalWatcher([SIGINT, SIGTERM])
             try supervisor.start(coordinator)
             var agentsStarted = false
@@ -54,6 +64,16 @@ struct ClusterCommand: AsyncParsableCommand {
                         if line.hasPrefix("http "), !agentsStarted {
                             agentsStarted = true
                             let api = line.dropFirst(5)
+                            for macro in macros {
+                                do {
+                                    let body = try JSONEncoder().encode(macro.definition)
+                                    _ = try await APIClient(base: String(api)).request(
+                                        "PUT", "/api/v1/macros/\(macro.definition.name)", body: body).object()
+                                } catch {
+                                    announce("cannot import macro \(macro.definition.name): \(error)")
+                                }
+                            }
+                            if !macros.isEmpty { announce("imported \(macros.count) macros from \(spec.macros ?? "")") }
                             announce("Desk is up. API: \(api)   try: curl -s \(api)/healthz")
                             for (name, program) in programs where name != "coordinator" {
                                 do { try supervisor.start(program) } catch { announce("cannot start \(name): \(error)") }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DeskAgent
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -72,82 +73,3 @@ struct TicketCommand: AsyncParsableCommand {
     }
 }
 
-/// A minimal JSON client of the coordinator's API.
-struct APIClient {
-    let base: String
-
-    struct Reply {
-        let status: Int
-        let data: Data
-
-        /// Prints the reply as a table (or JSON); a non-2xx status becomes an error with the API's message.
-        func print(json: Bool, _ table: ([String: Any]) -> String) throws {
-            let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
-            guard (200..<300).contains(status) else {
-                throw APIClientError(description: "error \(status): \(object["error"] as? String ?? String(decoding: data, as: UTF8.self))")
-            }
-            Swift.print(json ? String(decoding: data, as: UTF8.self) : table(object))
-        }
-    }
-
-    func request(_ method: String, _ path: String, body: Data? = nil) async throws -> Reply {
-        guard let url = URL(string: base + path) else { throw APIClientError(description: "bad server URL \(base)") }
-        var request = URLRequest(url: url)
-        request.httpMethod = method
-        if let body {
-            request.httpBody = body
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
-        do {
-            let (data, response) = try await URLSession.shared.data(for: request)
-            return Reply(status: (response as? HTTPURLResponse)?.statusCode ?? 0, data: data)
-        } catch {
-            throw APIClientError(description: "cannot reach \(base): \(error.localizedDescription)")
-        }
-    }
-}
-
-struct APIClientError: Error, CustomStringConvertible {
-    let description: String
-}
-
-/// Readable tables of tickets.
-enum TicketTable {
-    static func ticket(_ t: [String: Any], history: Bool) -> String {
-        var lines = [
-            "ticket #\(t["id"] ?? "?")  \(t["status"] ?? "")  \(t["priority"] ?? "")",
-            "subject:   \(t["subject"] ?? "")",
-            "requester: \(t["requester"] ?? "")",
-            "category:  \(t["category"] ?? "")   skill: \(t["skill"] ?? "")   tier: \(t["tier"] ?? "")",
-            "assignee:  \((t["assignee"] as? String) ?? "-")   lease epoch: \(t["lease_epoch"] ?? 0)",
-        ]
-        if history, let events = t["history"] as? [[String: Any]] {
-            lines.append("history:")
-            for event in events {
-                let at = (event["at"] as? Double).map { Date(timeIntervalSince1970: $0 / 1000) }
-                    ?? (event["at"] as? Int).map { Date(timeIntervalSince1970: Double($0) / 1000) }
-                let detail = (try? JSONSerialization.data(withJSONObject: event["detail"] ?? [:], options: [.sortedKeys]))
-                    .map { String(decoding: $0, as: UTF8.self) } ?? ""
-                lines.append("  \(at.map { ISO8601DateFormatter().string(from: $0) } ?? "?")  "
-                             + "\(pad(event["kind"] as? String ?? "", 15)) \(pad(event["actor"] as? String ?? "", 18)) \(detail)")
-            }
-        }
-        return lines.joined(separator: "\n")
-    }
-
-    static func list(_ page: [String: Any]) -> String {
-        let tickets = page["tickets"] as? [[String: Any]] ?? []
-        var lines = ["\(pad("ID", 8)) \(pad("STATUS", 21)) \(pad("PRI", 4)) \(pad("ASSIGNEE", 14)) SUBJECT"]
-        for t in tickets {
-            lines.append("\(pad("\(t["id"] ?? "")", 8)) \(pad(t["status"] as? String ?? "", 21)) "
-                         + "\(pad(t["priority"] as? String ?? "", 4)) \(pad((t["assignee"] as? String) ?? "-", 14)) "
-                         + "\(t["subject"] as? String ?? "")")
-        }
-        if let next = page["next_cursor"], !(next is NSNull) { lines.append("more: --cursor \(next)") }
-        return lines.joined(separator: "\n")
-    }
-
-    static func pad(_ text: String, _ width: Int) -> String {
-        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
-    }
-}

@@ -1,0 +1,397 @@
+import DeskModel
+import DeskProtocol
+import Foundation
+
+/// The staff console: a person's commands on their open tickets, typed at a terminal or piped in by a
+/// script. Each command waits for the coordinator's answer before the next one is read, so a script runs
+/// in order and every line of output belongs to the command above it.
+public final class StaffConsole: @unchecked Sendable {
+    /// One console command: its words, a one-line summary, and whether it needs a ticket.
+    struct CommandHelp {
+        let usage: String
+        let summary: String
+    }
+
+    static let commands: [(name: String, help: CommandHelp)] = [
+        ("tickets", CommandHelp(usage: "tickets", summary: "list my open tickets (alias: ls)")),
+        ("show", CommandHelp(usage: "show [#ID]", summary: "a ticket's details and full history (notes included)")),
+        ("use", CommandHelp(usage: "use #ID", summary: "make a ticket the current one; later commands act on it")),
+        ("wait", CommandHelp(usage: "wait [SECONDS]", summary: "wait for the next new assignment (default 30 s) and make it current")),
+        ("reply", CommandHelp(usage: "reply [#ID] TEXT", summary: "public reply: goes to the customer")),
+        ("note", CommandHelp(usage: "note [#ID] TEXT", summary: "internal note: never shown to the customer")),
+        ("macro", CommandHelp(usage: "macro [#ID] NAME", summary: "apply a stored macro (its reply and actions, in one commit)")),
+        ("macros", CommandHelp(usage: "macros", summary: "list the stored macros")),
+        ("status", CommandHelp(usage: "status [#ID] waiting|pending|working",
+                               summary: "waiting on customer, pending confirmation, or back in progress")),
+        ("set", CommandHelp(usage: "set [#ID] priority P1..P4 | category NAME | tag +ADD -REMOVE …", summary: "change fields")),
+        ("progress", CommandHelp(usage: "progress [#ID] PERCENT NOTE", summary: "report progress (renews the lease)")),
+        ("escalate", CommandHelp(usage: "escalate [#ID] TIER REASON", summary: "hand the ticket to a higher tier (1 L1, 2 L2, 3 engineering)")),
+        ("release", CommandHelp(usage: "release [#ID] REASON", summary: "give the ticket back to the queue")),
+        ("resolve", CommandHelp(usage: "resolve [#ID] RESOLUTION", summary: "resolve the ticket")),
+        ("away", CommandHelp(usage: "away", summary: "take no new tickets; keep the open ones")),
+        ("available", CommandHelp(usage: "available", summary: "take new tickets again")),
+        ("help", CommandHelp(usage: "help [COMMAND]", summary: "this list")),
+        ("quit", CommandHelp(usage: "quit", summary: "leave; open tickets go back to the queue (alias: exit)")),
+    ]
+
+    let name: String
+    let api: APIClient?
+    let interactive: Bool
+    let lock = NSLock()
+    var runtime: AgentRuntime?
+    /// Guarded by `lock`.
+    var current: TicketID?
+    var arrivals: [TicketID] = []
+    var arrivalWaiter: (id: Int, resume: @Sendable (TicketID?) -> Void)?
+    var waiterCount = 0
+
+    public init(name: String, api: String?, interactive: Bool) {
+        self.name = name
+        self.api = api.map(APIClient.init(base:))
+        self.interactive = interactive
+    }
+
+    public func attach(_ runtime: AgentRuntime) { lock.withLock { self.runtime = runtime } }
+
+    // MARK: - Output
+
+    static let outputLock = NSLock()
+    func say(_ text: String) {
+        Self.outputLock.withLock {
+            FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        }
+    }
+
+    /// From the runtime (its lock held): print, remember arrivals for `wait`. Never calls back into it.
+    public func observe(_ event: AgentEvent) {
+        switch event {
+        case .welcomed:
+            say("* connected as \(name)")
+        case .assigned(let id, let view):
+            say("* new ticket #\(id) [\(Priority(wire: view.priority)?.label ?? "?")] \(view.subject)")
+            lock.withLock {
+                if current == nil { current = id }
+                if let waiter = arrivalWaiter {
+                    arrivalWaiter = nil
+                    current = id
+                    waiter.resume(id)
+                } else {
+                    arrivals.append(id)
+                }
+            }
+        case .revoked(let id, let reason):
+            say("* ticket #\(id) left you: \(reason)")
+            lock.withLock { if current == id { current = nil } }
+        case .reconnecting(let reason):
+            say("* connection lost (\(reason)); reconnecting")
+        }
+    }
+
+    // MARK: - Commands
+
+    /// Reads commands until `quit` or the end of input.
+    public func run(_ lines: AsyncStream<String>) async {
+        say("Desk staff console for \(name). Type 'help' for the commands.")
+        if interactive { prompt() }
+        for await raw in lines {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("//") {
+                if interactive { prompt() }
+                continue
+            }
+            if !interactive { say("> \(line)") }
+            if await execute(line) == .quit { return }
+            if interactive { prompt() }
+        }
+    }
+
+    func prompt() {
+        Self.outputLock.withLock { FileHandle.standardOutput.write(Data("desk> ".utf8)) }
+    }
+
+    enum Outcome { case next, quit }
+
+    /// Runs one command line and prints its result.
+    func execute(_ line: String) async -> Outcome {
+        var words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        let command = words.removeFirst().lowercased()
+        do {
+            switch command {
+            case "help", "?":
+                help(words.first)
+            case "tickets", "ls":
+                listTickets()
+            case "show":
+                try await show(try ticket(&words))
+            case "use":
+                let id = try ticket(&words, required: true)
+                guard runtime?.heldTickets().contains(where: { $0.id == id }) == true else {
+                    throw ConsoleError("you hold no ticket #\(id); 'tickets' lists yours")
+                }
+                lock.withLock { current = id }
+                say("current ticket: #\(id)")
+            case "wait":
+                let seconds = try words.first.map { text throws(ConsoleError) in
+                    guard let value = Double(text), value > 0, value <= 3600 else {
+                        throw ConsoleError("wait takes seconds from 1 to 3600, got '\(text)'")
+                    }
+                    return value
+                } ?? 30
+                guard let id = await nextArrival(timeout: seconds) else {
+                    throw ConsoleError("no new ticket within \(Int(seconds)) s")
+                }
+                say("current ticket: #\(id)")
+            case "reply":
+                let id = try ticket(&words)
+                try await report(.reply(body: try text(words, "reply needs the text to send"), macro: ""), on: id,
+                                 done: "replied on #\(id) (public)")
+            case "note":
+                let id = try ticket(&words)
+                try await report(.note(try text(words, "note needs its text")), on: id, done: "noted on #\(id) (internal)")
+            case "macro":
+                let id = try ticket(&words)
+                let name = try text(words, "macro needs a name; 'macros' lists them")
+                try await report(.applyMacro(name), on: id, done: "applied macro \(name) on #\(id)")
+            case "macros":
+                try await listMacros()
+            case "status":
+                let id = try ticket(&words)
+                let status = try Self.status(words.first)
+                try await report(.status(status), on: id, done: "#\(id) is \(status.rawValue)")
+            case "set", "tag":
+                if command == "tag" { words.insert("tag", at: words.first?.hasPrefix("#") == true ? 1 : 0) }
+                let id = try ticket(&words)
+                let update = try Self.update(words)
+                try await report(update, on: id, done: "updated #\(id)")
+            case "progress":
+                let id = try ticket(&words)
+                guard let first = words.first, let percent = UInt32(first.trimmingCharacters(in: CharacterSet(charactersIn: "%"))),
+                      percent <= 100 else {
+                    throw ConsoleError("progress needs a percent from 0 to 100, then a note")
+                }
+                let note = words.dropFirst().joined(separator: " ")
+                try await report(.progress(note: note, percent: percent), on: id, done: "progress \(percent)% on #\(id)")
+            case "escalate":
+                let id = try ticket(&words)
+                guard let first = words.first, let tier = UInt32(first), (1...3).contains(tier) else {
+                    throw ConsoleError("escalate needs a tier (1, 2 or 3) and a reason, e.g. 'escalate 2 needs a database expert'")
+                }
+                let reason = try text(Array(words.dropFirst()), "escalate needs a reason after the tier")
+                try await report(.escalate(reason: reason, tier: tier, priority: nil), on: id, done: "escalated #\(id) to tier \(tier)")
+            case "release":
+                let id = try ticket(&words)
+                let reason = words.isEmpty ? "released by \(name)" : words.joined(separator: " ")
+                try await report(.release(reason: reason), on: id, done: "released #\(id)")
+            case "resolve":
+                let id = try ticket(&words)
+                try await report(.resolve(resolution: try text(words, "resolve needs a resolution")), on: id, done: "resolved #\(id)")
+            case "away":
+                runtime?.setAway(true)
+                say("away: no new tickets; your \(runtime?.heldTickets().count ?? 0) open ones stay yours")
+            case "available":
+                runtime?.setAway(false)
+                say("available for new tickets")
+            case "quit", "exit":
+                say("bye")
+                return .quit
+            default:
+                let known = Self.commands.map(\.name)
+                let close = known.first { $0.hasPrefix(String(command.prefix(2))) }
+                throw ConsoleError("unknown command '\(command)'" + (close.map { " (did you mean '\($0)'?)" } ?? "")
+                                   + "; 'help' lists the commands")
+            }
+        } catch {
+            say("error: \(error)")
+        }
+        return .next
+    }
+
+    /// The ticket a command is about: `#ID` (or a bare number) as its first word, else the current one.
+    func ticket(_ words: inout [String], required: Bool = false) throws(ConsoleError) -> TicketID {
+        if let first = words.first, first.hasPrefix("#") || (required && Int64(first) != nil) {
+            guard let id = TicketID(first.hasPrefix("#") ? String(first.dropFirst()) : first), id > 0 else {
+                throw ConsoleError("'\(first)' is not a ticket number like #12")
+            }
+            words.removeFirst()
+            return id
+        }
+        if required { throw ConsoleError("name a ticket, like #12") }
+        let held = runtime?.heldTickets() ?? []
+        if let current = lock.withLock({ current }), held.contains(where: { $0.id == current }) { return current }
+        if held.count == 1 { return held[0].id }
+        throw ConsoleError(held.isEmpty ? "you have no open tickets" : "which ticket? name it like #\(held[0].id), or 'use #ID' first")
+    }
+
+    func text(_ words: [String], _ missing: String) throws(ConsoleError) -> String {
+        let text = words.joined(separator: " ")
+        guard !text.isEmpty else { throw ConsoleError(missing) }
+        return text.replacingOccurrences(of: "\\n", with: "\n")
+    }
+
+    static func status(_ word: String?) throws(ConsoleError) -> TicketStatus {
+        switch word?.lowercased() {
+        case "waiting", "waiting_on_customer": return .waitingOnCustomer
+        case "pending", "pending_confirmation": return .pendingConfirmation
+        case "working", "in_progress": return .inProgress
+        default: throw ConsoleError("status takes waiting, pending or working, got '\(word ?? "")'")
+        }
+    }
+
+    static func update(_ words: [String]) throws(ConsoleError) -> WorkPlan.Report {
+        guard let field = words.first else { throw ConsoleError("set needs a field: priority, category or tag") }
+        let values = Array(words.dropFirst())
+        switch field.lowercased() {
+        case "priority":
+            guard let label = values.first, let priority = Priority(label: label) else {
+                throw ConsoleError("set priority takes P1, P2, P3 or P4")
+            }
+            return .update(priority: priority, category: nil, addTags: [], removeTags: [])
+        case "category":
+            guard let category = values.first, values.count == 1 else { throw ConsoleError("set category takes one word") }
+            return .update(priority: nil, category: category, addTags: [], removeTags: [])
+        case "tag", "tags":
+            let add = values.filter { $0.hasPrefix("+") }.map { String($0.dropFirst()) }
+            let remove = values.filter { $0.hasPrefix("-") }.map { String($0.dropFirst()) }
+            guard !values.isEmpty, add.count + remove.count == values.count, !(add + remove).contains("") else {
+                throw ConsoleError("tags are written +add or -remove, e.g. 'set tag +vip -spam'")
+            }
+            return .update(priority: nil, category: nil, addTags: add, removeTags: remove)
+        default:
+            throw ConsoleError("set takes priority, category or tag, not '\(field)'")
+        }
+    }
+
+    func report(_ report: WorkPlan.Report, on id: TicketID, done: String) async throws {
+        guard let runtime else { throw ConsoleError("not started") }
+        let answer = await withTaskGroup(of: Result<Void, AgentRefusal>?.self) { group in
+            group.addTask { await runtime.perform(report, on: id) }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(30))
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        switch answer {
+        case .success: say(done)
+        case .failure(let refusal): throw ConsoleError("refused: \(refusal.message)")
+        case nil: throw ConsoleError("no answer from the coordinator within 30 s; it is sent again when the connection returns")
+        }
+    }
+
+    func nextArrival(timeout seconds: Double) async -> TicketID? {
+        let id: Int = lock.withLock {
+            waiterCount += 1
+            return waiterCount
+        }
+        return await withCheckedContinuation { (continuation: CheckedContinuation<TicketID?, Never>) in
+            let resumeOnce = OnceResume(continuation)
+            let ready: TicketID? = lock.withLock {
+                if !arrivals.isEmpty {
+                    let first = arrivals.removeFirst()
+                    current = first
+                    return first
+                }
+                arrivalWaiter = (id, { resumeOnce.resume($0) })
+                return nil
+            }
+            if let ready {
+                resumeOnce.resume(ready)
+                return
+            }
+            Task { [self] in
+                try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+                lock.withLock { if arrivalWaiter?.id == id { arrivalWaiter = nil } }
+                resumeOnce.resume(nil)
+            }
+        }
+    }
+
+    func help(_ topic: String?) {
+        if let topic, let entry = Self.commands.first(where: { $0.name == topic.lowercased() }) {
+            say("\(entry.help.usage)\n    \(entry.help.summary)")
+            return
+        }
+        var lines = ["Commands (#ID is optional: without it a command acts on the current ticket):"]
+        for (_, help) in Self.commands { lines.append("  " + TicketTable.pad(help.usage, 44) + " " + help.summary) }
+        say(lines.joined(separator: "\n"))
+    }
+
+    func listTickets() {
+        let held = runtime?.heldTickets() ?? []
+        guard !held.isEmpty else {
+            say("no open tickets")
+            return
+        }
+        let current = lock.withLock { self.current }
+        var lines = ["   " + TicketTable.pad("ID", 8) + TicketTable.pad("PRI", 5) + TicketTable.pad("TIER", 6)
+                     + TicketTable.pad("CATEGORY", 12) + "SUBJECT"]
+        for (id, view) in held {
+            lines.append((id == current ? " * " : "   ") + TicketTable.pad("#\(id)", 8)
+                         + TicketTable.pad(view.flatMap { Priority(wire: $0.priority)?.label } ?? "?", 5)
+                         + TicketTable.pad("\(view?.tier ?? 0)", 6) + TicketTable.pad(view?.category ?? "", 12)
+                         + (view?.subject ?? ""))
+        }
+        say(lines.joined(separator: "\n"))
+    }
+
+    func show(_ id: TicketID) async throws {
+        guard let api else {
+            guard let view = runtime?.heldTickets().first(where: { $0.id == id })?.view else {
+                throw ConsoleError("ticket #\(id) is not yours, and without --api the console cannot fetch it")
+            }
+            say("ticket #\(id)  \(Priority(wire: view.priority)?.label ?? "?")\nsubject:   \(view.subject)\n"
+                + "requester: \(view.requester)\n\(view.body)\n(start the console with --api to see the history)")
+            return
+        }
+        let object = try await api.request("GET", "/api/v1/tickets/\(id)").object()
+        var text = TicketTable.ticket(object, history: true)
+        if let body = object["body"] as? String { text += "\nmessage:\n  " + body.replacingOccurrences(of: "\n", with: "\n  ") }
+        say(text)
+    }
+
+    func listMacros() async throws {
+        guard let api else { throw ConsoleError("start the console with --api to list macros") }
+        let macros = try await api.request("GET", "/api/v1/macros").object()["macros"] as? [[String: Any]] ?? []
+        guard !macros.isEmpty else {
+            say("no macros stored")
+            return
+        }
+        say(macros.map { "  " + TicketTable.pad($0["name"] as? String ?? "", 24) + " " + ($0["description"] as? String ?? "") }
+            .joined(separator: "\n"))
+    }
+}
+
+/// A console command that cannot run, with the reason.
+struct ConsoleError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Resumes a continuation once, whichever of its callers comes first.
+final class OnceResume<T: Sendable>: @unchecked Sendable {
+    let lock = NSLock()
+    var continuation: CheckedContinuation<T, Never>?
+    init(_ continuation: CheckedContinuation<T, Never>) { self.continuation = continuation }
+    func resume(_ value: T) {
+        let taken: CheckedContinuation<T, Never>? = lock.withLock {
+            defer { continuation = nil }
+            return continuation
+        }
+        taken?.resume(returning: value)
+    }
+}
+
+extension StaffConsole {
+    /// Standard input as a stream of lines, read on a thread of its own; it ends at end of input.
+    public static func standardInputLines() -> AsyncStream<String> {
+        AsyncStream { continuation in
+            let thread = Thread {
+                while let line = readLine(strippingNewline: true) { continuation.yield(line) }
+                continuation.finish()
+            }
+            thread.start()
+        }
+    }
+}
