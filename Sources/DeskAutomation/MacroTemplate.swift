@@ -100,8 +100,8 @@ public struct MacroTemplate: Sendable {
             guard index < chars.count else { throw problem("a tag opened with {{ is never closed") }
             for _ in closing { advance() }
             var body = content.trimmingCharacters()
-            let sigil = body.first
-            if let sigil, "#^/&!>=%$<".contains(sigil) { body = String(body.dropFirst()).trimmingCharacters() }
+            let sigil = body.first.flatMap { "#^/&!>=%$<".contains($0) ? $0 : nil }
+            if sigil != nil { body = String(body.dropFirst()).trimmingCharacters() }
             switch sigil {
             case "!":
                 continue

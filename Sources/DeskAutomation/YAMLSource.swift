@@ -41,7 +41,9 @@ struct YAMLSource {
 
     static func problem(of error: YamlError) -> String {
         switch error {
-        case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _): problem
+        case .scanner(let context, let problem, _, _), .parser(let context, let problem, _, _),
+             .composer(let context, let problem, _, _):
+            problem + (context.map { " (\($0.text) on line \($0.mark.line))" } ?? "")
         default: "\(error)"
         }
     }

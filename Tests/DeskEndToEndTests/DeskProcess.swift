@@ -40,12 +40,17 @@ final class DeskProcess: @unchecked Sendable {
     private var lines: [String] = []
     private var pending = Data()
 
-    init(_ arguments: [String]) throws {
+    /// Standard input, when the process was started with `input: true` (the staff console).
+    let input: Pipe?
+
+    init(_ arguments: [String], input: Bool = false, errorsToOutput: Bool = false) throws {
         process.executableURL = try deskExecutable()
         process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        process.standardError = errorsToOutput ? pipe : FileHandle(forWritingAtPath: "/dev/null")
+        self.input = input ? Pipe() : nil
+        if let stdin = self.input { process.standardInput = stdin }
         pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
             if data.isEmpty { handle.readabilityHandler = nil; return }
@@ -75,6 +80,33 @@ final class DeskProcess: @unchecked Sendable {
         return String(found.dropFirst(prefix.count + 1))
     }
 
+    /// Every output line so far.
+    var output: [String] { lock.withLock { lines } }
+
+    /// Writes one line to the process's standard input.
+    func send(_ line: String) {
+        input?.fileHandleForWriting.write(Data((line + "\n").utf8))
+    }
+
+    func closeInput() { try? input?.fileHandleForWriting.close() }
+
+    /// Waits until an output line after the first `after` lines contains `text`; returns that line's index.
+    @discardableResult
+    func line(containing text: String, after: Int = 0, within seconds: Double = 20) async throws -> Int {
+        var index: Int?
+        try await eventually(seconds, "output line containing '\(text)'") {
+            index = lock.withLock { lines.indices.dropFirst(after).first { lines[$0].contains(text) } }
+            return index != nil
+        }
+        return index!
+    }
+
+    /// Waits for the process to exit (up to `seconds`) and returns its status.
+    func exitStatus(within seconds: Double = 30) async throws -> Int32 {
+        try await eventually(seconds, "desk to exit") { !process.isRunning }
+        return process.terminationStatus
+    }
+
     var isRunning: Bool { process.isRunning }
     func kill9() { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
     func stop() {
@@ -83,6 +115,12 @@ final class DeskProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
     deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+}
+
+/// A file of this repository (the shipped examples), found from this source file's path.
+func repositoryFile(_ path: String) -> String {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent(path).path
 }
 
 /// A coordinator on free ports with a fresh data directory, plus helpers to drive and inspect it.
@@ -132,6 +170,49 @@ final class TestCluster: @unchecked Sendable {
                                         "--skills", skills.joined(separator: ","), "--capacity", "\(capacity)",
                                         "--tier", "\(tier)", "--mode", "sim", "--service-time", serviceTime,
                                         "--log-level", "warning"])
+    }
+
+    /// A bot on the shipped example rules (or `rules`).
+    @discardableResult
+    func startBot(_ name: String, rules: String = repositoryFile("cluster/bot-rules.yaml")) throws -> DeskProcess {
+        let bot = try DeskProcess(["agent", "--connect", agentsEndpoint, "--name", name, "--mode", "bot", "--rules", rules,
+                                   "--log-level", "warning"])
+        agents[name] = bot
+        return bot
+    }
+
+    /// A staff console driven through its standard input.
+    func startStaff(_ name: String, skills: [String], tier: Int = 1) throws -> DeskProcess {
+        let staff = try DeskProcess(["agent", "--connect", agentsEndpoint, "--name", name, "--mode", "staff",
+                                     "--skills", skills.joined(separator: ","), "--tier", "\(tier)", "--api", http],
+                                    input: true)
+        agents[name] = staff
+        return staff
+    }
+
+    /// Any API call: the status and the decoded JSON object.
+    func request(_ method: String, _ path: String, body: Data? = nil) async throws -> (status: Int, json: [String: Any]) {
+        var request = URLRequest(url: URL(string: http + path)!)
+        request.httpMethod = method
+        request.httpBody = body
+        request.timeoutInterval = 10
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, json)
+    }
+
+    /// A ticket's history from the API: (kind, actor, detail) in order.
+    func history(_ id: Int64) async throws -> [(kind: String, actor: String, at: Int64, detail: [String: Any])] {
+        let (status, json) = try await request("GET", "/api/v1/tickets/\(id)")
+        guard status == 200 else { throw E2EError("GET ticket \(id): \(status)") }
+        return (json["history"] as? [[String: Any]] ?? []).map {
+            ($0["kind"] as? String ?? "", $0["actor"] as? String ?? "", ($0["at"] as? NSNumber)?.int64Value ?? 0,
+             $0["detail"] as? [String: Any] ?? [:])
+        }
+    }
+
+    func status(of id: Int64) async throws -> String {
+        try await request("GET", "/api/v1/tickets/\(id)").json["status"] as? String ?? ""
     }
 
     /// POSTs a ticket; returns the status and the decoded JSON (empty on a transport error: status 0).

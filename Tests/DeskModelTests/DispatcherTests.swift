@@ -126,3 +126,40 @@ struct DispatcherTests {
         #expect(next?.lease.epoch == 2)
     }
 }
+
+@Suite struct BotPoolDispatchTests {
+    @Test func claimedTicketsWaitForTheirPoolAndGoToPeopleWhenDrained() {
+        var dispatcher = Dispatcher()
+        dispatcher.connect(AgentProfile(name: "staff", skills: ["account"], tier: 1, capacity: 5))
+        dispatcher.track(OpenTicket(id: 1, priority: .p3, tier: 0, skill: "account", dueAt: 0, createdAt: 0, pool: "helpdesk"))
+        #expect(dispatcher.nextAssignment(now: 1) == nil, "a tier-1 person never takes a ticket waiting for a bot pool")
+        #expect(dispatcher.waitingBotPools.map(\.pool) == ["helpdesk"])
+
+        dispatcher.connect(AgentProfile(name: "bot", skills: [BotClaims.skill(pool: "other")], tier: 0, capacity: 5))
+        #expect(dispatcher.nextAssignment(now: 2) == nil, "a bot of another pool does not take it")
+
+        let drained = dispatcher.drainBotPool("helpdesk")
+        #expect(drained == [1])
+        for id in drained { dispatcher.requeue(id, tier: 1) }
+        #expect(dispatcher.nextAssignment(now: 3)?.lease.agent == "staff")
+    }
+
+    @Test func botOfThePoolTakesItAndEscalationLeavesThePool() {
+        var dispatcher = Dispatcher()
+        dispatcher.connect(AgentProfile(name: "bot", skills: [BotClaims.skill(pool: "helpdesk")], tier: 0, capacity: 5))
+        dispatcher.connect(AgentProfile(name: "staff", skills: ["account"], tier: 1, capacity: 5))
+        dispatcher.track(OpenTicket(id: 1, priority: .p3, tier: 0, skill: "account", dueAt: 0, createdAt: 0, pool: "helpdesk"))
+        #expect(dispatcher.nextAssignment(now: 1)?.lease.agent == "bot")
+        dispatcher.requeue(1, tier: 1)  // the bot hands it off
+        #expect(dispatcher.nextAssignment(now: 2)?.lease.agent == "staff")
+    }
+
+    @Test func priorityChangeMovesAQueuedTicket() {
+        var dispatcher = Dispatcher()
+        dispatcher.track(OpenTicket(id: 1, priority: .p3, tier: 1, skill: "", dueAt: 0, createdAt: 0))
+        dispatcher.track(OpenTicket(id: 2, priority: .p3, tier: 1, skill: "", dueAt: 0, createdAt: 1))
+        dispatcher.setPriority(2, .p1)
+        dispatcher.connect(AgentProfile(name: "a", skills: [], tier: 1, capacity: 1))
+        #expect(dispatcher.nextAssignment(now: 5)?.lease.ticket == 2)
+    }
+}

@@ -14,6 +14,7 @@ struct FrameCodecTests {
         hello.tier = 2
         hello.mode = "sim"
         hello.session = "s-1"
+        hello.claims = #"{"pool":"helpdesk","conditions":[{"keywords":["password"]}]}"#
         hello.leases = [lease]
         var welcome = WireWelcome()
         welcome.agent = "ana"
@@ -71,11 +72,23 @@ struct FrameCodecTests {
         ack.seq = 8
         var bye = WireBye()
         bye.reason = "shutdown"
+        var update = WireUpdate()
+        update.seq = 10
+        update.lease = lease
+        update.priority = .p1
+        update.category = "billing"
+        update.addTags = ["vip"]
+        update.removeTags = ["spam"]
+        var apply = WireApplyMacro()
+        apply.seq = 11
+        apply.lease = lease
+        apply.macro = "password-reset"
         return [
             .hello(hello), .welcome(welcome), .heartbeat, .credit(credit), .assign(assign), .revoke(revoke),
             .accept(accept), .progress(progress), .reply(reply), .note(note), .statusChange(status),
             .escalate(escalate), .release(release), .resolve(resolve), .ack(ack),
             .error(.staleLease, "lease epoch 2 is stale; current is 3", sequence: 9), .bye(bye),
+            .update(update), .applyMacro(apply),
         ]
     }
 

@@ -1,0 +1,237 @@
+import Foundation
+import Testing
+
+/// Runs `desk ARGS…` to its end; its status and every line it printed (standard error included).
+func runDesk(_ arguments: [String]) async throws -> (status: Int32, output: [String]) {
+    let process = try DeskProcess(arguments, errorsToOutput: true)
+    let status = try await process.exitStatus()
+    try await eventually(5, "the output to be read") { true }
+    return (status, process.output)
+}
+
+/// People and bots on real processes: the shipped bot rules and macros, staff consoles driven by script,
+/// escalation tiers.
+@Suite(.serialized) struct PeopleAndBotsTests {
+    @Test func botAnswersPasswordResetWithItsMacroAndNoPersonIsInvolved() async throws {
+        let cluster = try await TestCluster()
+        defer { cluster.shutdown() }
+        let imported = try await runDesk(["macro", "import", repositoryFile("cluster/macros.yaml"), "--server", cluster.http])
+        #expect(imported.status == 0, "\(imported.output)")
+        try cluster.startBot("helpbot")
+        try cluster.startAgent("l1-sim", skills: ["account"], capacity: 4)  // a person-tier agent that must not get it
+        try await eventually(20, "bot and agent connected") {
+            (try await cluster.request("GET", "/healthz").json["agents"] as? Int) == 2
+        }
+        let (status, ticket) = await cluster.create([
+            "subject": "I forgot my password", "body": "Please help me reset my password, I am locked out.",
+            "requester": "ada@example.com", "category": "account", "priority": "P3",
+        ])
+        #expect(status == 201)
+        #expect(ticket["tier"] as? Int == 0)
+        #expect(ticket["pool"] as? String == "helpdesk")
+        let id = (ticket["id"] as? NSNumber)?.int64Value ?? 0
+        try await eventually(20, "the bot resolved ticket \(id)") { try await cluster.status(of: id) == "resolved" }
+
+        let history = try await cluster.history(id)
+        #expect(history.map(\.kind) == ["created", "assigned", "accepted", "macro_applied", "replied", "updated", "resolved"])
+        #expect(Set(history.map(\.actor)) == ["api", "system", "agent:helpbot"], "no person acted: \(history.map(\.actor))")
+        let reply = history.first { $0.kind == "replied" }
+        #expect(reply?.detail["macro"] as? String == "password-reset")
+        #expect((reply?.detail["body"] as? String)?.contains("Hello ada,") == true)
+        // The reply waits in the outbox for delivery, addressed to the customer.
+        let outbox = try await cluster.request("GET", "/api/v1/outbox?ticket=\(id)").json["messages"] as? [[String: Any]] ?? []
+        #expect(outbox.count == 1)
+        #expect(outbox.first?["to"] as? String == "ada@example.com")
+        #expect((outbox.first?["body"] as? String)?.contains("https://account.example.com/reset") == true)
+    }
+
+    @Test func unmatchedTicketReachesStaffAndConsoleScriptWorksEveryStep() async throws {
+        let cluster = try await TestCluster()
+        defer { cluster.shutdown() }
+        let imported = try await runDesk(["macro", "import", repositoryFile("cluster/macros.yaml"), "--server", cluster.http])
+        #expect(imported.status == 0)
+        try cluster.startBot("helpbot")
+        let alice = try cluster.startStaff("alice", skills: ["billing"], tier: 1)
+        try await eventually(20, "bot and staff connected") {
+            (try await cluster.request("GET", "/healthz").json["agents"] as? Int) == 2
+        }
+
+        let (status, ticket) = await cluster.create([
+            "subject": "Invoice shows the wrong amount", "body": "I was charged twice this month.",
+            "requester": "carol@shop.example", "category": "billing",
+        ])
+        #expect(status == 201)
+        #expect(ticket["tier"] as? Int == 1, "no bot rule claims an invoice question")
+        let id = (ticket["id"] as? NSNumber)?.int64Value ?? 0
+
+        alice.send("wait 20")
+        try await alice.line(containing: "current ticket: #\(id)")
+        // Bob (tier 2) joins once alice holds the ticket, so nothing else could reach him.
+        let bob = try cluster.startStaff("bob", skills: ["billing"], tier: 2)
+        try await bob.line(containing: "connected as bob")
+        for (command, answer) in [
+            ("reply Hello Carol, we are checking the charges.", "replied on #\(id) (public)"),
+            ("note SECRET-NOTE: double charge confirmed in the ledger", "noted on #\(id) (internal)"),
+            ("macro need-more-info", "applied macro need-more-info on #\(id)"),
+            ("statuss waiting", "unknown command 'statuss'"),
+            ("macro no-such-macro", "refused: unknown macro 'no-such-macro'"),
+            ("escalate 2 refund above the L1 limit", "escalated #\(id) to tier 2"),
+        ] {
+            let before = alice.output.count
+            alice.send(command)
+            try await alice.line(containing: answer, after: before)
+        }
+        // Only bob (tier 2) may take it now; he resolves it from his console.
+        bob.send("wait 20")
+        try await bob.line(containing: "current ticket: #\(id)")
+        bob.send("resolve refunded the double charge")
+        try await bob.line(containing: "resolved #\(id)")
+        alice.send("quit")
+        #expect(try await alice.exitStatus() == 0)
+
+        let history = try await cluster.history(id)
+        let steps = history.map { "\($0.kind) \($0.actor)" }
+        #expect(steps == [
+            "created api", "assigned system", "accepted agent:alice", "replied agent:alice", "noted agent:alice",
+            "macro_applied agent:alice", "replied agent:alice", "status_changed agent:alice", "escalated agent:alice",
+            "assigned system", "accepted agent:bob", "resolved agent:bob",
+        ])
+        #expect(history.allSatisfy { $0.at > 0 })
+        #expect(history.filter { $0.kind == "assigned" }.map { $0.detail["agent"] as? String } == ["alice", "bob"])
+        let escalation = history.first { $0.kind == "escalated" }
+        #expect(escalation?.detail["to_tier"] as? Int == 2)
+        #expect(escalation?.detail["reason"] as? String == "refund above the L1 limit")
+
+        // Internal notes never reach anything customer-facing: the conversation and the outbox.
+        let conversation = try await cluster.request("GET", "/api/v1/tickets/\(id)/conversation")
+        let messages = conversation.json["messages"] as? [[String: Any]] ?? []
+        #expect(messages.map { $0["from"] as? String } == ["customer", "support", "support"])
+        #expect(!String(describing: conversation.json).contains("SECRET-NOTE"))
+        let outbox = try await cluster.request("GET", "/api/v1/outbox?pending=false&ticket=\(id)")
+        #expect((outbox.json["messages"] as? [[String: Any]])?.count == 2)
+        #expect(!String(describing: outbox.json).contains("SECRET-NOTE"))
+        // Staff see the note in the full history.
+        #expect(history.contains { $0.kind == "noted" && ($0.detail["body"] as? String)?.contains("SECRET-NOTE") == true })
+    }
+
+    @Test func complaintIsEscalatedAtIntakeAndOnlyTierTwoReceivesIt() async throws {
+        let cluster = try await TestCluster()
+        defer { cluster.shutdown() }
+        try cluster.startAgent("l1", skills: ["billing"], capacity: 50, tier: 1, serviceTime: "0")
+        try cluster.startAgent("l2", skills: ["billing"], capacity: 50, tier: 2, serviceTime: "0")
+        try await eventually(20, "agents connected") {
+            (try await cluster.request("GET", "/healthz").json["agents"] as? Int) == 2
+        }
+        var complaints: [Int64] = []
+        var ordinary: [Int64] = []
+        for index in 0..<10 {
+            let complaint = await cluster.create([
+                "subject": "Formal complaint \(index)", "body": "This is a complaint about my bill.",
+                "requester": "dan@example.com", "category": "billing", "priority": "P4",
+            ])
+            #expect(complaint.status == 201)
+            #expect(complaint.json["tier"] as? Int == 2)
+            #expect(complaint.json["priority"] as? String == "P2", "the complaint rule raises the priority")
+            complaints.append((complaint.json["id"] as? NSNumber)?.int64Value ?? 0)
+            let plain = await cluster.create([
+                "subject": "Question \(index)", "body": "When is my bill due?", "requester": "dan@example.com", "category": "billing",
+            ])
+            ordinary.append((plain.json["id"] as? NSNumber)?.int64Value ?? 0)
+        }
+        try await eventually(30, "all 20 resolved") { try cluster.resolvedCount() == 20 }
+        for id in complaints {
+            let history = try await cluster.history(id)
+            #expect(history.first { $0.kind == "escalated" }?.detail["reason"] as? String == "complaint")
+            #expect(history.first { $0.kind == "escalated" }?.actor == "system")
+            #expect(history.filter { $0.kind == "assigned" }.allSatisfy { $0.detail["agent"] as? String == "l2" },
+                    "complaint \(id) went only to tier 2")
+        }
+        // Tier-1 tickets may go to either; the tier-1 agent got at least one, so the check above could fail.
+        let l1Took = try cluster.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tickets WHERE assignee = 'l1'") ?? 0
+        }
+        #expect(l1Took > 0)
+    }
+
+    @Test func brokenMacrosAndRulesAreRefusedNamingTheLine() async throws {
+        let cluster = try await TestCluster()
+        defer { cluster.shutdown() }
+        let directory = cluster.directory + "-files"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+
+        let macros = directory + "/macros.yaml"
+        try """
+            macros:
+              - name: greet
+                reply: |
+                  Hello {{requester.name}},
+                  your order {{order.number}} has shipped.
+            """.write(toFile: macros, atomically: true, encoding: .utf8)
+        let macroRun = try await runDesk(["macro", "import", macros, "--server", cluster.http])
+        #expect(macroRun.status != 0)
+        #expect(macroRun.output.contains { $0.contains("macros.yaml:5:") && $0.contains("unknown variable 'order.number'") },
+                "\(macroRun.output)")
+        // Nothing was stored.
+        #expect((try await cluster.request("GET", "/api/v1/macros").json["macros"] as? [Any])?.count == 0)
+
+        // The API refuses a broken template too, and never stores it.
+        let body = Data(#"{"name":"oops","reply":"Hi {{#ticket.tags}}{{.}}"}"#.utf8)
+        let refused = try await cluster.request("POST", "/api/v1/macros", body: body)
+        #expect(refused.status == 400)
+        #expect((refused.json["error"] as? String)?.contains("never closed") == true)
+
+        let rules = directory + "/rules.yaml"
+        try """
+            pool: helpdesk
+            rules:
+              - name: reset
+                when: { keywords: [password] }
+                then:
+                  - macro: password-reset
+                  - resolve: done
+                  - note: too late
+            """.write(toFile: rules, atomically: true, encoding: .utf8)
+        let botRun = try await runDesk(["agent", "--mode", "bot", "--name", "b", "--rules", rules, "--connect", cluster.agentsEndpoint])
+        #expect(botRun.status != 0)
+        #expect(botRun.output.contains { $0.contains("rules.yaml:8:") && $0.contains("nothing can follow resolve") }, "\(botRun.output)")
+    }
+
+    @Test func ticketsOfAVanishedBotGoToPeople() async throws {
+        let cluster = try await TestCluster()
+        defer { cluster.shutdown() }
+        // No macros are stored: the bot's macro step is refused, and it hands the ticket to people.
+        let bot = try cluster.startBot("helpbot")
+        try await eventually(20, "bot connected") { (try await cluster.request("GET", "/healthz").json["agents"] as? Int) == 1 }
+        let first = await cluster.create(["subject": "Password reset", "body": "I forgot my password", "requester": "e@example.com"])
+        let firstID = (first.json["id"] as? NSNumber)?.int64Value ?? 0
+        #expect(first.json["tier"] as? Int == 0)
+        try await eventually(20, "the bot handed ticket \(firstID) off") {
+            try await cluster.history(firstID).contains { $0.kind == "escalated" && $0.actor == "agent:helpbot" }
+        }
+        let handoff = try await cluster.history(firstID).first { $0.kind == "escalated" }
+        #expect((handoff?.detail["reason"] as? String)?.contains("handed off by bot") == true)
+        #expect(handoff?.detail["to_tier"] as? Int == 1)
+
+        // The bot stalls (SIGSTOP) and a new ticket is claimed for it: its lease expires, no bot of the pool
+        // is left, and after a liveness period the ticket goes to people.
+        kill(bot.process.processIdentifier, SIGSTOP)
+        defer { bot.kill9() }
+        let second = await cluster.create(["subject": "Password reset again", "body": "please reset my password",
+                                           "requester": "e@example.com"])
+        let secondID = (second.json["id"] as? NSNumber)?.int64Value ?? 0
+        #expect(second.json["tier"] as? Int == 0)
+        try cluster.startAgent("l1", skills: ["account"], capacity: 5)
+        try await eventually(20, "both tickets resolved by people") {
+            let first = try await cluster.status(of: firstID), second = try await cluster.status(of: secondID)
+            return first == "resolved" && second == "resolved"
+        }
+        #expect(try await cluster.history(firstID).last?.actor == "agent:l1")
+        let secondHistory = try await cluster.history(secondID)
+        #expect(secondHistory.last?.actor == "agent:l1")
+        #expect(secondHistory.contains { $0.kind == "lease_expired" })
+        #expect(secondHistory.contains {
+            $0.kind == "escalated" && $0.actor == "system" && ($0.detail["reason"] as? String) == "no bot of pool helpdesk connected"
+        })
+    }
+}
