@@ -58,7 +58,7 @@ public enum TicketTable {
             for event in events {
                 let at = (event["at"] as? Double).map { Date(timeIntervalSince1970: $0 / 1000) }
                     ?? (event["at"] as? Int).map { Date(timeIntervalSince1970: Double($0) / 1000) }
-                let detail = (try? JSONSerialization.data(withJSONObject: event["detail"] ?? [:], options: [.sortedKeys]))
+                let detail = (try? JSONSerialization.data(withJSONObject: event["detail"] ?? [:], options: [.sortedKeys, .withoutEscapingSlashes]))
                     .map { String(decoding: $0, as: UTF8.self) } ?? ""
                 lines.append("  \(at.map { ISO8601DateFormatter().string(from: $0) } ?? "?")  "
                              + "\(pad(event["kind"] as? String ?? "", 15)) \(pad(event["actor"] as? String ?? "", 18)) \(detail)")

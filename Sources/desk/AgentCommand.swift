@@ -91,7 +91,7 @@ struct AgentCommand: AsyncParsableCommand {
         let service = AgentService(runtime: RuntimeBox(runtime))
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        announce("agent \(name) connecting to \(connect)")
+        if mode != "bot" { announce("agent \(name) connecting to \(connect)") }
         try await group.run()
     }
 }
