@@ -33,27 +33,29 @@ extension CoordinatorLoop {
     /// moved.
     func handOffOrphanedPools() {
         let now = currentMillis()
+        var moved = false
         for (pool, _) in dispatcher.waitingBotPools {
             let since = botPools[pool].map { $0.members.isEmpty ? $0.emptySince : Millis.max } ?? startedAt
             guard since != Millis.max, now - since >= livenessMillis else { continue }
             let drained = dispatcher.drainBotPool(pool)
+            moved = true
             let reason = "no bot of pool \(pool) connected"
-            let moved: [TicketEvent] = drained.map { id in
+            let events: [TicketEvent] = drained.map { id in
                 dispatcher.requeue(id, tier: 1)
                 return TicketEvent(ticketID: id, at: now, actor: "system", kind: .escalated,
                                    detail: "{\"from_tier\":0,\"to_tier\":1,\"reason\":\(JSONText.string(reason)),\"rule\":\"handoff\"}")
             }
-            logger.info("bot pool unattended: tickets handed to people", metadata: ["pool": "\(pool)", "tickets": "\(moved.count)"])
+            logger.info("bot pool unattended: tickets handed to people", metadata: ["pool": "\(pool)", "tickets": "\(events.count)"])
             let inputs = self.inputs
             store.writer.submit({ db in
-                for event in moved { try db.handOff(event.ticketID, toTier: 1, event: event) }
+                for event in events { try db.handOff(event.ticketID, toTier: 1, event: event) }
             }) { result in
                 switch result {
-                case .success: inputs.yield(.committed(.publish(moved)))
+                case .success: inputs.yield(.committed(.publish(events)))
                 case .failure(let error): inputs.yield(.committed(.failed("hand-off of pool \(pool): \(error)")))
                 }
             }
         }
-        dispatch()
+        if moved { dispatch() }
     }
 }

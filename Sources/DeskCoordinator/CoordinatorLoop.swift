@@ -382,6 +382,11 @@ final class CoordinatorLoop {
                                       lastSequence: lastSequence)
         routes[routingID] = name
         var skills = Set(hello.skills.filter { !$0.hasPrefix("bot:") })
+        // A reconnecting bot may have changed pools: it leaves every pool, then joins the one it names.
+        for (pool, state) in botPools where state.members.contains(name) {
+            botPools[pool]?.members.remove(name)
+            if botPools[pool]?.members.isEmpty == true { botPools[pool]?.emptySince = currentMillis() }
+        }
         if let claims {
             skills.insert(BotClaims.skill(pool: claims.pool))
             var pool = botPools[claims.pool] ?? BotPool(conditions: [], emptySince: currentMillis())
