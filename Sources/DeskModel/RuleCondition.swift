@@ -7,7 +7,7 @@ public struct TicketFacts: Sendable {
     public var category: String
     public var channel: String
     /// Subject and body in lower case, made on first use.
-    private var lowered: String?
+    private var loweredBytes: [UInt8]?
 
     public init(subject: String, body: String, requester: String, priority: Priority, category: String, channel: String) {
         self.subject = subject
@@ -23,12 +23,23 @@ public struct TicketFacts: Sendable {
                   category: ticket.category, channel: ticket.channel)
     }
 
-    /// Subject and body, lower-cased once.
-    mutating func text() -> String {
-        if let lowered { return lowered }
-        let text = (subject + "\n" + body).lowercased()
-        lowered = text
-        return text
+    /// Subject and body, lower-cased once, as UTF-8 bytes. ASCII text (the common case) is folded byte
+    /// by byte; other text goes through Unicode lower-casing.
+    mutating func text() -> [UInt8] {
+        if let loweredBytes { return loweredBytes }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(subject.utf8.count + body.utf8.count + 1)
+        var ascii = true
+        for part in [subject.utf8, "\n".utf8, body.utf8] {
+            for byte in part {
+                if byte >= 0x80 { ascii = false; break }
+                bytes.append(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
+            }
+            if !ascii { break }
+        }
+        if !ascii { bytes = Array((subject + "\n" + body).lowercased().utf8) }
+        loweredBytes = bytes
+        return bytes
     }
 
     /// The part of the requester's address after the last `@`, in lower case.
@@ -90,7 +101,7 @@ public struct CompiledCondition: @unchecked Sendable {
     let categories: Set<String>?
     let priorities: Set<Priority>?
     let channels: Set<String>?
-    let keywords: [String]?
+    let keywords: [[UInt8]]?
     let regex: Regex<AnyRegexOutput>?
     let domains: [String]?
 
@@ -99,7 +110,7 @@ public struct CompiledCondition: @unchecked Sendable {
         categories = condition.categories.map { Set($0.map { $0.lowercased() }) }
         priorities = condition.priorities.map(Set.init)
         channels = condition.channels.map { Set($0.map { $0.lowercased() }) }
-        keywords = condition.keywords.map { $0.map { $0.lowercased() }.filter { !$0.isEmpty } }
+        keywords = condition.keywords.map { $0.map { Array($0.lowercased().utf8) }.filter { !$0.isEmpty } }
         if keywords?.isEmpty == true { throw RuleError("keywords is an empty list") }
         domains = condition.requesterDomains.map { $0.map { $0.lowercased().trimmingPrefix("@") } }
         if let pattern = condition.regex {
@@ -124,13 +135,36 @@ public struct CompiledCondition: @unchecked Sendable {
         }
         if let keywords {
             let text = facts.text()
-            if !keywords.contains(where: { text.contains($0) }) { return false }
+            if !keywords.contains(where: { Self.bytes(text, contain: $0) }) { return false }
         }
         if let regex {
             let text = facts.subject + "\n" + facts.body
             if (try? regex.firstMatch(in: text)) == nil { return false }
         }
         return true
+    }
+}
+
+extension CompiledCondition {
+    /// Whether `needle` occurs in `haystack`: a scan for the first byte, then a compare.
+    static func bytes(_ haystack: [UInt8], contain needle: [UInt8]) -> Bool {
+        let n = needle.count, last = haystack.count - n
+        guard n > 0, last >= 0 else { return n == 0 }
+        return haystack.withUnsafeBufferPointer { h in
+            needle.withUnsafeBufferPointer { k in
+                let first = k[0]
+                var i = 0
+                while i <= last {
+                    if h[i] == first {
+                        var j = 1
+                        while j < n && h[i + j] == k[j] { j += 1 }
+                        if j == n { return true }
+                    }
+                    i += 1
+                }
+                return false
+            }
+        }
     }
 }
 

@@ -54,6 +54,16 @@ import Testing
         ])
     }
 
+    @Test func keywordsMatchCaseInsensitivelyInAnyScript() throws {
+        let condition = try RuleCondition(keywords: ["Überweisung", "refund"]).compiled()
+        var german = facts("ÜBERWEISUNG fehlt")
+        #expect(condition.matches(&german))
+        var english = facts("Where is my REFUND?")
+        #expect(condition.matches(&english))
+        var neither = facts("Refun d")
+        #expect(!condition.matches(&neither))
+    }
+
     @Test func brokenRulesNameLineAndProblem() {
         let cases: [(String, Int, String)] = [
             ("rules:\n  - name: a\n    when: { keywords: [x] }\n    then:\n      - macro: m\n", 5, "must end with resolve, escalate or handoff"),

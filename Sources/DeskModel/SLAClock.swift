@@ -1,0 +1,85 @@
+/// An SLA clock derived from a ticket's history alone: creation, status changes, the first public reply
+/// and the resolution. Because it is recomputed from the history, a restart, a pause or a policy change
+/// can never make it run backwards or count a stretch twice.
+public struct SLAClock: Sendable, Equatable {
+    /// One stretch of the ticket's life: from `at`, the ticket had `status`.
+    public struct Step: Sendable, Equatable {
+        public var at: Millis
+        public var status: TicketStatus
+        public init(at: Millis, status: TicketStatus) {
+            self.at = at
+            self.status = status
+        }
+    }
+
+    /// The history's status steps, oldest first; the first is the creation.
+    public var steps: [Step]
+    /// The first public reply, which satisfies the first-response target (a note does not).
+    public var firstResponseAt: Millis?
+
+    public init(createdAt: Millis) {
+        steps = [Step(at: createdAt, status: .pendingAssignment)]
+    }
+
+    public var createdAt: Millis { steps[0].at }
+
+    /// Records a status change (in history order; an earlier time than the last step is clamped to it).
+    public mutating func record(_ status: TicketStatus, at time: Millis) {
+        let at = max(time, steps[steps.count - 1].at)
+        if steps[steps.count - 1].status == status { return }
+        steps.append(Step(at: at, status: status))
+    }
+
+    /// Records a public reply; only the first one counts.
+    public mutating func recordPublicReply(at time: Millis) {
+        if firstResponseAt == nil { firstResponseAt = max(time, createdAt) }
+    }
+
+    public var resolvedAt: Millis? {
+        guard let last = steps.last, !last.status.isOpen else { return nil }
+        return last.at
+    }
+
+    /// Business time the resolution clock has run by `now`: open stretches outside `paused` statuses.
+    public func resolutionElapsed(at now: Millis, calendar: BusinessCalendar, paused: Set<TicketStatus>) -> Int64 {
+        var total: Int64 = 0
+        for (index, step) in steps.enumerated() where step.status.isOpen && !paused.contains(step.status) {
+            let end = index + 1 < steps.count ? steps[index + 1].at : now
+            total += calendar.businessMillis(from: step.at, to: min(end, now))
+        }
+        return total
+    }
+
+    /// Business time the first-response clock has run by `now` (it stops at the first public reply and,
+    /// like the resolution clock, does not run in `paused` statuses).
+    public func firstResponseElapsed(at now: Millis, calendar: BusinessCalendar, paused: Set<TicketStatus>) -> Int64 {
+        resolutionElapsed(at: min(now, firstResponseAt ?? resolvedAt ?? now), calendar: calendar, paused: paused)
+    }
+
+    /// The instant the resolution clock reaches `target`: in the past if it already did (the breach
+    /// time), in the future if it runs now, nil if it is paused (or the ticket was resolved) short of it.
+    public func resolutionDue(target: Int64, calendar: BusinessCalendar, paused: Set<TicketStatus>) -> Millis? {
+        instant(reaching: target, stopAt: nil, calendar: calendar, paused: paused)
+    }
+
+    /// The instant the first-response clock reaches `target`; nil once a public reply came in time, or
+    /// while the clock is paused short of it.
+    public func firstResponseDue(target: Int64, calendar: BusinessCalendar, paused: Set<TicketStatus>) -> Millis? {
+        instant(reaching: target, stopAt: firstResponseAt, calendar: calendar, paused: paused)
+    }
+
+    /// Walks the running stretches (open, not paused, before `stopAt`) until `target` business time is used.
+    func instant(reaching target: Int64, stopAt: Millis?, calendar: BusinessCalendar, paused: Set<TicketStatus>) -> Millis? {
+        var left = target
+        for (index, step) in steps.enumerated() where step.status.isOpen && !paused.contains(step.status) {
+            if let stopAt, step.at >= stopAt { return nil }
+            var end = index + 1 < steps.count ? steps[index + 1].at : nil
+            if let stopAt { end = min(end ?? stopAt, stopAt) }
+            guard let end else { return calendar.adding(left, to: step.at) }
+            let available = calendar.businessMillis(from: step.at, to: end)
+            if available >= left { return calendar.adding(left, to: step.at) }
+            left -= available
+        }
+        return nil
+    }
+}

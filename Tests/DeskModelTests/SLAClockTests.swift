@@ -1,0 +1,115 @@
+import DeskModel
+import Foundation
+import Testing
+
+/// Milliseconds of a local wall-clock time in `zone`.
+func local(_ text: String, _ zone: String) -> Millis {
+    let formatter = DateFormatter()
+    formatter.locale = Locale(identifier: "en_US_POSIX")
+    formatter.timeZone = TimeZone(identifier: zone)
+    formatter.dateFormat = "yyyy-MM-dd HH:mm"
+    return Millis(formatter.date(from: text)!.timeIntervalSince1970 * 1000)
+}
+
+let hour: Int64 = 3_600_000
+let minute: Int64 = 60_000
+
+@Suite struct BusinessCalendarTests {
+    let berlin = try! BusinessCalendar(name: "office", timeZone: "Europe/Berlin", hours: ["mon-fri": "09:00-17:00"],
+                                       holidays: ["2026-12-25"])
+
+    @Test func countsOnlyOpeningHoursAcrossNightsAndWeekends() {
+        // Friday 16:00 to Monday 10:00: one hour on Friday, one on Monday.
+        let z = "Europe/Berlin"
+        #expect(berlin.businessMillis(from: local("2026-06-05 16:00", z), to: local("2026-06-08 10:00", z)) == 2 * hour)
+        #expect(berlin.adding(2 * hour, to: local("2026-06-05 16:00", z)) == local("2026-06-08 10:00", z))
+        // Starting at night, the clock starts at opening time.
+        #expect(berlin.adding(30 * minute, to: local("2026-06-09 03:00", z)) == local("2026-06-09 09:30", z))
+        // An 8-hour target opened Tuesday 13:00 falls due Wednesday 13:00.
+        #expect(berlin.adding(8 * hour, to: local("2026-06-09 13:00", z)) == local("2026-06-10 13:00", z))
+    }
+
+    @Test func skipsHolidays() {
+        let z = "Europe/Berlin"
+        // Thursday 24 Dec 16:00 + 2h: 1h on Thursday, Friday 25th is a holiday, then Monday 28th 10:00.
+        #expect(berlin.adding(2 * hour, to: local("2026-12-24 16:00", z)) == local("2026-12-28 10:00", z))
+    }
+
+    @Test func daylightSavingChangesShortenOrLengthenTheDayNotShiftTheHours() throws {
+        let z = "Europe/Berlin"
+        // Friday 16:00 before the spring change (Sunday 29 March 2026) + 2h: Monday 10:00 local,
+        // which is 65 hours of wall time later, not 66.
+        let start = local("2026-03-27 16:00", z)
+        let due = berlin.adding(2 * hour, to: start)
+        #expect(due == local("2026-03-30 10:00", z))
+        #expect(due - start == 65 * hour)
+        // Around the clock in Berlin: the spring Sunday has 23 hours, the autumn one 25.
+        let allDay = try BusinessCalendar(name: "24h", timeZone: z, hours: ["mon-sun": "00:00-24:00"])
+        #expect(allDay.businessMillis(from: local("2026-03-28 12:00", z), to: local("2026-03-30 12:00", z)) == 47 * hour)
+        #expect(allDay.businessMillis(from: local("2026-10-24 12:00", z), to: local("2026-10-26 12:00", z)) == 49 * hour)
+        // New York changes on another date (8 March 2026): 09:00-17:00 is still 8 hours that Monday.
+        let ny = try BusinessCalendar(name: "ny", timeZone: "America/New_York", hours: ["mon-fri": "09:00-17:00"])
+        #expect(ny.adding(8 * hour, to: local("2026-03-09 09:00", "America/New_York")) == local("2026-03-09 17:00", "America/New_York"))
+    }
+
+    @Test func badConfigurationIsNamed() {
+        #expect(throws: RuleError.self) { try BusinessCalendar(name: "x", timeZone: "Mars/Olympus", hours: ["mon": "09:00-17:00"]) }
+        #expect(throws: RuleError.self) { try BusinessCalendar(name: "x", timeZone: "UTC", hours: ["funday": "09:00-17:00"]) }
+        #expect(throws: RuleError.self) { try BusinessCalendar(name: "x", timeZone: "UTC", hours: ["mon": "17:00-09:00"]) }
+        #expect(throws: RuleError.self) { try BusinessCalendar(name: "x", timeZone: "UTC", hours: ["mon": "09:00-12:00,11:00-13:00"]) }
+        #expect(throws: RuleError.self) { try BusinessCalendar(name: "x", timeZone: "UTC", hours: ["mon": "9-5"]) }
+        #expect(throws: RuleError.self) { try BusinessCalendar(name: "x", timeZone: "UTC", hours: ["mon": "09:00-17:00"], holidays: ["25.12."]) }
+    }
+}
+
+@Suite struct SLAClockTests {
+    let always = BusinessCalendar.alwaysOpen
+    let paused: Set<TicketStatus> = [.waitingOnCustomer]
+
+    @Test func pauseAndResumeStopTheResolutionClock() {
+        var clock = SLAClock(createdAt: 0)
+        clock.record(.inProgress, at: 1 * hour)
+        clock.record(.waitingOnCustomer, at: 2 * hour)  // paused for 3 hours
+        #expect(clock.resolutionDue(target: 4 * hour, calendar: always, paused: paused) == nil, "paused: no due time")
+        #expect(clock.resolutionElapsed(at: 4 * hour, calendar: always, paused: paused) == 2 * hour)
+        clock.record(.inProgress, at: 5 * hour)
+        #expect(clock.resolutionElapsed(at: 6 * hour, calendar: always, paused: paused) == 3 * hour)
+        #expect(clock.resolutionDue(target: 4 * hour, calendar: always, paused: paused) == 7 * hour)
+        // Without the pause rule the same history is due at 4h: the policy decides, the history stays.
+        #expect(clock.resolutionDue(target: 4 * hour, calendar: always, paused: []) == 4 * hour)
+        clock.record(.resolved, at: 6 * hour)
+        #expect(clock.resolutionDue(target: 4 * hour, calendar: always, paused: paused) == nil, "resolved in time")
+        #expect(clock.resolutionElapsed(at: 100 * hour, calendar: always, paused: paused) == 3 * hour, "stopped at resolution")
+    }
+
+    @Test func breachInstantStaysInThePast() {
+        var clock = SLAClock(createdAt: 0)
+        clock.record(.inProgress, at: 1 * hour)
+        clock.record(.waitingOnCustomer, at: 5 * hour)  // target 4h was reached at 4h, before the pause
+        #expect(clock.resolutionDue(target: 4 * hour, calendar: always, paused: paused) == 4 * hour)
+    }
+
+    @Test func firstResponseIsSatisfiedByTheFirstPublicReplyOnly() {
+        var clock = SLAClock(createdAt: 0)
+        clock.record(.inProgress, at: 1 * minute)
+        // A note is not a response: nothing recorded, the clock still runs.
+        #expect(clock.firstResponseDue(target: 15 * minute, calendar: always, paused: paused) == 15 * minute)
+        clock.recordPublicReply(at: 10 * minute)
+        #expect(clock.firstResponseDue(target: 15 * minute, calendar: always, paused: paused) == nil, "answered in time")
+        clock.recordPublicReply(at: 20 * minute)
+        #expect(clock.firstResponseAt == 10 * minute, "only the first reply counts")
+
+        var late = SLAClock(createdAt: 0)
+        late.recordPublicReply(at: 20 * minute)
+        #expect(late.firstResponseDue(target: 15 * minute, calendar: always, paused: paused) == 15 * minute, "breached at 15")
+    }
+
+    @Test func clockOnBusinessHoursCountsOnlyOpenTime() throws {
+        let z = "Europe/Berlin"
+        let office = try BusinessCalendar(name: "office", timeZone: z, hours: ["mon-fri": "09:00-17:00"])
+        var clock = SLAClock(createdAt: local("2026-06-05 16:30", z))  // Friday
+        clock.record(.inProgress, at: local("2026-06-05 16:45", z))
+        #expect(clock.resolutionDue(target: 1 * hour, calendar: office, paused: paused) == local("2026-06-08 09:30", z))
+        #expect(clock.resolutionElapsed(at: local("2026-06-08 09:00", z), calendar: office, paused: paused) == 30 * minute)
+    }
+}
