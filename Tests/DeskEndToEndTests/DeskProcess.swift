@@ -129,6 +129,7 @@ final class TestCluster: @unchecked Sendable {
     private(set) var coordinator: DeskProcess
     private(set) var http = ""
     private(set) var agentsEndpoint = ""
+    private(set) var eventsEndpoint = ""
     private(set) var agents: [String: DeskProcess] = [:]
     let heartbeatMs: Int
 
@@ -146,6 +147,7 @@ final class TestCluster: @unchecked Sendable {
 
     private func readAddresses() async throws {
         agentsEndpoint = try await coordinator.announced("agents")
+        eventsEndpoint = try await coordinator.announced("events")
         http = try await coordinator.announced("http")
     }
 

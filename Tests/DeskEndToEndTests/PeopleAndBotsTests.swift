@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ZeroMQ
 
 /// Runs `desk ARGS…` to its end; its status and every line it printed (standard error included).
 func runDesk(_ arguments: [String]) async throws -> (status: Int32, output: [String]) {
@@ -56,6 +57,14 @@ func runDesk(_ arguments: [String]) async throws -> (status: Int32, output: [Str
             (try await cluster.request("GET", "/healthz").json["agents"] as? Int) == 2
         }
 
+        // The event stream, subscribed before anything happens (PUB/SUB joins take a moment).
+        let context = try Context()
+        let events = try Socket(context, .sub)
+        try events.set(.subscribe, Array("progress".utf8))
+        try events.set(.receiveTimeout, 100)
+        try events.connect(cluster.eventsEndpoint)
+        defer { events.close() }
+
         let (status, ticket) = await cluster.create([
             "subject": "Invoice shows the wrong amount", "body": "I was charged twice this month.",
             "requester": "carol@shop.example", "category": "billing",
@@ -72,6 +81,7 @@ func runDesk(_ arguments: [String]) async throws -> (status: Int32, output: [Str
         for (command, answer) in [
             ("reply Hello Carol, we are checking the charges.", "replied on #\(id) (public)"),
             ("note SECRET-NOTE: double charge confirmed in the ledger", "noted on #\(id) (internal)"),
+            ("progress 40 checking the ledger", "progress 40% on #\(id)"),
             ("macro need-more-info", "applied macro need-more-info on #\(id)"),
             ("statuss waiting", "unknown command 'statuss'"),
             ("macro no-such-macro", "refused: unknown macro 'no-such-macro'"),
@@ -93,7 +103,7 @@ func runDesk(_ arguments: [String]) async throws -> (status: Int32, output: [Str
         let steps = history.map { "\($0.kind) \($0.actor)" }
         #expect(steps == [
             "created api", "assigned system", "accepted agent:alice", "replied agent:alice", "noted agent:alice",
-            "macro_applied agent:alice", "replied agent:alice", "status_changed agent:alice", "escalated agent:alice",
+            "progress agent:alice", "macro_applied agent:alice", "replied agent:alice", "status_changed agent:alice", "escalated agent:alice",
             "assigned system", "accepted agent:bob", "resolved agent:bob",
         ])
         #expect(history.allSatisfy { $0.at > 0 })
@@ -101,6 +111,16 @@ func runDesk(_ arguments: [String]) async throws -> (status: Int32, output: [Str
         let escalation = history.first { $0.kind == "escalated" }
         #expect(escalation?.detail["to_tier"] as? Int == 2)
         #expect(escalation?.detail["reason"] as? String == "refund above the L1 limit")
+
+        #expect(history.first { $0.kind == "progress" }?.detail["percent"] as? Int == 40)
+        // Progress is on the event stream too.
+        var progressEvent: [String: Any]?
+        try await eventually(10, "the progress event on the stream") {
+            guard let frames = try events.receive(), frames.count == 2 else { return false }
+            progressEvent = (try? JSONSerialization.jsonObject(with: Data(frames[1]))) as? [String: Any]
+            return (progressEvent?["ticket"] as? NSNumber)?.int64Value == id
+        }
+        #expect((progressEvent?["detail"] as? [String: Any])?["percent"] as? Int == 40)
 
         // Internal notes never reach anything customer-facing: the conversation and the outbox.
         let conversation = try await cluster.request("GET", "/api/v1/tickets/\(id)/conversation")
