@@ -36,6 +36,9 @@ final class CoordinatorLoop {
     var macros: [String: CheckedMacro] = [:]
     /// Bot pools by name: what they claim and which connected bots serve them.
     var botPools: [String: BotPool] = [:]
+    /// Pool names in the order claims are tried (by name), so a ticket several pools claim always goes
+    /// to the same one.
+    var claimOrder: [String] = []
     /// When this coordinator started: bots get one liveness period to come back before their waiting
     /// tickets are handed to people.
     let startedAt = currentMillis()
@@ -163,7 +166,8 @@ final class CoordinatorLoop {
     func claim(_ ticket: inout NewTicket) {
         guard ticket.tier <= 1 else { return }
         var facts = TicketFacts(ticket)
-        for (name, pool) in botPools where !pool.members.isEmpty {
+        for name in claimOrder {
+            guard let pool = botPools[name], !pool.members.isEmpty else { continue }
             if pool.conditions.contains(where: { $0.matches(&facts) }) {
                 ticket.tier = 0
                 ticket.pool = name
@@ -392,6 +396,7 @@ final class CoordinatorLoop {
             var pool = botPools[claims.pool] ?? BotPool(conditions: [], emptySince: currentMillis())
             pool.conditions = claims.conditions
             pool.members.insert(name)
+            if botPools[claims.pool] == nil { claimOrder = (claimOrder + [claims.pool]).sorted() }
             botPools[claims.pool] = pool
         }
         let profile = AgentProfile(name: name, skills: skills, tier: Int(hello.tier), capacity: Int(hello.capacity))
