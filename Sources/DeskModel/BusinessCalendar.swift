@@ -26,6 +26,9 @@ public struct BusinessCalendar: Sendable {
     /// Open every minute of every day: no calendar arithmetic at all.
     public let alwaysOpen: Bool
     let calendar: Calendar
+    /// Day boundaries and opening intervals already worked out: Foundation's calendar arithmetic costs
+    /// microseconds, and an SLA clock asks about the same few days again and again.
+    let cache = DayCache()
 
     /// Around the clock, in UTC.
     public static let alwaysOpen = BusinessCalendar(alwaysOpenNamed: "24x7")
@@ -148,11 +151,20 @@ public struct BusinessCalendar: Sendable {
     }
 
     func startOfDay(containing instant: Millis) -> Millis {
+        // Every zone's offset is a multiple of 15 minutes, so a 15-minute bucket lies within one local day.
+        let bucket = instant >= 0 ? instant / 900_000 : (instant - 899_999) / 900_000
+        if let start = cache.dayStart(bucket: bucket) { return start }
         let date = Date(timeIntervalSince1970: Double(instant) / 1000)
-        return Millis((calendar.startOfDay(for: date).timeIntervalSince1970 * 1000).rounded())
+        let start = Millis((calendar.startOfDay(for: date).timeIntervalSince1970 * 1000).rounded())
+        cache.setDayStart(start, bucket: bucket)
+        return start
     }
 
     func startOfNextDay(_ dayStart: Millis) -> Millis {
+        cache.day(dayStart)?.next ?? computeStartOfNextDay(dayStart)
+    }
+
+    func computeStartOfNextDay(_ dayStart: Millis) -> Millis {
         // Noon of this day plus one day, then its start: robust where a day has 23 or 25 hours.
         let noon = Date(timeIntervalSince1970: Double(dayStart) / 1000 + 12 * 3600)
         let next = calendar.date(byAdding: .day, value: 1, to: noon)!
@@ -161,6 +173,13 @@ public struct BusinessCalendar: Sendable {
 
     /// The open intervals of the local day starting at `dayStart`, as absolute instants.
     func openIntervals(dayStart: Millis, nextDayStart: Millis) -> [(Millis, Millis)] {
+        if let day = cache.day(dayStart) { return day.open }
+        let open = computeOpenIntervals(dayStart: dayStart, nextDayStart: nextDayStart)
+        cache.setDay(dayStart, next: nextDayStart, open: open)
+        return open
+    }
+
+    func computeOpenIntervals(dayStart: Millis, nextDayStart: Millis) -> [(Millis, Millis)] {
         let date = Date(timeIntervalSince1970: Double(dayStart) / 1000 + 12 * 3600)
         let parts = calendar.dateComponents([.year, .month, .day, .weekday], from: date)
         guard let weekday = parts.weekday, let intervals = hours[weekday], !intervals.isEmpty,
@@ -174,5 +193,29 @@ public struct BusinessCalendar: Sendable {
             return Millis((date.timeIntervalSince1970 * 1000).rounded())
         }
         return intervals.map { (instant($0.start), instant($0.end)) }
+    }
+}
+
+/// A bounded memo of a calendar's days, shared by copies of the calendar; thread-safe.
+final class DayCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var starts: [Int64: Millis] = [:]
+    private var days: [Millis: (next: Millis, open: [(Millis, Millis)])] = [:]
+    /// Entries kept before the memo is cleared (a few years of days, and their 15-minute buckets).
+    static let limit = 100_000
+
+    func dayStart(bucket: Int64) -> Millis? { lock.withLock { starts[bucket] } }
+    func setDayStart(_ start: Millis, bucket: Int64) {
+        lock.withLock {
+            if starts.count >= Self.limit { starts.removeAll(keepingCapacity: true) }
+            starts[bucket] = start
+        }
+    }
+    func day(_ start: Millis) -> (next: Millis, open: [(Millis, Millis)])? { lock.withLock { days[start] } }
+    func setDay(_ start: Millis, next: Millis, open: [(Millis, Millis)]) {
+        lock.withLock {
+            if days.count >= Self.limit { days.removeAll(keepingCapacity: true) }
+            days[start] = (next, open)
+        }
     }
 }

@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Micro-benchmarks of the ZeroMQ binding and the store (use a release build).",
-        subcommands: [Transport.self, Store.self, Events.self, Dispatch.self]
+        subcommands: [Transport.self, Store.self, Events.self, Dispatch.self, SLA.self]
     )
 
     struct Transport: AsyncParsableCommand {
@@ -19,6 +19,23 @@ struct BenchCommand: AsyncParsableCommand {
 
         func run() async throws {
             for line in try await TransportBenchmark.run(roundTrips: roundTrips, size: size) { print(line) }
+        }
+    }
+
+    struct SLA: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "sla",
+            abstract: "SLA timers for many open tickets: set-up, memory, and cost per tick as timers fall due.")
+        @Option(help: "Open tickets with timers.") var tickets = 1_000_000
+        @Option(help: "Tickets were created over this many past hours.") var spreadHours = 24.0
+        @Option(help: "Simulated tick interval in milliseconds.") var tickMs: Int64 = 100
+        @Option(help: "Simulated minutes of ticks.") var minutes: Int64 = 60
+
+        func run() async throws {
+            guard tickets > 0, tickMs > 0, minutes > 0 else { throw ValidationError("tickets, tick-ms and minutes must be positive") }
+            for line in try SLABenchmark.run(tickets: tickets, spreadHours: spreadHours, tickMs: tickMs, simulatedMinutes: minutes) {
+                print(line)
+            }
         }
     }
 

@@ -113,3 +113,68 @@ let minute: Int64 = 60_000
         #expect(clock.resolutionElapsed(at: local("2026-06-08 09:00", z), calendar: office, paused: paused) == 30 * minute)
     }
 }
+
+@Suite struct SLATimersTests {
+    /// P1 only: first response 15 min, resolution 60 min, warnings at 50% and 75%.
+    let policy = SLAPolicy(name: "p1", priority: .p1, targets: .init(firstResponse: 15 * minute, resolution: 60 * minute),
+                           warnAt: [0.5, 0.75])
+
+    func kinds(_ firings: [SLAFiring]) -> [String] {
+        firings.map { "\($0.ticket) \($0.target.rawValue) \($0.fraction)" }
+    }
+
+    @Test func warningsAndBreachFireOnceEach() {
+        var timers = SLATimers(policies: [policy])
+        timers.track(1, clock: SLAClock(createdAt: 0), policy: 0)
+        #expect(timers.fire(at: 7 * minute).isEmpty)
+        #expect(kinds(timers.fire(at: 8 * minute)) == ["1 first_response 0.5"])
+        #expect(timers.fire(at: 8 * minute).isEmpty, "fired once")
+        #expect(kinds(timers.fire(at: 16 * minute)) == ["1 first_response 0.75", "1 first_response 1.0"])
+        #expect(kinds(timers.fire(at: 45 * minute)) == ["1 resolution 0.5", "1 resolution 0.75"])
+        let breach = timers.fire(at: 61 * minute)
+        #expect(kinds(breach) == ["1 resolution 1.0"])
+        #expect(breach.first?.dueAt == 60 * minute, "the breach is stamped when the clock reached it")
+        #expect(timers.fire(at: 1_000 * minute).isEmpty)
+        #expect(timers.scheduledCount == 0)
+    }
+
+    @Test func publicReplyInTimeMeansNoFirstResponseBreach() {
+        var timers = SLATimers(policies: [policy])
+        timers.track(1, clock: SLAClock(createdAt: 0), policy: 0)
+        timers.update(1) { $0.recordPublicReply(at: 5 * minute) }
+        #expect(timers.dueTimes(of: 1)?.firstResponse == nil)
+        #expect(kinds(timers.fire(at: 20 * minute)).isEmpty, "no first-response warning or breach after the reply")
+        timers.update(1) { $0.record(.resolved, at: 25 * minute) }
+        #expect(timers.fire(at: 500 * minute).isEmpty, "resolved in time: nothing ever fires")
+    }
+
+    @Test func pauseHoldsTimersAndResumeMovesThem() {
+        var timers = SLATimers(policies: [SLAPolicy(name: "r", targets: .init(firstResponse: nil, resolution: 60 * minute), warnAt: [])])
+        timers.track(1, clock: SLAClock(createdAt: 0), policy: 0)
+        timers.update(1) { $0.record(.waitingOnCustomer, at: 30 * minute) }
+        #expect(timers.scheduledCount == 0, "a paused clock has no timer")
+        #expect(timers.fire(at: 120 * minute).isEmpty)
+        timers.update(1) { $0.record(.inProgress, at: 120 * minute) }
+        #expect(timers.nextFiring == 150 * minute)
+        #expect(kinds(timers.fire(at: 150 * minute)) == ["1 resolution 1.0"])
+    }
+
+    @Test func restartGivesBackWhatFiredAndFiresWhatFellDueWhileDown() {
+        var clock = SLAClock(createdAt: 0)
+        clock.record(.inProgress, at: 1 * minute)
+        // Before the restart the 50% and 75% first-response warnings fired; the coordinator was down at 15 min.
+        var timers = SLATimers(policies: [policy])
+        timers.track(1, clock: clock, policy: 0, fired: [(.firstResponse, 0.5), (.firstResponse, 0.75)])
+        #expect(kinds(timers.fire(at: 20 * minute)) == ["1 first_response 1.0"], "the breach fires once on start")
+        #expect(timers.fire(at: 20 * minute).isEmpty)
+    }
+
+    @Test func policiesMatchFirstWins() {
+        let vip = SLAPolicy(name: "vip", requesterDomains: ["bigcorp.com"], targets: .init(firstResponse: minute, resolution: hour))
+        let policies = [vip] + SLAPolicy.defaults
+        #expect(SLAPolicy.first(in: policies, priority: .p3, category: "", channel: "api", requester: "a@eu.bigcorp.com") == 0)
+        let p3 = SLAPolicy.first(in: policies, priority: .p3, category: "", channel: "api", requester: "a@x.com")
+        #expect(p3.map { policies[$0].name } == "default-P3")
+        #expect(policies[p3!].targets == .init(firstResponse: 4 * hour, resolution: 24 * hour))
+    }
+}

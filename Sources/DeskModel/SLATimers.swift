@@ -1,0 +1,138 @@
+/// SLA timers for every open ticket: one entry per ticket in a heap ordered by its next firing time, so a
+/// tick costs O(firings × log n), never a look at tickets whose timers are not due.
+///
+/// Each ticket's clock is kept as derived from its history (`SLAClock`); every change (a status, the
+/// first public reply) recomputes that ticket's next firing. Each warning and each breach fires once: the
+/// fired set is part of the entry, and after a restart it is given back from the history's SLA events.
+/// Timers that fell due while nothing ran (a coordinator down) fire on the first tick.
+public struct SLATimers: Sendable {
+    struct Entry: Sendable {
+        var clock: SLAClock
+        var policy: Int
+        /// Bit `target * 16 + threshold`: fired.
+        var fired: UInt32
+    }
+
+    public let policies: [SLAPolicy]
+    var entries: [TicketID: Entry] = [:]
+    var heap = IndexedHeap<TicketID, Millis>()
+
+    public init(policies: [SLAPolicy]) {
+        self.policies = policies
+    }
+
+    /// Tickets tracked, and those with a timer scheduled.
+    public var count: Int { entries.count }
+    public var scheduledCount: Int { heap.count }
+    /// The earliest scheduled firing, if any.
+    public var nextFiring: Millis? { heap.first?.order }
+
+    /// The thresholds of a policy: its warnings, then the breach at 1.
+    func thresholds(_ policy: Int) -> [Double] { policies[policy].warnAt + [1] }
+
+    func target(_ target: SLATarget, of policy: Int) -> Int64? {
+        switch target {
+        case .firstResponse: policies[policy].targets.firstResponse
+        case .resolution: policies[policy].targets.resolution
+        }
+    }
+
+    static func bit(_ target: SLATarget, _ threshold: Int) -> UInt32 {
+        1 << UInt32((target == .firstResponse ? 0 : 16) + threshold)
+    }
+
+    /// Starts (or restarts) tracking a ticket under `policy` with its clock; `fired` lists what its
+    /// history says already fired.
+    public mutating func track(_ ticket: TicketID, clock: SLAClock, policy: Int, fired: [(target: SLATarget, fraction: Double)] = []) {
+        var entry = Entry(clock: clock, policy: policy, fired: 0)
+        let levels = thresholds(policy)
+        for (target, fraction) in fired {
+            if let index = levels.firstIndex(where: { abs($0 - fraction) < 1e-9 }) { entry.fired |= Self.bit(target, index) }
+        }
+        entries[ticket] = entry
+        reschedule(ticket)
+    }
+
+    /// Applies a change to a ticket's clock (a status change, a public reply) and reschedules it.
+    public mutating func update(_ ticket: TicketID, _ change: (inout SLAClock) -> Void) {
+        guard entries[ticket] != nil else { return }
+        change(&entries[ticket]!.clock)
+        reschedule(ticket)
+    }
+
+    /// Stops tracking a ticket (closed, archived, or no policy).
+    public mutating func forget(_ ticket: TicketID) {
+        entries.removeValue(forKey: ticket)
+        heap.remove(ticket)
+    }
+
+    /// The ticket's due times now: nil where a target is met, paused short of it, or not tracked.
+    public func dueTimes(of ticket: TicketID) -> (firstResponse: Millis?, resolution: Millis?)? {
+        guard let entry = entries[ticket] else { return nil }
+        let policy = policies[entry.policy]
+        return (policy.targets.firstResponse.flatMap {
+                    entry.clock.firstResponseDue(target: $0, calendar: policy.calendar, paused: policy.pausedStatuses) },
+                policy.targets.resolution.flatMap {
+                    entry.clock.resolutionDue(target: $0, calendar: policy.calendar, paused: policy.pausedStatuses) })
+    }
+
+    /// The next instant any unfired threshold of the ticket is reached, or nil (all fired, met or paused).
+    func nextFiring(of entry: Entry) -> Millis? {
+        let policy = policies[entry.policy]
+        var earliest: Millis?
+        for target in SLATarget.allCases {
+            guard let total = self.target(target, of: entry.policy) else { continue }
+            for (index, fraction) in thresholds(entry.policy).enumerated() where entry.fired & Self.bit(target, index) == 0 {
+                let amount = Int64((Double(total) * fraction).rounded())
+                let stop = target == .firstResponse ? entry.clock.firstResponseAt : nil
+                guard let at = entry.clock.instant(reaching: amount, stopAt: stop, calendar: policy.calendar,
+                                                   paused: policy.pausedStatuses) else { continue }
+                if earliest.map({ at < $0 }) ?? true { earliest = at }
+                break  // later thresholds of this target come later
+            }
+        }
+        return earliest
+    }
+
+    mutating func reschedule(_ ticket: TicketID) {
+        guard let entry = entries[ticket], let at = nextFiring(of: entry) else {
+            heap.remove(ticket)
+            return
+        }
+        heap.upsert(ticket, order: at)
+    }
+
+    /// Fires every warning and breach reached by `now`, each once, and reschedules those tickets.
+    /// Costs O(firings × log n). At most `limit` tickets are handled per call, so a backlog (timers that
+    /// fell due while the coordinator was down) is worked off over several ticks instead of one long one.
+    public mutating func fire(at now: Millis, limit: Int = .max) -> [SLAFiring] {
+        var firings: [SLAFiring] = []
+        var handled = 0
+        while handled < limit, let head = heap.first, head.order <= now {
+            handled += 1
+            let ticket = head.key
+            guard var entry = entries[ticket] else {
+                heap.remove(ticket)
+                continue
+            }
+            let policy = policies[entry.policy]
+            let before = firings.count
+            for target in SLATarget.allCases {
+                guard let total = self.target(target, of: entry.policy) else { continue }
+                for (index, fraction) in thresholds(entry.policy).enumerated() where entry.fired & Self.bit(target, index) == 0 {
+                    let amount = Int64((Double(total) * fraction).rounded())
+                    let stop = target == .firstResponse ? entry.clock.firstResponseAt : nil
+                    guard let at = entry.clock.instant(reaching: amount, stopAt: stop, calendar: policy.calendar,
+                                                       paused: policy.pausedStatuses), at <= now else { break }
+                    entry.fired |= Self.bit(target, index)
+                    firings.append(SLAFiring(ticket: ticket, target: target, fraction: fraction, dueAt: at))
+                }
+            }
+            entries[ticket] = entry
+            reschedule(ticket)
+            // Never spin: a ticket scheduled at or before now that fired nothing is taken off the heap.
+            if firings.count == before, let order = heap.order(of: ticket), order <= now { heap.remove(ticket) }
+        }
+        return firings
+    }
+}
