@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import DeskProtocol
 import ZeroMQ
 
 /// Runs `desk ARGS…` to its end; its status and every line it printed (standard error included).
@@ -253,5 +254,94 @@ func runDesk(_ arguments: [String]) async throws -> (status: Int32, output: [Str
         #expect(secondHistory.contains {
             $0.kind == "escalated" && $0.actor == "system" && ($0.detail["reason"] as? String) == "no bot of pool helpdesk connected"
         })
+    }
+}
+
+/// Bad input on the new protocol surface: bot claims, UPDATE and APPLY_MACRO.
+@Suite struct BotProtocolInputTests {
+    func error(after message: WireMessage, on peer: RawPeer) throws -> WireError? {
+        try peer.send(message)
+        while let reply = try peer.receive() {
+            if case .error(let error) = reply { return error }
+            if case .ack = reply { return nil }
+        }
+        return nil
+    }
+
+    @Test func badClaimsAreRefusedNamingTheProblemAndTheCoordinatorCarriesOn() async throws {
+        let cluster = try await TestCluster()
+        defer { cluster.shutdown() }
+        let peer = try RawPeer(endpoint: cluster.agentsEndpoint)
+        defer { peer.close() }
+        func hello(tier: UInt32, claims: String) -> WireMessage {
+            var hello = WireHello()
+            hello.agent = "claimer"
+            hello.capacity = 1
+            hello.tier = tier
+            hello.session = "s"
+            hello.claims = claims
+            return .hello(hello)
+        }
+        let cases: [(UInt32, String, String)] = [
+            (0, "not json", "not valid claims JSON"),
+            (1, #"{"pool":"p","conditions":[{"keywords":["x"]}]}"#, "only tier-0 agents"),
+            (0, #"{"pool":"p","conditions":[{"regex":"("}]}"#, "condition 1"),
+            (0, #"{"pool":"p","conditions":[{}]}"#, "condition 1 is empty"),
+            (0, #"{"pool":"","conditions":[{"keywords":["x"]}]}"#, "pool must be"),
+            (0, #"{"pool":"p","conditions":[{"priorities":["P9"]}]}"#, "not valid claims JSON"),
+        ]
+        for (tier, claims, expected) in cases {
+            let refused = try error(after: hello(tier: tier, claims: claims), on: peer)
+            #expect(refused?.code == .invalidArgument, "\(claims)")
+            #expect(refused?.message.contains(expected) == true, "\(claims): \(refused?.message ?? "no error")")
+        }
+        // Not welcomed: no pool exists, so a password ticket is not claimed and stays at tier 1.
+        let (_, ticket) = await cluster.create(["subject": "x", "body": "reset my password", "requester": "a@b.co"])
+        #expect(ticket["tier"] as? Int == 1)
+        #expect((try await cluster.request("GET", "/healthz").json["status"] as? String) == "ok")
+    }
+
+    @Test func badUpdatesAndMacrosAreRefusedAndChangeNothing() async throws {
+        let cluster = try await TestCluster()
+        defer { cluster.shutdown() }
+        let peer = try RawPeer(endpoint: cluster.agentsEndpoint)
+        defer { peer.close() }
+        #expect(try peer.hello("raw", skills: [], capacity: 1) != nil)
+        let (_, ticket) = await cluster.create(["subject": "Printer", "body": "jammed", "requester": "a@b.co"])
+        let id = (ticket["id"] as? NSNumber)?.int64Value ?? 0
+        var lease = WireLeaseRef()
+        while let message = try peer.receive() {
+            if case .assign(let assign) = message { lease = assign.lease; break }
+        }
+        #expect(lease.ticketID == id)
+
+        var empty = WireUpdate()
+        empty.seq = 1
+        empty.lease = lease
+        #expect(try error(after: .update(empty), on: peer)?.message.contains("names no field") == true)
+        var longTag = WireUpdate()
+        longTag.seq = 2
+        longTag.lease = lease
+        longTag.addTags = [String(repeating: "t", count: 65)]
+        #expect(try error(after: .update(longTag), on: peer)?.code == .invalidArgument)
+        var apply = WireApplyMacro()
+        apply.seq = 3
+        apply.lease = lease
+        apply.macro = "ghost"
+        let refused = try error(after: .applyMacro(apply), on: peer)
+        #expect(refused?.code == .invalidArgument)
+        #expect(refused?.message.contains("unknown macro 'ghost'") == true)
+        // A good update after the refusals takes effect, once.
+        var good = WireUpdate()
+        good.seq = 4
+        good.lease = lease
+        good.priority = .p1
+        good.addTags = ["vip"]
+        #expect(try error(after: .update(good), on: peer) == nil)
+        let stored = try await cluster.request("GET", "/api/v1/tickets/\(id)").json
+        #expect(stored["priority"] as? String == "P1")
+        #expect(stored["tags"] as? [String] == ["vip"])
+        let kinds = try await cluster.history(id).map(\.kind)
+        #expect(kinds == ["created", "assigned", "updated"], "refused reports left no trace")
     }
 }
