@@ -249,6 +249,9 @@ public final class AgentRuntime: @unchecked Sendable {
         if welcomed { send(message) }
         if report.endsLease {
             held.removeValue(forKey: ticket)
+        } else if lease.plan.fallback != nil, case .accept = report {
+            held[ticket] = lease  // an ACCEPT cannot fail but for a lost lease: the next step need not wait for it
+            schedule(ticket)
         } else if lease.plan.fallback != nil {
             held[ticket] = lease
             reportTicket[sequence] = ticket  // the next step waits for this one's ACK

@@ -156,6 +156,7 @@ extension CoordinatorLoop {
                 metrics.ticketsResolved.increment()
                 ended = (lease, "resolved by macro \(macro.definition.name)")
             }
+            metrics.macrosApplied.increment()
             let from = ticket.status, end = endEvent, applied = event(.macroApplied, JSONText.object(["macro": macro.definition.name]))
             computed = { db in
                 try db.applyMacro(macro, lease: lease, from: from, applied: applied, end: end, actor: actor, agent: name)

@@ -171,6 +171,7 @@ final class CoordinatorLoop {
             if pool.conditions.contains(where: { $0.matches(&facts) }) {
                 ticket.tier = 0
                 ticket.pool = name
+                metrics.botClaims.increment()
                 return
             }
         }

@@ -7,6 +7,7 @@
 #   RATE_DELAY_MS=10 CONNECTIONS=50 loadtest/bench/cluster.sh   # paced: 50 * 1000 / 10 = 5,000 tickets/s
 #   BATCH=100 CONNECTIONS=4 loadtest/bench/cluster.sh            # batch intake: 100 tickets per POST
 #   BATCH=10 CONNECTIONS=5 RATE_DELAY_MS=10 PROBE_RATE=200 loadtest/bench/cluster.sh   # paced, with probe
+#   BOTS=2 BATCH=100 CONNECTIONS=4 loadtest/bench/cluster.sh   # 2 bots (capacity BOT_CAPACITY, 64) answer the account quarter with a macro
 # Needs a release build (swift build -c release --product desk) and wrk (apt-get install wrk).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -45,8 +46,27 @@ for i in $(seq "$agents"); do
     --capacity "$capacity" --service-time 0 --log-level error >/dev/null 2>&1 &
   pids+=($!)
 done
+bots=${BOTS:-0}
+if [ "$bots" -gt 0 ]; then
+  # Bots answer every account ticket (a quarter of the load) with a macro and resolve it.
+  cat >"$data/rules.yaml" <<'YAML'
+pool: bench
+rules:
+  - name: account
+    when: { category: account }
+    then:
+      - macro: bench-answer
+      - resolve: answered by the bench bot
+YAML
+  "$desk" macro add --server "$http" --name bench-answer --reply 'Hello {{requester.name}}, ticket #{{ticket.id}} is answered.' >/dev/null
+  for i in $(seq "$bots"); do
+    "$desk" agent --connect "$agents_ep" --name "bench-bot-$i" --mode bot --rules "$data/rules.yaml" \
+      --capacity "${BOT_CAPACITY:-64}" --log-level error >/dev/null 2>&1 &
+    pids+=($!)
+  done
+fi
 for _ in $(seq 100); do
-  [ "$(curl -s "$http/healthz" | sed 's/.*"agents":\([0-9]*\).*/\1/')" = "$agents" ] && break; sleep 0.1
+  [ "$(curl -s "$http/healthz" | sed 's/.*"agents":\([0-9]*\).*/\1/')" = "$(( agents + bots ))" ] && break; sleep 0.1
 done
 "$desk" bench events --endpoint "$events_ep" --quiet 3 > "$out.probe" &
 probe=$!
@@ -61,4 +81,4 @@ BATCH=$batch RATE_DELAY_MS=${RATE_DELAY_MS:-0} wrk -t2 -c"$connections" -d"${dur
 wait "$probe"
 cat "$out.probe"; rm -f "$out.probe"
 if [ -n "${PROBE_RATE:-}" ]; then wait "$probe_dispatch"; cat "$out.dispatch"; rm -f "$out.dispatch"; fi
-echo "metrics: $(curl -s "$http/metrics" | grep -E '^desk_(tickets_created|tickets_resolved|assignments)_total' | tr '\n' ' ')"
+echo "metrics: $(curl -s "$http/metrics" | grep -E '^desk_(tickets_created|tickets_resolved|assignments|bot_claims|macros_applied)_total' | tr '\n' ' ')"
