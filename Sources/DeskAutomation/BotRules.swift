@@ -148,14 +148,12 @@ public struct BotRules: Sendable {
         case "handoff": return .handoff(try text("handoff"))
         case "status": return .status(try yaml.status(value, "status"))
         case "escalate":
-            let e = try yaml.mapping(value, "escalate", allowed: ["tier", "reason", "priority"])
-            guard let tierNode = e["tier"], let reason = e["reason"] else {
-                throw yaml.fail(value, "rule '\(rule)': escalate needs a tier and a reason")
+            do {
+                let e = try yaml.escalation(value, "escalate")
+                return .escalate(tier: e.tier, reason: e.reason, priority: e.priority)
+            } catch {
+                throw FileError(file: error.file, line: error.line, "rule '\(rule)': \(error.message)")
             }
-            let tier = try yaml.int(tierNode, "escalate.tier")
-            guard (1...3).contains(tier) else { throw yaml.fail(tierNode, "rule '\(rule)': escalate.tier must be 1 to 3, got \(tier)") }
-            return .escalate(tier: tier, reason: try yaml.string(reason, "escalate.reason"),
-                             priority: try e["priority"].map { n throws(FileError) in try yaml.priority(n, "escalate.priority") })
         default:  // set
             let s = try yaml.mapping(value, "set", allowed: ["priority", "category", "add_tags", "remove_tags"])
             guard !s.isEmpty else { throw yaml.fail(value, "rule '\(rule)': set names no field") }

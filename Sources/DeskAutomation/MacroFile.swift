@@ -75,15 +75,7 @@ public enum MacroFile {
         if let tags = fields["add_tags"] { actions.addTags = try yaml.strings(tags, "actions.add_tags") }
         if let tags = fields["remove_tags"] { actions.removeTags = try yaml.strings(tags, "actions.remove_tags") }
         if let resolve = fields["resolve"] { actions.resolve = try yaml.string(resolve, "actions.resolve") }
-        if let escalate = fields["escalate"] {
-            let e = try yaml.mapping(escalate, "actions.escalate", allowed: ["tier", "reason", "priority"])
-            guard let tier = e["tier"], let reason = e["reason"] else {
-                throw yaml.fail(escalate, "actions.escalate needs a tier and a reason")
-            }
-            actions.escalate = .init(tier: try yaml.int(tier, "actions.escalate.tier"),
-                                     reason: try yaml.string(reason, "actions.escalate.reason"),
-                                     priority: try e["priority"].map { node throws(FileError) in try yaml.priority(node, "actions.escalate.priority") })
-        }
+        if let escalate = fields["escalate"] { actions.escalate = try yaml.escalation(escalate, "actions.escalate") }
         do {
             try actions.validate()
         } catch {

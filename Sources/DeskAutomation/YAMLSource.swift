@@ -112,6 +112,18 @@ struct YAMLSource {
         return status
     }
 
+    /// `{ tier: 1-3, reason: TEXT, priority: P1-P4 (optional) }`, the one escalation shape of macros and rules.
+    func escalation(_ node: Node, _ what: String) throws(FileError) -> MacroActions.Escalation {
+        let e = try mapping(node, what, allowed: ["tier", "reason", "priority"])
+        guard let tierNode = e["tier"], let reasonNode = e["reason"] else { throw fail(node, "\(what) needs a tier and a reason") }
+        let tier = try int(tierNode, "\(what).tier")
+        guard (1...3).contains(tier) else { throw fail(tierNode, "\(what).tier must be 1 to 3, got \(tier)") }
+        let reason = try string(reasonNode, "\(what).reason")
+        guard !reason.isEmpty else { throw fail(reasonNode, "\(what) needs a non-empty reason") }
+        let raised = try e["priority"].map { node throws(FileError) in try priority(node, "\(what).priority") }
+        return MacroActions.Escalation(tier: tier, reason: reason, priority: raised)
+    }
+
     /// The line where a scalar's text starts: the line after the indicator for `|` and `>` blocks.
     func contentLine(_ node: Node) -> Int? {
         guard let scalar = node.scalar, let line = scalar.mark?.line else { return node.mark?.line }

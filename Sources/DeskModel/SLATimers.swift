@@ -76,20 +76,23 @@ public struct SLATimers: Sendable {
                     entry.clock.resolutionDue(target: $0, calendar: policy.calendar, paused: policy.pausedStatuses) })
     }
 
+    /// When the ticket's clock reaches `fraction` of `target` (nil: not tracked, met, or paused short of it).
+    func instant(_ entry: Entry, _ target: SLATarget, _ fraction: Double) -> Millis? {
+        guard let total = self.target(target, of: entry.policy) else { return nil }
+        let policy = policies[entry.policy]
+        let amount = Int64((Double(total) * fraction).rounded())
+        let stop = target == .firstResponse ? entry.clock.firstResponseAt : nil
+        return entry.clock.instant(reaching: amount, stopAt: stop, calendar: policy.calendar, paused: policy.pausedStatuses)
+    }
+
     /// The next instant any unfired threshold of the ticket is reached, or nil (all fired, met or paused).
     func nextFiring(of entry: Entry) -> Millis? {
-        let policy = policies[entry.policy]
         var earliest: Millis?
         for target in SLATarget.allCases {
-            guard let total = self.target(target, of: entry.policy) else { continue }
-            for (index, fraction) in thresholds(entry.policy).enumerated() where entry.fired & Self.bit(target, index) == 0 {
-                let amount = Int64((Double(total) * fraction).rounded())
-                let stop = target == .firstResponse ? entry.clock.firstResponseAt : nil
-                guard let at = entry.clock.instant(reaching: amount, stopAt: stop, calendar: policy.calendar,
-                                                   paused: policy.pausedStatuses) else { continue }
-                if earliest.map({ at < $0 }) ?? true { earliest = at }
-                break  // later thresholds of this target come later
-            }
+            // The first unfired threshold of each target: later ones are reached later.
+            guard let index = thresholds(entry.policy).indices.first(where: { entry.fired & Self.bit(target, $0) == 0 }),
+                  let at = instant(entry, target, thresholds(entry.policy)[index]) else { continue }
+            if earliest.map({ at < $0 }) ?? true { earliest = at }
         }
         return earliest
     }
@@ -115,15 +118,10 @@ public struct SLATimers: Sendable {
                 heap.remove(ticket)
                 continue
             }
-            let policy = policies[entry.policy]
             let before = firings.count
             for target in SLATarget.allCases {
-                guard let total = self.target(target, of: entry.policy) else { continue }
                 for (index, fraction) in thresholds(entry.policy).enumerated() where entry.fired & Self.bit(target, index) == 0 {
-                    let amount = Int64((Double(total) * fraction).rounded())
-                    let stop = target == .firstResponse ? entry.clock.firstResponseAt : nil
-                    guard let at = entry.clock.instant(reaching: amount, stopAt: stop, calendar: policy.calendar,
-                                                       paused: policy.pausedStatuses), at <= now else { break }
+                    guard let at = instant(entry, target, fraction), at <= now else { break }
                     entry.fired |= Self.bit(target, index)
                     firings.append(SLAFiring(ticket: ticket, target: target, fraction: fraction, dueAt: at))
                 }
