@@ -101,7 +101,10 @@ let package = Package(
         .testTarget(name: "DeskStoreTests", dependencies: ["DeskStore"], swiftSettings: strict),
         .testTarget(
             name: "DeskEndToEndTests",
-            dependencies: ["DeskProtocol", "ZeroMQ", "DeskStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "DeskProtocol", "ZeroMQ", "DeskStore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             swiftSettings: strict
         ),
     ],

@@ -53,6 +53,11 @@ public enum TicketTable {
             "category:  \(t["category"] ?? "")   skill: \(t["skill"] ?? "")   tier: \(t["tier"] ?? "")",
             "assignee:  \((t["assignee"] as? String) ?? "-")   lease epoch: \(t["lease_epoch"] ?? 0)",
         ]
+        if let sla = t["sla"] as? [String: Any] {
+            let open = !["resolved", "closed", "archived"].contains(t["status"] as? String ?? "")
+            lines.append("sla:       \(sla["policy"] as? String ?? "")   first response \(dueText(sla["first_response_due"], open: open))"
+                         + "   resolution \(dueText(sla["resolution_due"], open: open))")
+        }
         if history, let events = t["history"] as? [[String: Any]] {
             lines.append("history:")
             for event in events {
@@ -65,6 +70,21 @@ public enum TicketTable {
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// "due in 12m", "overdue by 3m", or "met / paused" when there is no due time.
+    public static func dueText(_ value: Any?, open: Bool, now: Date = Date()) -> String {
+        guard let number = value as? NSNumber else { return open ? "paused or met" : "-" }
+        let left = number.doubleValue / 1000 - now.timeIntervalSince1970
+        return left >= 0 ? "due in \(duration(left))" : "overdue by \(duration(-left))"
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return "\(s / 60)m \(s % 60)s" }
+        if s < 86_400 { return "\(s / 3600)h \(s % 3600 / 60)m" }
+        return "\(s / 86_400)d \(s % 86_400 / 3600)h"
     }
 
     public static func list(_ page: [String: Any]) -> String {

@@ -22,9 +22,21 @@ public struct CoordinatorConfigFile: Decodable, Sendable {
     public var routing: [RoutingRules.Rule]?
     public var tiers: [String]?
     public var escalation: [EscalationRule]?
+    var sla: SLAConfigFile?
 
     enum CodingKeys: String, CodingKey {
-        case heartbeatMs = "heartbeat_ms", liveness, firstResponse = "first_response", routing, tiers, escalation
+        case heartbeatMs = "heartbeat_ms", liveness, firstResponse = "first_response", routing, tiers, escalation, sla
+    }
+
+    /// The SLA policies: the file's own first, then the defaults (with this file's first-response targets).
+    public func slaPolicies(path: String = "config") throws -> [SLAPolicy] {
+        let defaults = SLAPolicy.defaults(firstResponse: try responseTargets(path: path))
+        guard let sla else { return defaults }
+        do {
+            return try sla.policies(defaults: defaults)
+        } catch {
+            throw ConfigError("\(path): \(error)")
+        }
     }
 
     /// Tier names and intake escalation rules, the shipped ones where the file is silent.
@@ -69,6 +81,7 @@ public struct CoordinatorConfigFile: Decodable, Sendable {
         }
         _ = try file.responseTargets(path: path)
         _ = try file.escalationPolicy(path: path)
+        _ = try file.slaPolicies(path: path)
         return file
     }
 

@@ -19,14 +19,17 @@ public struct CoordinatorConfiguration: Sendable {
     public var durability: String
     /// Tier names and intake escalation rules (complaint, legal, outage by default).
     public var escalation: EscalationPolicy
+    /// SLA policies, first match wins (the P1–P4 defaults unless the config says otherwise).
+    public var slaPolicies: [SLAPolicy]
 
     public init(
         dataDirectory: String, agentEndpoint: String = "tcp://127.0.0.1:5555",
         eventEndpoint: String = "tcp://127.0.0.1:5556", httpHost: String = "127.0.0.1", httpPort: Int = 8080,
         heartbeatIntervalMs: Int = 1000, heartbeatLiveness: Int = 3, routing: RoutingRules = .standard,
         responseTargets: ResponseTargets = .standard, durability: String = "full",
-        escalation: EscalationPolicy = .standard
+        escalation: EscalationPolicy = .standard, slaPolicies: [SLAPolicy] = SLAPolicy.defaults
     ) {
+        self.slaPolicies = slaPolicies
         self.escalation = escalation
         self.dataDirectory = dataDirectory
         self.agentEndpoint = agentEndpoint

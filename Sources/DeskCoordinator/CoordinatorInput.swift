@@ -30,6 +30,8 @@ enum CommitOutcome: Sendable {
     case assigned(Lease, Ticket, [TicketEvent])
     /// A report is committed: ACK it, publish its events, and REVOKE `ended` when a macro ended the lease.
     case report(agent: String, sequence: UInt64, events: [TicketEvent], ended: (Lease, String)? = nil)
+    /// SLA firings and their breach actions are committed: publish, and REVOKE the leases they ended.
+    case slaFired([TicketEvent], revokes: [(Lease, String)])
     /// Only publish (lease expiries, releases on BYE).
     case publish([TicketEvent])
     /// The store refused a change the loop had already applied in memory. See `CoordinatorLoop`.

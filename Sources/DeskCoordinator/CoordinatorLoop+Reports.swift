@@ -58,6 +58,7 @@ extension CoordinatorLoop {
             guard acceptableBody(reply.body, of: "reply", sequence, session) else { return }
             let macro = reply.macro.isEmpty ? "" : ",\"macro\":\(JSONText.string(reply.macro))"
             let replied = event(.replied, "{\"body\":\(JSONText.string(reply.body)),\"public\":true\(macro)}")
+            clockChanged(ticket.id) { $0.recordPublicReply(at: now) }
             written = [replied]
             let body = reply.body, macroName = reply.macro.isEmpty ? nil : reply.macro
             change = { db in try db.recordReply(replied, body: body, macro: macroName) }
@@ -78,6 +79,7 @@ extension CoordinatorLoop {
                 return
             }
             dispatcher.setStatus(ticket.id, target)
+            clockStatus(ticket.id, target, at: now)
             let changed = event(.statusChanged, JSONText.object(["from": ticket.status.rawValue, "to": target.rawValue]))
             written = [changed]
             change = { db in try db.changeStatus(ticket.id, to: target, event: changed) }
@@ -89,6 +91,7 @@ extension CoordinatorLoop {
             }
             let priority = Priority(wire: escalate.priority)
             dispatcher.requeue(ticket.id, tier: targetTier, priority: priority)
+            clockStatus(ticket.id, .pendingAssignment, at: now)
             let escalated = event(.escalated, escalationDetail(from: ticket.tier, to: targetTier, reason: escalate.reason,
                                                                priority: priority))
             written = [escalated]
@@ -96,11 +99,13 @@ extension CoordinatorLoop {
             change = { db in try db.endLease(lease, event: escalated, tier: targetTier, priority: priority) }
         case .release(let release):
             dispatcher.requeue(ticket.id)
+            clockStatus(ticket.id, .pendingAssignment, at: now)
             let released = event(.released, "{\"epoch\":\(lease.epoch),\"reason\":\(JSONText.string(release.reason))}")
             written = [released]
             change = { db in try db.endLease(lease, event: released) }
         case .resolve(let resolve):
             dispatcher.finish(ticket.id)
+            clockFinished(ticket.id, at: now)
             let resolved = event(.resolved, "{\"epoch\":\(lease.epoch),\"resolution\":\(JSONText.string(resolve.resolution))}")
             written = [resolved]
             metrics.ticketsResolved.increment()
@@ -140,17 +145,23 @@ extension CoordinatorLoop {
                 return
             }
             // Memory first, in the order the transaction applies them.
-            if let status = actions.status, status != ticket.status { dispatcher.setStatus(ticket.id, status) }
+            if !macro.template.isEmpty { clockChanged(ticket.id) { $0.recordPublicReply(at: now) } }
+            if let status = actions.status, status != ticket.status {
+                dispatcher.setStatus(ticket.id, status)
+                clockStatus(ticket.id, status, at: now)
+            }
             if let priority = actions.priority { dispatcher.setPriority(ticket.id, priority) }
             var endEvent: TicketEvent?
             if let escalate = actions.escalate {
                 dispatcher.requeue(ticket.id, tier: escalate.tier, priority: escalate.priority)
+                clockStatus(ticket.id, .pendingAssignment, at: now)
                 endEvent = event(.escalated, escalationDetail(from: ticket.tier, to: escalate.tier, reason: escalate.reason,
                                                               priority: escalate.priority, macro: macro.definition.name))
                 metrics.escalations.increment()
                 ended = (lease, "escalated by macro \(macro.definition.name)")
             } else if let resolution = actions.resolve {
                 dispatcher.finish(ticket.id)
+                clockFinished(ticket.id, at: now)
                 endEvent = event(.resolved, "{\"epoch\":\(lease.epoch),\"resolution\":\(JSONText.string(resolution)),"
                                  + "\"macro\":\(JSONText.string(macro.definition.name))}")
                 metrics.ticketsResolved.increment()

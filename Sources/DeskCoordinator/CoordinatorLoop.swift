@@ -42,6 +42,12 @@ final class CoordinatorLoop {
     /// When this coordinator started: bots get one liveness period to come back before their waiting
     /// tickets are handed to people.
     let startedAt = currentMillis()
+    /// SLA clocks and timers of the open tickets a policy covers.
+    var sla: SLATimers
+    /// Tickets whose due times moved since the last flush, and SLA events of clocks that finished.
+    var slaDirty: Set<TicketID> = []
+    var slaPending: [TicketEvent] = []
+    let webhooks: WebhookSender
 
     struct BotPool {
         var conditions: [CompiledCondition]
@@ -60,6 +66,8 @@ final class CoordinatorLoop {
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
+        self.sla = SLATimers(policies: configuration.slaPolicies)
+        self.webhooks = WebhookSender(store: store, logger: logger)
     }
 
     var livenessMillis: Millis { Millis(configuration.heartbeatIntervalMs) * Millis(configuration.heartbeatLiveness) }
@@ -85,6 +93,7 @@ final class CoordinatorLoop {
         for ticket in open { dispatcher.track(ticket) }
         let deadline = currentMillis() + livenessMillis
         for ticket in open { if let agent = ticket.assignee { deadlines.upsert(agent, order: deadline) } }
+        try await recoverSLA()
         metrics.setQueued(dispatcher.queuedCount)
         logger.info("recovered", metadata: ["open": "\(open.count)", "queued": "\(dispatcher.queuedCount)",
                                             "leased": "\(open.count - dispatcher.queuedCount)"])
@@ -100,12 +109,14 @@ final class CoordinatorLoop {
             case .tick:
                 expireSilentAgents()
                 handOffOrphanedPools()
+                fireSLATimers()
             case .macroSaved(let macro): macros[macro.definition.name] = macro
             case .macroRemoved(let name): macros.removeValue(forKey: name)
             case .shutdown:
                 sayGoodbye()
                 return
             }
+            flushSLA()
         }
     }
 
@@ -127,13 +138,17 @@ final class CoordinatorLoop {
             highestTicketID += 1
             ids.append(highestTicketID)
             if !botPools.isEmpty { claim(&news[index]) }
+            let policy = initialDue(news[index], createdAt: now)
+            news[index].sla = policy?.due
             let new = news[index]
             if let escalation = new.escalation {
                 escalations.append(TicketEvent(ticketID: highestTicketID, at: now, actor: "system", kind: .escalated,
                                                detail: escalation.detailJSON))
             }
             if new.idempotencyKey == nil {
-                track(id: highestTicketID, new.priority, tier: new.tier, skill: new.skill, pool: new.pool, createdAt: now)
+                track(id: highestTicketID, new.priority, tier: new.tier, skill: new.skill, pool: new.pool, createdAt: now,
+                      due: new.sla)
+                if let policy { startClock(highestTicketID, policy: policy.policy, createdAt: now) }
                 queued.insert(highestTicketID)
             }
         }
@@ -155,10 +170,11 @@ final class CoordinatorLoop {
         }
     }
 
-    func track(id: TicketID, _ priority: Priority, tier: Int, skill: String, pool: String, createdAt: Millis) {
-        dispatcher.track(OpenTicket(
-            id: id, priority: priority, tier: tier, skill: skill,
-            dueAt: configuration.responseTargets.due(priority, createdAt: createdAt), createdAt: createdAt, pool: pool))
+    /// Queues a new ticket. Within a priority, the earliest SLA due time goes first (first response, else
+    /// resolution, else the configured first-response target).
+    func track(id: TicketID, _ priority: Priority, tier: Int, skill: String, pool: String, createdAt: Millis, due: SLADue?) {
+        let dueAt = due?.firstResponseDue ?? due?.resolutionDue ?? configuration.responseTargets.due(priority, createdAt: createdAt)
+        dispatcher.track(OpenTicket(id: id, priority: priority, tier: tier, skill: skill, dueAt: dueAt, createdAt: createdAt, pool: pool))
     }
 
     /// A new ticket at tier 0 or 1 that a pool with a connected bot claims goes to that pool, at tier 0.
@@ -189,7 +205,10 @@ final class CoordinatorLoop {
                                        detail: JSONText.object(["priority": ticket.priority.label, "skill": ticket.skill])))
             if ticket.idempotencyKey != nil {
                 track(id: ticket.id, ticket.priority, tier: ticket.tier, skill: ticket.skill, pool: ticket.pool,
-                      createdAt: ticket.createdAt)
+                      createdAt: ticket.createdAt, due: ticket.sla)
+                if let name = ticket.sla?.policy, let policy = sla.policies.firstIndex(where: { $0.name == name }) {
+                    startClock(ticket.id, policy: policy, createdAt: ticket.createdAt)
+                }
                 keyed = true
             }
         }
@@ -228,6 +247,7 @@ final class CoordinatorLoop {
         let now = currentMillis()
         var joined: [Lease] = []
         while let (lease, _) = dispatcher.nextAssignment(now: now) {
+            clockStatus(lease.ticket, .inProgress, at: now)
             if joining.contains(lease.ticket) {
                 joined.append(lease)
                 continue
@@ -274,6 +294,15 @@ final class CoordinatorLoop {
             }
         case .publish(let published):
             events.publish(published)
+        case .slaFired(let published, let revokes):
+            events.publish(published)
+            for (lease, reason) in revokes {
+                guard let session = sessions[lease.agent] else { continue }
+                var revoke = WireRevoke()
+                revoke.lease = WireLeaseRef(ticket: lease.ticket, epoch: lease.epoch)
+                revoke.reason = reason
+                send(.revoke(revoke), to: session.routingID)
+            }
         case .failed(let reason):
             fatalCommit(reason)
         }
@@ -463,6 +492,7 @@ final class CoordinatorLoop {
                         detail: "{\"agent\":\(JSONText.string(name)),\"epoch\":\(lease.epoch),\"reason\":\(JSONText.string(reason))}")
         }
         if expired { metrics.leasesExpired.increment(by: ended.count) }
+        for lease in ended { clockStatus(lease.ticket, .pendingAssignment, at: now) }
         let inputs = self.inputs
         store.writer.submit({ db in
             for (lease, event) in zip(ended, eventsToWrite) { try db.endLease(lease, event: event) }

@@ -29,6 +29,8 @@ public final class CoordinatorMetrics: Sendable {
     let agentMessages = Counter("desk_agent_messages_total", "Messages received from agents.")
     let intakeRejected = Counter("desk_intake_rejected_total", "Intake requests refused as invalid.")
     let macrosApplied = Counter("desk_macros_applied_total", "Macros applied to tickets (by staff or bots).")
+    let slaWarnings = Counter("desk_sla_warnings_total", "SLA warnings fired.")
+    let slaBreaches = Counter("desk_sla_breaches_total", "SLA breaches fired.")
     let botClaims = Counter("desk_bot_claims_total", "New tickets claimed by a bot pool at intake.")
     private let queued = Atomic<Int>(0)
     private let agents = Atomic<Int>(0)
@@ -44,7 +46,7 @@ public final class CoordinatorMetrics: Sendable {
     public func render() -> String {
         var out = ""
         for counter in [ticketsCreated, ticketsResolved, assignments, leasesExpired, escalations, staleReports,
-                        duplicateReports, protocolErrors, agentMessages, intakeRejected, macrosApplied, botClaims] {
+                        duplicateReports, protocolErrors, agentMessages, intakeRejected, macrosApplied, botClaims, slaWarnings, slaBreaches] {
             out += "# HELP \(counter.name) \(counter.help)\n# TYPE \(counter.name) counter\n\(counter.name) \(counter.current)\n"
         }
         out += "# HELP desk_queue_depth Tickets waiting for an agent.\n# TYPE desk_queue_depth gauge\ndesk_queue_depth \(queuedTickets)\n"

@@ -234,6 +234,7 @@ public struct Dispatcher: Sendable {
     /// optionally at a new tier or priority. The next assignment gets a new epoch.
     public mutating func requeue(_ ticket: TicketID, tier: Int? = nil, priority: Priority? = nil) {
         guard var open = tickets[ticket] else { return }
+        _ = queues[open.key]?.remove(ticket)  // a queued ticket moving to another tier leaves its old queue
         if let agent = open.assignee {
             agents[agent]?.open.remove(ticket)
             reposition(agent)

@@ -16,6 +16,8 @@ public struct NewTicket: Sendable, Equatable, Codable {
     public var pool: String = ""
     /// What an intake escalation rule did to it, if one matched.
     public var escalation: IntakeEscalation?
+    /// The SLA policy that covers it and its first due times, set by the coordinator's loop.
+    public var sla: SLADue?
 
     public init(
         subject: String, body: String, requester: String, priority: Priority = .default,

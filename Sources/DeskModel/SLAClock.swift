@@ -1,3 +1,5 @@
+import Foundation
+
 /// An SLA clock derived from a ticket's history alone: creation, status changes, the first public reply
 /// and the resolution. Because it is recomputed from the history, a restart, a pause or a policy change
 /// can never make it run backwards or count a stretch twice.
@@ -82,4 +84,42 @@ public struct SLAClock: Sendable, Equatable {
         }
         return nil
     }
+}
+
+extension SLAClock {
+    /// Rebuilds a clock, and what already fired, from a ticket's stored history (oldest first). The one
+    /// source of truth: a restart derives exactly what the running coordinator had.
+    public static func derive(createdAt: Millis, history: [TicketEvent]) -> (clock: SLAClock, fired: [(target: SLATarget, fraction: Double)]) {
+        var clock = SLAClock(createdAt: createdAt)
+        var fired: [(target: SLATarget, fraction: Double)] = []
+        for event in history {
+            switch event.kind {
+            case .assigned: clock.record(.inProgress, at: event.at)
+            case .released, .leaseExpired: clock.record(.pendingAssignment, at: event.at)
+            case .escalated where clock.steps.last?.status.isLeased == true: clock.record(.pendingAssignment, at: event.at)
+            case .statusChanged:
+                if let to = JSONField.string("to", in: event.detail), let status = TicketStatus(rawValue: to) {
+                    clock.record(status, at: event.at)
+                }
+            case .replied: clock.recordPublicReply(at: event.at)
+            case .resolved: clock.record(.resolved, at: event.at)
+            case .slaWarning, .slaBreached:
+                if let name = JSONField.string("target", in: event.detail), let target = SLATarget(rawValue: name),
+                   let fraction = JSONField.number("fraction", in: event.detail) {
+                    fired.append((target, fraction))
+                }
+            default: break
+            }
+        }
+        return (clock, fired)
+    }
+}
+
+/// Reading one top-level field of the small JSON objects Desk writes as event details.
+public enum JSONField {
+    static func object(_ detail: String) -> [String: Any]? {
+        (try? JSONSerialization.jsonObject(with: Data(detail.utf8))) as? [String: Any]
+    }
+    public static func string(_ key: String, in detail: String) -> String? { object(detail)?[key] as? String }
+    public static func number(_ key: String, in detail: String) -> Double? { (object(detail)?[key] as? NSNumber)?.doubleValue }
 }

@@ -69,6 +69,15 @@ public struct SLAPolicy: Sendable {
         }
     }()
 
+    /// The defaults with the first-response targets of `targets` (the config's `first_response`).
+    public static func defaults(firstResponse targets: ResponseTargets) -> [SLAPolicy] {
+        defaults.map { policy in
+            var copy = policy
+            if let priority = policy.priority, let target = targets.firstResponse[priority] { copy.targets.firstResponse = target }
+            return copy
+        }
+    }
+
     /// The first policy in `policies` covering the ticket.
     public static func first(in policies: [SLAPolicy], priority: Priority, category: String, channel: String,
                              requester: String) -> Int? {
@@ -97,5 +106,19 @@ public struct SLAFiring: Sendable, Equatable {
         self.target = target
         self.fraction = fraction
         self.dueAt = dueAt
+    }
+}
+
+/// A ticket's SLA policy and due times: what the API, the CLI and the console show.
+public struct SLADue: Sendable, Equatable, Codable {
+    public var policy: String
+    /// When the first response is (or was) due; nil once answered in time, or while paused.
+    public var firstResponseDue: Millis?
+    /// When the resolution is (or was) due; nil once resolved in time, or while paused.
+    public var resolutionDue: Millis?
+    public init(policy: String, firstResponseDue: Millis?, resolutionDue: Millis?) {
+        self.policy = policy
+        self.firstResponseDue = firstResponseDue
+        self.resolutionDue = resolutionDue
     }
 }

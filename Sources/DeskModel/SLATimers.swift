@@ -66,6 +66,31 @@ public struct SLATimers: Sendable {
         heap.remove(ticket)
     }
 
+    /// The policy a ticket is tracked under.
+    public func policy(of ticket: TicketID) -> SLAPolicy? { entries[ticket].map { policies[$0.policy] } }
+
+    /// The ticket's policy name and due times, for storing and showing.
+    public func due(of ticket: TicketID) -> SLADue? {
+        guard let entry = entries[ticket], let times = dueTimes(of: ticket) else { return nil }
+        return SLADue(policy: policies[entry.policy].name, firstResponseDue: times.firstResponse, resolutionDue: times.resolution)
+    }
+
+    /// The ticket is resolved or closed: fires what its clock reached before `at` and was not yet fired
+    /// (between two ticks), then stops tracking it.
+    public mutating func finish(_ ticket: TicketID, at: Millis) -> [SLAFiring] {
+        guard var entry = entries.removeValue(forKey: ticket) else { return [] }
+        heap.remove(ticket)
+        var firings: [SLAFiring] = []
+        for target in SLATarget.allCases {
+            for (index, fraction) in thresholds(entry.policy).enumerated() where entry.fired & Self.bit(target, index) == 0 {
+                guard let reached = instant(entry, target, fraction), reached <= at else { break }
+                entry.fired |= Self.bit(target, index)
+                firings.append(SLAFiring(ticket: ticket, target: target, fraction: fraction, dueAt: reached))
+            }
+        }
+        return firings
+    }
+
     /// The ticket's due times now: nil where a target is met, paused short of it, or not tracked.
     public func dueTimes(of ticket: TicketID) -> (firstResponse: Millis?, resolution: Millis?)? {
         guard let entry = entries[ticket] else { return nil }

@@ -23,6 +23,8 @@ public struct Ticket: Sendable, Equatable, Codable {
     public var skill: String
     /// The bot pool that claimed it at intake, or empty; it waits for that pool while its tier is 0.
     public var pool: String
+    /// Its SLA policy and due times as last stored (nil when no policy covers it).
+    public var sla: SLADue?
     /// The agent holding its lease, if any.
     public var assignee: String?
     /// The fencing token of the current (or last) lease; bumped on every new assignment.
@@ -50,6 +52,7 @@ public struct Ticket: Sendable, Equatable, Codable {
         self.tier = tier
         self.skill = skill
         self.pool = pool
+        self.sla = nil
         self.assignee = assignee
         self.leaseEpoch = leaseEpoch
         self.idempotencyKey = idempotencyKey

@@ -11,6 +11,8 @@ public enum TicketEventKind: String, Sendable, Codable, CaseIterable {
     case escalated
     case updated
     case macroApplied = "macro_applied"
+    case slaWarning = "sla_warning"
+    case slaBreached = "sla_breached"
     case released
     case leaseExpired = "lease_expired"
     case resolved

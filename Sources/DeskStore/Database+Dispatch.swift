@@ -174,3 +174,48 @@ extension Database {
         return event
     }
 }
+
+/// An open ticket as the SLA recovery needs it: the fields policies match on and its history.
+public struct SLARecoveryTicket: Sendable {
+    public var id: TicketID
+    public var priority: Priority
+    public var category: String
+    public var channel: String
+    public var requester: String
+    public var createdAt: Millis
+    /// The policy name stored at intake (kept even if the priority changed since).
+    public var policy: String?
+    public var history: [TicketEvent]
+}
+
+extension Database {
+    /// Stores a ticket's SLA policy and due times (nil clears them).
+    public func updateDue(_ ticket: TicketID, _ due: SLADue?) throws {
+        try cachedStatement(sql: "UPDATE tickets SET sla_policy = ?, first_response_due = ?, resolution_due = ? WHERE id = ?")
+            .execute(arguments: [due?.policy, due?.firstResponseDue, due?.resolutionDue, ticket])
+    }
+
+    /// Every open ticket with its stored history, for rebuilding SLA clocks on start: two passes over the
+    /// open tickets (their rows, then their events through the ticket index), never all tickets.
+    public func slaRecovery() throws -> [SLARecoveryTicket] {
+        var tickets: [SLARecoveryTicket] = []
+        var index: [TicketID: Int] = [:]
+        let open = "status IN ('new', 'pending_assignment', 'in_progress', 'waiting_on_customer', 'pending_confirmation')"
+        let rows = try Row.fetchCursor(self, sql: "SELECT id, priority, category, channel, requester, created_at, sla_policy FROM tickets WHERE \(open)")
+        while let row = try rows.next() {
+            let id: TicketID = row["id"]
+            index[id] = tickets.count
+            tickets.append(SLARecoveryTicket(id: id, priority: Priority(rawValue: row["priority"]) ?? .default,
+                                             category: row["category"], channel: row["channel"], requester: row["requester"],
+                                             createdAt: row["created_at"], policy: row["sla_policy"], history: []))
+        }
+        let events = try Row.fetchCursor(self, sql: """
+            SELECT e.* FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id WHERE t.\(open) ORDER BY e.ticket_id, e.id
+            """)
+        while let row = try events.next() {
+            let event = try TicketEvent(row: row)
+            if let position = index[event.ticketID] { tickets[position].history.append(event) }
+        }
+        return tickets
+    }
+}

@@ -21,25 +21,28 @@ extension Database {
         let tags = JSONText.array(new.tags)
         let statement = try cachedStatement(sql: """
             INSERT INTO tickets (id, subject, body, requester, priority, category, channel, tags, status, tier,
-                                 skill, idempotency_key, created_at, created_by, updated_at, pool)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 skill, idempotency_key, created_at, created_by, updated_at, pool, sla_policy,
+                                 first_response_due, resolution_due)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         try FastBinding.execute(statement, [
             .optionalInteger(id), .text(new.subject), .text(new.body), .text(new.requester), .integer(Int64(new.priority.rawValue)),
             .text(new.category), .text(new.channel), .text(tags), .text(status.rawValue),
             .integer(Int64(new.tier)), .text(new.skill), .optionalText(new.idempotencyKey), .integer(now),
-            .text(actor), .integer(now), .text(new.pool),
+            .text(actor), .integer(now), .text(new.pool), .optionalText(new.sla?.policy),
+            .optionalInteger(new.sla?.firstResponseDue), .optionalInteger(new.sla?.resolutionDue),
         ], in: self)
         let ticketID = id ?? lastInsertedRowID
         if let escalation = new.escalation {
             try appendEvent(TicketEvent(ticketID: ticketID, at: now, actor: "system", kind: .escalated,
                                         detail: escalation.detailJSON))
         }
-        let ticket = Ticket(
+        var ticket = Ticket(
             id: ticketID, subject: new.subject, body: new.body, requester: new.requester, priority: new.priority,
             category: new.category, channel: new.channel, tags: new.tags, status: status, tier: new.tier,
             skill: new.skill, pool: new.pool, idempotencyKey: new.idempotencyKey, createdAt: now
         )
+        ticket.sla = new.sla
         return (ticket, true)
     }
 
@@ -59,7 +62,8 @@ extension Database {
     public func ticket(_ id: TicketID) throws -> Ticket? {
         let statement = try cachedStatement(sql: """
             SELECT id, subject, body, requester, priority, category, channel, tags, status, tier, skill, assignee,
-                   lease_epoch, idempotency_key, created_at, updated_at, pool FROM tickets WHERE id = ?
+                   lease_epoch, idempotency_key, created_at, updated_at, pool, sla_policy, first_response_due,
+                   resolution_due FROM tickets WHERE id = ?
             """)
         return try FastBinding.readOne(statement, id: id, in: self) { columns in
             let priorityValue = Int(columns.integer(4)), statusValue = columns.text(8)
@@ -69,12 +73,16 @@ extension Database {
             guard let status = TicketStatus(rawValue: statusValue) else {
                 throw StoreError.corrupt("ticket \(id) has status \(statusValue)")
             }
-            return Ticket(
+            var ticket = Ticket(
                 id: columns.integer(0), subject: columns.text(1), body: columns.text(2), requester: columns.text(3),
                 priority: priority, category: columns.text(5), channel: columns.text(6),
                 tags: Ticket.decodeTags(columns.text(7)), status: status, tier: Int(columns.integer(9)),
                 skill: columns.text(10), pool: columns.text(16), assignee: columns.optionalText(11), leaseEpoch: columns.integer(12),
                 idempotencyKey: columns.optionalText(13), createdAt: columns.integer(14), updatedAt: columns.integer(15))
+            ticket.sla = columns.optionalText(17).map {
+                SLADue(policy: $0, firstResponseDue: columns.optionalInteger(18), resolutionDue: columns.optionalInteger(19))
+            }
+            return ticket
         }
     }
 
@@ -131,6 +139,9 @@ extension Ticket {
             leaseEpoch: row["lease_epoch"], idempotencyKey: row["idempotency_key"],
             createdAt: row["created_at"], updatedAt: row["updated_at"]
         )
+        if let policy: String = row["sla_policy"] {
+            sla = SLADue(policy: policy, firstResponseDue: row["first_response_due"], resolutionDue: row["resolution_due"])
+        }
     }
 }
 

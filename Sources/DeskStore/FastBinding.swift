@@ -51,6 +51,9 @@ struct FastBinding {
         func optionalText(_ index: Int32) -> String? {
             sqlite3_column_type(handle, index) == SQLITE_NULL ? nil : text(index)
         }
+        func optionalInteger(_ index: Int32) -> Int64? {
+            sqlite3_column_type(handle, index) == SQLITE_NULL ? nil : integer(index)
+        }
     }
 
     /// Runs a cached one-parameter SELECT and reads at most one row with `read`.

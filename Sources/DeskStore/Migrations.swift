@@ -93,6 +93,26 @@ enum Migrations {
                 );
                 """)
         }
+        migrator.registerMigration("v3: SLA due times, webhook attempts") { db in
+            try db.execute(sql: """
+                ALTER TABLE tickets ADD COLUMN sla_policy TEXT;
+                ALTER TABLE tickets ADD COLUMN first_response_due INTEGER;
+                ALTER TABLE tickets ADD COLUMN resolution_due INTEGER;
+
+                CREATE TABLE webhook_attempts (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    delivery TEXT NOT NULL,
+                    ticket_id INTEGER NOT NULL,
+                    url TEXT NOT NULL,
+                    attempt INTEGER NOT NULL,
+                    at INTEGER NOT NULL,
+                    status INTEGER,
+                    error TEXT,
+                    payload TEXT NOT NULL
+                );
+                CREATE INDEX webhook_attempts_ticket ON webhook_attempts(ticket_id, id);
+                """)
+        }
         return migrator
     }
 }

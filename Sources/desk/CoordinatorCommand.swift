@@ -41,6 +41,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
             if let rules = file.routing { configuration.routing = RoutingRules(rules) }
             configuration.responseTargets = try file.responseTargets(path: config)
             configuration.escalation = try file.escalationPolicy(path: config)
+            configuration.slaPolicies = try file.slaPolicies(path: config)
             if let ms = file.heartbeatMs { configuration.heartbeatIntervalMs = ms }
             if let liveness = file.liveness { configuration.heartbeatLiveness = liveness }
         }

@@ -132,17 +132,28 @@ final class TestCluster: @unchecked Sendable {
     private(set) var eventsEndpoint = ""
     private(set) var agents: [String: DeskProcess] = [:]
     let heartbeatMs: Int
+    /// A `--config` file for the coordinator, if the test gave one.
+    let configPath: String?
 
-    init(heartbeatMs: Int = 200) async throws {
+    init(heartbeatMs: Int = 200, config: String? = nil) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("desk-e2e-\(UUID().uuidString)").path
         self.heartbeatMs = heartbeatMs
-        coordinator = try DeskProcess(Self.coordinatorArguments(directory, agents: "tcp://127.0.0.1:*", heartbeatMs: heartbeatMs))
+        if let config {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            configPath = directory + "/desk.yaml"
+            try config.write(toFile: directory + "/desk.yaml", atomically: true, encoding: .utf8)
+        } else {
+            configPath = nil
+        }
+        coordinator = try DeskProcess(Self.coordinatorArguments(directory, agents: "tcp://127.0.0.1:*", heartbeatMs: heartbeatMs,
+                                                                config: configPath))
         try await readAddresses()
     }
 
-    static func coordinatorArguments(_ directory: String, agents: String, heartbeatMs: Int) -> [String] {
+    static func coordinatorArguments(_ directory: String, agents: String, heartbeatMs: Int, config: String? = nil) -> [String] {
         ["coordinator", "--data", directory, "--http", "127.0.0.1:0", "--agents", agents,
          "--events", "tcp://127.0.0.1:*", "--heartbeat-ms", "\(heartbeatMs)", "--liveness", "3", "--log-level", "warning"]
+            + (config.map { ["--config", $0] } ?? [])
     }
 
     private func readAddresses() async throws {
@@ -152,9 +163,13 @@ final class TestCluster: @unchecked Sendable {
     }
 
     /// Kills the coordinator with SIGKILL and starts a new one on the same data and agent endpoint.
-    func restartCoordinatorAfterKill9() async throws {
+    func restartCoordinatorAfterKill9(downUntil: Int64? = nil) async throws {
         coordinator.kill9()
-        coordinator = try DeskProcess(Self.coordinatorArguments(directory, agents: agentsEndpoint, heartbeatMs: heartbeatMs))
+        if let downUntil {  // stays down until this wall-clock time (ms since the epoch)
+            try await eventually(30, "the coordinator's down time") { Int64(Date().timeIntervalSince1970 * 1000) >= downUntil }
+        }
+        coordinator = try DeskProcess(Self.coordinatorArguments(directory, agents: agentsEndpoint, heartbeatMs: heartbeatMs,
+                                                                config: configPath))
         try await readAddresses()
     }
 
@@ -163,7 +178,8 @@ final class TestCluster: @unchecked Sendable {
     func restartCoordinatorAfterSigterm(_ check: (Process) -> Void) async throws {
         coordinator.stop()
         check(coordinator.process)
-        coordinator = try DeskProcess(Self.coordinatorArguments(directory, agents: agentsEndpoint, heartbeatMs: heartbeatMs))
+        coordinator = try DeskProcess(Self.coordinatorArguments(directory, agents: agentsEndpoint, heartbeatMs: heartbeatMs,
+                                                                config: configPath))
         try await readAddresses()
     }
 

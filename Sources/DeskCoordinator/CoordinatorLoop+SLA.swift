@@ -1,0 +1,162 @@
+import DeskModel
+import DeskProtocol
+import DeskStore
+import GRDB
+
+/// SLA clocks in the loop: every open ticket under a policy has its clock (derived from its history) in
+/// `sla`; changes that move a due time mark the ticket, and the marked due times are stored after each
+/// input, in order behind the change that moved them. Warnings and breaches are history events, fired
+/// once each from the timer heap on the tick.
+extension CoordinatorLoop {
+    /// The policy and first due times of a new ticket (nil when no policy covers it).
+    func initialDue(_ new: NewTicket, createdAt: Millis) -> (policy: Int, due: SLADue)? {
+        guard let index = SLAPolicy.first(in: sla.policies, priority: new.priority, category: new.category,
+                                          channel: new.channel, requester: new.requester) else { return nil }
+        let policy = sla.policies[index]
+        let clock = SLAClock(createdAt: createdAt)
+        let due = SLADue(
+            policy: policy.name,
+            firstResponseDue: policy.targets.firstResponse.flatMap { clock.firstResponseDue(target: $0, calendar: policy.calendar, paused: policy.pausedStatuses) },
+            resolutionDue: policy.targets.resolution.flatMap { clock.resolutionDue(target: $0, calendar: policy.calendar, paused: policy.pausedStatuses) })
+        return (index, due)
+    }
+
+    /// Starts the clock of a ticket just created.
+    func startClock(_ ticket: TicketID, policy: Int, createdAt: Millis) {
+        sla.track(ticket, clock: SLAClock(createdAt: createdAt), policy: policy)
+    }
+
+    /// Applies a change to a ticket's clock; marks its due times for storing if they moved.
+    func clockChanged(_ ticket: TicketID, _ change: (inout SLAClock) -> Void) {
+        guard sla.policy(of: ticket) != nil else { return }
+        let before = sla.due(of: ticket)
+        sla.update(ticket, change)
+        if sla.due(of: ticket) != before { slaDirty.insert(ticket) }
+    }
+
+    func clockStatus(_ ticket: TicketID, _ status: TicketStatus, at now: Millis) {
+        clockChanged(ticket) { $0.record(status, at: now) }
+    }
+
+    /// The ticket is resolved: what its clock reached since the last tick fires now, then it stops.
+    func clockFinished(_ ticket: TicketID, at now: Millis) {
+        let policy = sla.policy(of: ticket)
+        for firing in sla.finish(ticket, at: now) {
+            slaPending.append(slaEvent(firing, policy: policy?.name ?? "", at: now))
+        }
+        slaDirty.remove(ticket)  // the row keeps its last due times, as a record
+    }
+
+    func slaEvent(_ firing: SLAFiring, policy: String, at now: Millis) -> TicketEvent {
+        TicketEvent(ticketID: firing.ticket, at: now, actor: "system", kind: firing.isBreach ? .slaBreached : .slaWarning,
+                    detail: "{\"target\":\"\(firing.target.rawValue)\",\"fraction\":\(firing.fraction),\"due_at\":\(firing.dueAt),"
+                        + "\"policy\":\(JSONText.string(policy))}")
+    }
+
+    /// Stores the due times that moved, and the SLA events of finished clocks, in one change.
+    func flushSLA() {
+        guard !slaDirty.isEmpty || !slaPending.isEmpty else { return }
+        let updates = slaDirty.compactMap { ticket in sla.due(of: ticket).map { (ticket, $0) } }
+        let pending = slaPending
+        slaDirty.removeAll(keepingCapacity: true)
+        slaPending.removeAll(keepingCapacity: true)
+        let inputs = self.inputs
+        store.writer.submit({ db in
+            for (ticket, due) in updates { try db.updateDue(ticket, due) }
+            for event in pending { try db.appendEvent(event) }
+        }) { result in
+            switch result {
+            case .success: if !pending.isEmpty { inputs.yield(.committed(.publish(pending))) }
+            case .failure(let error): inputs.yield(.committed(.failed("SLA due times: \(error)")))
+            }
+        }
+    }
+
+    /// The tick: fires what fell due (at most 10,000 tickets a tick), records each firing, and runs the
+    /// breach actions of the policy.
+    func fireSLATimers() {
+        let now = currentMillis()
+        guard let next = sla.nextFiring, next <= now else { return }
+        let firings = sla.fire(at: now, limit: 10_000)
+        guard !firings.isEmpty else { return }
+        var written: [TicketEvent] = []
+        var changes: [@Sendable (Database) throws -> [TicketEvent]] = []
+        var revokes: [(Lease, String)] = []
+        for firing in firings {
+            let policy = sla.policy(of: firing.ticket)
+            let event = slaEvent(firing, policy: policy?.name ?? "", at: now)
+            written.append(event)
+            if firing.isBreach { metrics.slaBreaches.increment() } else { metrics.slaWarnings.increment() }
+            guard firing.isBreach, let policy, let open = dispatcher.tickets[firing.ticket] else { continue }
+            let reason = "SLA \(firing.target.rawValue) breached (policy \(policy.name))"
+            for action in policy.onBreach {
+                guard let current = dispatcher.tickets[firing.ticket] else { break }
+                switch action {
+                case .raisePriority where current.priority != .p1:
+                    let raised = current.priority.raised
+                    dispatcher.setPriority(current.id, raised)
+                    let id = current.id
+                    changes.append { db in
+                        [try db.applyUpdate(id, priority: raised, category: nil, addTags: [], removeTags: [], at: now, actor: "system")]
+                    }
+                case .escalate(let tier) where current.tier < tier:
+                    let detail = escalationDetail(from: current.tier, to: tier, reason: reason, priority: nil)
+                    let escalated = TicketEvent(ticketID: current.id, at: now, actor: "system", kind: .escalated, detail: detail)
+                    if let lease = dispatcher.lease(of: current.id) {
+                        dispatcher.requeue(current.id, tier: tier)
+                        clockStatus(current.id, .pendingAssignment, at: now)
+                        revokes.append((lease, reason))
+                        changes.append { db in try db.endLease(lease, event: escalated, tier: tier); return [escalated] }
+                    } else {
+                        dispatcher.requeue(current.id, tier: tier)
+                        let id = current.id
+                        changes.append { db in try db.handOff(id, toTier: tier, event: escalated); return [escalated] }
+                    }
+                    metrics.escalations.increment()
+                case .reassign:
+                    guard let lease = dispatcher.lease(of: current.id) else { continue }
+                    dispatcher.requeue(current.id)
+                    clockStatus(current.id, .pendingAssignment, at: now)
+                    revokes.append((lease, reason + ": reassigned"))
+                    let released = TicketEvent(ticketID: current.id, at: now, actor: "system", kind: .released,
+                                               detail: "{\"agent\":\(JSONText.string(lease.agent)),\"epoch\":\(lease.epoch),"
+                                                   + "\"reason\":\(JSONText.string(reason + ": reassigned"))}")
+                    changes.append { db in try db.endLease(lease, event: released); return [released] }
+                case .notify(let url):
+                    webhooks.send("{\"event\":\"sla_breached\",\"ticket\":\(open.id),\"target\":\"\(firing.target.rawValue)\","
+                                  + "\"policy\":\(JSONText.string(policy.name)),\"priority\":\"\(current.priority.label)\","
+                                  + "\"tier\":\(current.tier),\"due_at\":\(firing.dueAt),\"at\":\(now)}", to: url, ticket: open.id)
+                default:
+                    break
+                }
+            }
+        }
+        let events = written, actions = changes, inputs = self.inputs, toRevoke = revokes
+        store.writer.submit({ db -> [TicketEvent] in
+            for event in events { try db.appendEvent(event) }
+            var all = events
+            for action in actions { all += try action(db) }
+            return all
+        }) { result in
+            switch result {
+            case .success(let all): inputs.yield(.committed(.slaFired(all, revokes: toRevoke)))
+            case .failure(let error): inputs.yield(.committed(.failed("SLA firings: \(error)")))
+            }
+        }
+        dispatch()
+    }
+
+    /// Rebuilds every open ticket's clock from its history, with what already fired; timers that fell due
+    /// while the coordinator was down fire on the first tick.
+    func recoverSLA() async throws {
+        let tickets = try await store.pool.read { db in try db.slaRecovery() }
+        for ticket in tickets {
+            let named = ticket.policy.flatMap { name in sla.policies.firstIndex { $0.name == name } }
+            guard let index = named ?? SLAPolicy.first(in: sla.policies, priority: ticket.priority, category: ticket.category,
+                                                       channel: ticket.channel, requester: ticket.requester) else { continue }
+            let (clock, fired) = SLAClock.derive(createdAt: ticket.createdAt, history: ticket.history)
+            sla.track(ticket.id, clock: clock, policy: index, fired: fired)
+        }
+        logger.info("SLA clocks rebuilt", metadata: ["tracked": "\(sla.count)", "scheduled": "\(sla.scheduledCount)"])
+    }
+}
