@@ -56,7 +56,8 @@ public enum TicketTable {
         if let sla = t["sla"] as? [String: Any] {
             let open = !["resolved", "closed", "archived"].contains(t["status"] as? String ?? "")
             lines.append("sla:       \(sla["policy"] as? String ?? "")   first response \(dueText(sla["first_response_due"], open: open))"
-                         + "   resolution \(dueText(sla["resolution_due"], open: open))")
+                         + "   resolution \(dueText(sla["resolution_due"], open: open))"
+                         + ((sla["next_response_due"] as? NSNumber).map { _ in "   next response \(dueText(sla["next_response_due"], open: open))" } ?? ""))
         }
         if history, let events = t["history"] as? [[String: Any]] {
             lines.append("history:")

@@ -45,7 +45,7 @@ public enum Coordinator {
         try await loop.recover()
 
         let api = HTTPAPI(store: store, inputs: inputs, metrics: metrics, routing: configuration.routing,
-                          escalation: configuration.escalation)
+                          escalation: configuration.escalation, slaPolicies: configuration.slaPolicies)
         let app = Application(
             router: api.router(),
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort),

@@ -13,6 +13,9 @@ enum CoordinatorInput: Sendable {
     case intake([NewTicket], reply: @Sendable (Result<[(ticket: Ticket, created: Bool)], any Error>) -> Void)
     /// A change the loop submitted has committed (or failed).
     case committed(CommitOutcome)
+    /// The customer wrote on an open ticket (`POST /api/v1/tickets/{id}/messages`): it resumes a ticket
+    /// waiting on them and starts the next-response clock. `reply` gets the ticket's status after it.
+    case customerMessage(TicketID, String, reply: @Sendable (Result<TicketStatus, APIError>) -> Void)
     /// A macro was saved (or removed, when only the name is given) through the API; the store has it.
     case macroSaved(CheckedMacro)
     case macroRemoved(String)

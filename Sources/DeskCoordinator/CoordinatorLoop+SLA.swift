@@ -146,6 +146,44 @@ extension CoordinatorLoop {
         dispatch()
     }
 
+    /// A customer's message on an open ticket: recorded in the history (and the conversation), it starts
+    /// the next-response clock and moves a ticket waiting on the customer (or on their confirmation) back
+    /// in progress, which resumes a paused resolution clock.
+    func customerMessage(_ id: TicketID, body: String, reply: @escaping @Sendable (Result<TicketStatus, APIError>) -> Void) {
+        guard let open = dispatcher.tickets[id] else {
+            reply(.failure(id > 0 && id <= highestTicketID
+                ? APIError(.conflict, "ticket \(id) is not open (resolved or closed); reopening it is not built yet")
+                : APIError(.notFound, "ticket \(id) not found")))
+            return
+        }
+        let now = currentMillis()
+        let message = TicketEvent(ticketID: id, at: now, actor: "customer", kind: .customerReplied,
+                                  detail: "{\"body\":\(JSONText.string(body)),\"public\":true}")
+        clockChanged(id) { $0.recordCustomerMessage(at: now) }
+        var resumed: TicketEvent?
+        if open.status == .waitingOnCustomer || open.status == .pendingConfirmation {
+            dispatcher.setStatus(id, .inProgress)
+            clockStatus(id, .inProgress, at: now)
+            resumed = TicketEvent(ticketID: id, at: now, actor: "customer", kind: .statusChanged,
+                                  detail: JSONText.object(["from": open.status.rawValue, "to": TicketStatus.inProgress.rawValue]))
+        }
+        let status = resumed == nil ? open.status : .inProgress
+        let inputs = self.inputs, change = resumed
+        store.writer.submit({ db in
+            try db.appendEvent(message)
+            if let change { try db.changeStatus(id, to: .inProgress, event: change) }
+        }) { result in
+            switch result {
+            case .success:
+                reply(.success(status))
+                inputs.yield(.committed(.publish([message] + (change.map { [$0] } ?? []))))
+            case .failure(let error):
+                reply(.failure(APIError(.internalServerError, "the store refused the message")))
+                inputs.yield(.committed(.failed("customer message on \(id): \(error)")))
+            }
+        }
+    }
+
     /// Rebuilds every open ticket's clock from its history, with what already fired; timers that fell due
     /// while the coordinator was down fire on the first tick.
     func recoverSLA() async throws {

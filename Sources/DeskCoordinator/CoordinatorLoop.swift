@@ -110,6 +110,7 @@ final class CoordinatorLoop {
                 expireSilentAgents()
                 handOffOrphanedPools()
                 fireSLATimers()
+            case .customerMessage(let id, let body, let reply): customerMessage(id, body: body, reply: reply)
             case .macroSaved(let macro): macros[macro.definition.name] = macro
             case .macroRemoved(let name): macros.removeValue(forKey: name)
             case .shutdown:

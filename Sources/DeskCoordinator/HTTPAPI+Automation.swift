@@ -12,6 +12,10 @@ extension HTTPAPI {
         router.put("/api/v1/macros/{name}") { request, context in try await saveMacro(request, name: context.parameters.get("name") ?? "") }
         router.get("/api/v1/macros/{name}") { _, context in try await showMacro(context.parameters.get("name") ?? "") }
         router.delete("/api/v1/macros/{name}") { _, context in try await removeMacro(context.parameters.get("name") ?? "") }
+        router.post("/api/v1/tickets/{id}/messages") { request, context in
+            try await customerMessage(request, context.parameters.get("id") ?? "")
+        }
+        router.get("/api/v1/sla/policies") { _, _ in TicketJSON.response(slaPoliciesJSON) }
         router.get("/api/v1/outbox") { request, _ in try await outbox(request.uri.queryParameters) }
         router.post("/api/v1/outbox/{id}/delivered") { _, context in try await delivered(context.parameters.get("id") ?? "") }
     }
@@ -93,19 +97,68 @@ extension HTTPAPI {
         return Response(status: .noContent)
     }
 
+    /// `POST /api/v1/tickets/{id}/messages` `{"body": …}`: the customer's answer (from a delivery channel).
+    func customerMessage(_ request: Request, _ idText: String) async throws -> Response {
+        guard let id = TicketID(idText), id > 0 else { throw APIError(.badRequest, "ticket id must be a positive number", field: "id") }
+        let message = try await decodeBody(request, as: CustomerMessage.self, upTo: Self.maxRequestBytes)
+        let body = message.body.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !body.isEmpty, body.count <= IntakeRequest.Limits.body else {
+            throw APIError(.badRequest, "body must be 1 to \(IntakeRequest.Limits.body) characters", field: "body")
+        }
+        let status: TicketStatus = try await withCheckedThrowingContinuation { continuation in
+            if case .terminated = inputs.yield(.customerMessage(id, body, reply: { continuation.resume(with: $0) })) {
+                continuation.resume(throwing: APIError(.serviceUnavailable, "the coordinator is shutting down"))
+            }
+        }
+        return TicketJSON.response("{\"ticket\":\(id),\"status\":\"\(status.rawValue)\"}", status: .created)
+    }
+
+    /// The SLA policies in force, in matching order.
+    var slaPoliciesJSON: String {
+        func ms(_ value: Int64?) -> String { value.map(String.init) ?? "null" }
+        let items = slaPolicies.map { policy -> String in
+            let actions = policy.onBreach.map { action -> String in
+                switch action {
+                case .raisePriority: "\"raise_priority\""
+                case .reassign: "\"reassign\""
+                case .escalate(let tier): "{\"escalate\":\(tier)}"
+                case .notify(let url): "{\"notify\":\(JSONText.string(url))}"
+                }
+            }
+            return "{\"name\":\(JSONText.string(policy.name)),\"priority\":\(policy.priority.map { "\"\($0.label)\"" } ?? "null"),"
+                + "\"categories\":\(policy.categories.map { JSONText.array($0.sorted()) } ?? "null"),"
+                + "\"channels\":\(policy.channels.map { JSONText.array($0.sorted()) } ?? "null"),"
+                + "\"requester_domains\":\(policy.requesterDomains.map(JSONText.array) ?? "null"),"
+                + "\"first_response_ms\":\(ms(policy.targets.firstResponse)),\"next_response_ms\":\(ms(policy.targets.nextResponse)),"
+                + "\"resolution_ms\":\(ms(policy.targets.resolution)),\"calendar\":\(JSONText.string(policy.calendar.name)),"
+                + "\"pause_in\":\(JSONText.array(policy.pausedStatuses.map(\.rawValue).sorted())),"
+                + "\"warn_at\":[\(policy.warnAt.map { "\($0)" }.joined(separator: ","))],\"on_breach\":[\(actions.joined(separator: ","))]}"
+        }
+        return "{\"policies\":[" + items.joined(separator: ",") + "]}"
+    }
+
     /// `GET /api/v1/tickets/{id}/conversation`: what the customer sees — their message and the public
     /// replies. Internal notes, assignments, escalations and every other internal event are left out.
     func conversation(_ idText: String) async throws -> Response {
         guard let id = TicketID(idText), id > 0 else { throw APIError(.badRequest, "ticket id must be a positive number", field: "id") }
         let found = try await store.pool.read { db in
-            try db.ticket(id).map { ($0, try db.outbox(pending: false, ticket: id, after: 0, limit: 10_000)) }
+            try db.ticket(id).map { ($0, try db.outbox(pending: false, ticket: id, after: 0, limit: 10_000), try db.customerMessages(of: id)) }
         }
-        guard let (ticket, replies) = found else { throw APIError(.notFound, "ticket \(id) not found") }
-        var messages = ["{\"from\":\"customer\",\"at\":\(ticket.createdAt),\"body\":\(JSONText.string(ticket.body))}"]
-        messages += replies.map { "{\"from\":\"support\",\"at\":\($0.createdAt),\"body\":\(JSONText.string($0.body))}" }
+        guard let (ticket, replies, answers) = found else { throw APIError(.notFound, "ticket \(id) not found") }
+        var thread: [(at: Millis, from: String, body: String)] = [(ticket.createdAt, "customer", ticket.body)]
+        thread += replies.map { ($0.createdAt, "support", $0.body) }
+        thread += answers.map { ($0.at, "customer", $0.body) }
+        let messages = thread.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map {
+            "{\"from\":\"\($0.element.from)\",\"at\":\($0.element.at),\"body\":\(JSONText.string($0.element.body))}"
+        }
         return TicketJSON.response("{\"id\":\(ticket.id),\"subject\":\(JSONText.string(ticket.subject)),"
                                    + "\"status\":\"\(ticket.status.rawValue)\",\"messages\":[" + messages.joined(separator: ",") + "]}")
     }
+}
+
+/// A customer's message as the API receives it.
+struct CustomerMessage: Decodable {
+    var body: String
 }
 
 /// A macro as the API receives it; `name` may come from the path instead.

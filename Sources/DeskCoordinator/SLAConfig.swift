@@ -11,6 +11,7 @@ import Foundation
 ///     - name: vip-billing
 ///       when: { priority: P1, category: [billing], channel: [email], requester_domain: [bigcorp.com] }
 ///       first_response: 15m
+///       next_response: 1h          # from each customer message to the next public reply
 ///       resolution: 4h
 ///       calendar: office           # default: around the clock
 ///       pause_in: [waiting_on_customer]
@@ -64,6 +65,7 @@ struct SLAConfigFile: Decodable, Sendable {
         var name: String
         var when: When?
         var firstResponse: String?
+        var nextResponse: String?
         var resolution: String?
         var calendar: String?
         var pauseIn: [String]?
@@ -71,7 +73,7 @@ struct SLAConfigFile: Decodable, Sendable {
         var onBreach: [BreachSpec]?
         enum CodingKeys: String, CodingKey {
             case name, when, resolution, calendar
-            case firstResponse = "first_response", pauseIn = "pause_in", warnAt = "warn_at", onBreach = "on_breach"
+            case firstResponse = "first_response", nextResponse = "next_response", pauseIn = "pause_in", warnAt = "warn_at", onBreach = "on_breach"
         }
     }
 
@@ -103,8 +105,11 @@ struct SLAConfigFile: Decodable, Sendable {
                 return Int64((seconds * 1000).rounded())
             }
             let targets = SLAPolicy.Targets(firstResponse: try duration(spec.firstResponse, "first_response"),
+                                            nextResponse: try duration(spec.nextResponse, "next_response"),
                                             resolution: try duration(spec.resolution, "resolution"))
-            guard targets.firstResponse != nil || targets.resolution != nil else { throw fail("needs first_response or resolution") }
+            guard targets.firstResponse != nil || targets.nextResponse != nil || targets.resolution != nil else {
+                throw fail("needs first_response, next_response or resolution")
+            }
             var priority: Priority?
             if let label = spec.when?.priority {
                 guard let parsed = Priority(label: label) else { throw fail("when.priority '\(label)' is not P1 to P4") }

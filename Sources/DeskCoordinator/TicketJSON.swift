@@ -17,6 +17,7 @@ enum TicketJSON {
         out += "\"created_at\":\(t.createdAt),\"updated_at\":\(t.updatedAt)"
         if let sla = t.sla {
             out += ",\"sla\":{\"policy\":\(JSONText.string(sla.policy)),\"first_response_due\":\(sla.firstResponseDue.map(String.init) ?? "null"),"
+                + "\"next_response_due\":\(sla.nextResponseDue.map(String.init) ?? "null"),"
                 + "\"resolution_due\":\(sla.resolutionDue.map(String.init) ?? "null")}"
         }
         if let history { out += ",\"history\":[" + history.map(event).joined(separator: ",") + "]" }

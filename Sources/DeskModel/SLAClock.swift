@@ -18,6 +18,8 @@ public struct SLAClock: Sendable, Equatable {
     public var steps: [Step]
     /// The first public reply, which satisfies the first-response target (a note does not).
     public var firstResponseAt: Millis?
+    /// The customer's message still waiting for a public reply: the next-response clock runs from here.
+    public var awaitingReplySince: Millis?
 
     public init(createdAt: Millis) {
         steps = [Step(at: createdAt, status: .pendingAssignment)]
@@ -32,9 +34,22 @@ public struct SLAClock: Sendable, Equatable {
         steps.append(Step(at: at, status: status))
     }
 
-    /// Records a public reply; only the first one counts.
+    /// Records a public reply: the first one is the first response; any one answers the customer's
+    /// waiting message (the next response).
     public mutating func recordPublicReply(at time: Millis) {
         if firstResponseAt == nil { firstResponseAt = max(time, createdAt) }
+        awaitingReplySince = nil
+    }
+
+    /// Records a message from the customer: the next-response clock starts unless one already waits.
+    public mutating func recordCustomerMessage(at time: Millis) {
+        if awaitingReplySince == nil { awaitingReplySince = max(time, steps[steps.count - 1].at) }
+    }
+
+    /// When the next response is (or was) due, while a customer message waits for one.
+    public func nextResponseDue(target: Int64, calendar: BusinessCalendar, paused: Set<TicketStatus>) -> Millis? {
+        guard let since = awaitingReplySince else { return nil }
+        return instant(reaching: target, stopAt: nil, from: since, calendar: calendar, paused: paused)
     }
 
     public var resolvedAt: Millis? {
@@ -71,15 +86,20 @@ public struct SLAClock: Sendable, Equatable {
     }
 
     /// Walks the running stretches (open, not paused, before `stopAt`) until `target` business time is used.
-    func instant(reaching target: Int64, stopAt: Millis?, calendar: BusinessCalendar, paused: Set<TicketStatus>) -> Millis? {
+    /// Walks the running stretches (open, not paused, from `from`, before `stopAt`) until `target` business
+    /// time is used.
+    func instant(reaching target: Int64, stopAt: Millis?, from: Millis? = nil, calendar: BusinessCalendar,
+                 paused: Set<TicketStatus>) -> Millis? {
         var left = target
         for (index, step) in steps.enumerated() where step.status.isOpen && !paused.contains(step.status) {
             if let stopAt, step.at >= stopAt { return nil }
             var end = index + 1 < steps.count ? steps[index + 1].at : nil
             if let stopAt { end = min(end ?? stopAt, stopAt) }
-            guard let end else { return calendar.adding(left, to: step.at) }
-            let available = calendar.businessMillis(from: step.at, to: end)
-            if available >= left { return calendar.adding(left, to: step.at) }
+            let start = max(step.at, from ?? step.at)
+            if let end, end <= start { continue }
+            guard let end else { return calendar.adding(left, to: start) }
+            let available = calendar.businessMillis(from: start, to: end)
+            if available >= left { return calendar.adding(left, to: start) }
             left -= available
         }
         return nil
@@ -101,7 +121,12 @@ extension SLAClock {
                 if let to = JSONField.string("to", in: event.detail), let status = TicketStatus(rawValue: to) {
                     clock.record(status, at: event.at)
                 }
-            case .replied: clock.recordPublicReply(at: event.at)
+            case .replied:
+                clock.recordPublicReply(at: event.at)
+                fired.removeAll { $0.target == .nextResponse }  // that wait is answered; the next one starts afresh
+            case .customerReplied:
+                if clock.awaitingReplySince == nil { fired.removeAll { $0.target == .nextResponse } }
+                clock.recordCustomerMessage(at: event.at)
             case .resolved: clock.record(.resolved, at: event.at)
             case .slaWarning, .slaBreached:
                 if let name = JSONField.string("target", in: event.detail), let target = SLATarget(rawValue: name),

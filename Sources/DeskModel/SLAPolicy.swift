@@ -4,9 +4,12 @@ public struct SLAPolicy: Sendable {
     /// The targets, in business milliseconds of the policy's calendar; nil = not tracked.
     public struct Targets: Sendable, Equatable {
         public var firstResponse: Int64?
+        /// From each customer message to the next public reply.
+        public var nextResponse: Int64?
         public var resolution: Int64?
-        public init(firstResponse: Int64?, resolution: Int64?) {
+        public init(firstResponse: Int64?, nextResponse: Int64? = nil, resolution: Int64?) {
             self.firstResponse = firstResponse
+            self.nextResponse = nextResponse
             self.resolution = resolution
         }
     }
@@ -88,6 +91,7 @@ public struct SLAPolicy: Sendable {
 /// Which SLA target a timer is about.
 public enum SLATarget: String, Sendable, CaseIterable {
     case firstResponse = "first_response"
+    case nextResponse = "next_response"
     case resolution
 }
 
@@ -114,11 +118,14 @@ public struct SLADue: Sendable, Equatable, Codable {
     public var policy: String
     /// When the first response is (or was) due; nil once answered in time, or while paused.
     public var firstResponseDue: Millis?
+    /// When the next response is due, while a customer message waits for a reply.
+    public var nextResponseDue: Millis?
     /// When the resolution is (or was) due; nil once resolved in time, or while paused.
     public var resolutionDue: Millis?
-    public init(policy: String, firstResponseDue: Millis?, resolutionDue: Millis?) {
+    public init(policy: String, firstResponseDue: Millis?, nextResponseDue: Millis? = nil, resolutionDue: Millis?) {
         self.policy = policy
         self.firstResponseDue = firstResponseDue
+        self.nextResponseDue = nextResponseDue
         self.resolutionDue = resolutionDue
     }
 }

@@ -10,7 +10,7 @@ public struct SLATimers: Sendable {
         var clock: SLAClock
         var policy: Int
         /// Bit `target * 16 + threshold`: fired.
-        var fired: UInt32
+        var fired: UInt64
     }
 
     public let policies: [SLAPolicy]
@@ -33,13 +33,22 @@ public struct SLATimers: Sendable {
     func target(_ target: SLATarget, of policy: Int) -> Int64? {
         switch target {
         case .firstResponse: policies[policy].targets.firstResponse
+        case .nextResponse: policies[policy].targets.nextResponse
         case .resolution: policies[policy].targets.resolution
         }
     }
 
-    static func bit(_ target: SLATarget, _ threshold: Int) -> UInt32 {
-        1 << UInt32((target == .firstResponse ? 0 : 16) + threshold)
+    static func bit(_ target: SLATarget, _ threshold: Int) -> UInt64 {
+        let offset: UInt64 = switch target {
+        case .firstResponse: 0
+        case .nextResponse: 16
+        case .resolution: 32
+        }
+        return 1 << (offset + UInt64(threshold))
     }
+
+    /// Every threshold bit of `target`.
+    static func bits(_ target: SLATarget) -> UInt64 { (0..<16).reduce(0) { $0 | bit(target, $1) } }
 
     /// Starts (or restarts) tracking a ticket under `policy` with its clock; `fired` lists what its
     /// history says already fired.
@@ -56,7 +65,10 @@ public struct SLATimers: Sendable {
     /// Applies a change to a ticket's clock (a status change, a public reply) and reschedules it.
     public mutating func update(_ ticket: TicketID, _ change: (inout SLAClock) -> Void) {
         guard entries[ticket] != nil else { return }
+        let waiting = entries[ticket]!.clock.awaitingReplySince
         change(&entries[ticket]!.clock)
+        // A customer message answered, or a new one waiting: the next-response timers start afresh.
+        if entries[ticket]!.clock.awaitingReplySince != waiting { entries[ticket]!.fired &= ~Self.bits(.nextResponse) }
         reschedule(ticket)
     }
 
@@ -72,7 +84,11 @@ public struct SLATimers: Sendable {
     /// The ticket's policy name and due times, for storing and showing.
     public func due(of ticket: TicketID) -> SLADue? {
         guard let entry = entries[ticket], let times = dueTimes(of: ticket) else { return nil }
-        return SLADue(policy: policies[entry.policy].name, firstResponseDue: times.firstResponse, resolutionDue: times.resolution)
+        let policy = policies[entry.policy]
+        let next = policy.targets.nextResponse.flatMap {
+            entry.clock.nextResponseDue(target: $0, calendar: policy.calendar, paused: policy.pausedStatuses)
+        }
+        return SLADue(policy: policy.name, firstResponseDue: times.firstResponse, nextResponseDue: next, resolutionDue: times.resolution)
     }
 
     /// The ticket is resolved or closed: fires what its clock reached before `at` and was not yet fired
@@ -106,8 +122,16 @@ public struct SLATimers: Sendable {
         guard let total = self.target(target, of: entry.policy) else { return nil }
         let policy = policies[entry.policy]
         let amount = Int64((Double(total) * fraction).rounded())
-        let stop = target == .firstResponse ? entry.clock.firstResponseAt : nil
-        return entry.clock.instant(reaching: amount, stopAt: stop, calendar: policy.calendar, paused: policy.pausedStatuses)
+        switch target {
+        case .firstResponse:
+            return entry.clock.instant(reaching: amount, stopAt: entry.clock.firstResponseAt, calendar: policy.calendar,
+                                       paused: policy.pausedStatuses)
+        case .nextResponse:
+            guard let since = entry.clock.awaitingReplySince else { return nil }
+            return entry.clock.instant(reaching: amount, stopAt: nil, from: since, calendar: policy.calendar, paused: policy.pausedStatuses)
+        case .resolution:
+            return entry.clock.instant(reaching: amount, stopAt: nil, calendar: policy.calendar, paused: policy.pausedStatuses)
+        }
     }
 
     /// The next instant any unfired threshold of the ticket is reached, or nil (all fired, met or paused).

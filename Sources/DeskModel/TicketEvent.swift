@@ -11,6 +11,7 @@ public enum TicketEventKind: String, Sendable, Codable, CaseIterable {
     case escalated
     case updated
     case macroApplied = "macro_applied"
+    case customerReplied = "customer_replied"
     case slaWarning = "sla_warning"
     case slaBreached = "sla_breached"
     case released

@@ -191,8 +191,9 @@ public struct SLARecoveryTicket: Sendable {
 extension Database {
     /// Stores a ticket's SLA policy and due times (nil clears them).
     public func updateDue(_ ticket: TicketID, _ due: SLADue?) throws {
-        try cachedStatement(sql: "UPDATE tickets SET sla_policy = ?, first_response_due = ?, resolution_due = ? WHERE id = ?")
-            .execute(arguments: [due?.policy, due?.firstResponseDue, due?.resolutionDue, ticket])
+        try cachedStatement(sql: """
+            UPDATE tickets SET sla_policy = ?, first_response_due = ?, next_response_due = ?, resolution_due = ? WHERE id = ?
+            """).execute(arguments: [due?.policy, due?.firstResponseDue, due?.nextResponseDue, due?.resolutionDue, ticket])
     }
 
     /// Every open ticket with its stored history, for rebuilding SLA clocks on start: two passes over the

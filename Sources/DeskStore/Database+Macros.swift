@@ -95,3 +95,14 @@ extension JSONEncoder {
         return encoder
     }
 }
+
+extension Database {
+    /// The customer's messages on a ticket after its first one (the ticket's body), oldest first.
+    public func customerMessages(of ticket: TicketID) throws -> [(at: Millis, body: String)] {
+        try Row.fetchAll(self, sql: "SELECT at, detail FROM ticket_events WHERE ticket_id = ? AND kind = 'customer_replied' ORDER BY id",
+                         arguments: [ticket]).map { row in
+            let detail: String = row["detail"]
+            return (row["at"], JSONField.string("body", in: detail) ?? "")
+        }
+    }
+}

@@ -22,15 +22,16 @@ extension Database {
         let statement = try cachedStatement(sql: """
             INSERT INTO tickets (id, subject, body, requester, priority, category, channel, tags, status, tier,
                                  skill, idempotency_key, created_at, created_by, updated_at, pool, sla_policy,
-                                 first_response_due, resolution_due)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 first_response_due, next_response_due, resolution_due)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         try FastBinding.execute(statement, [
             .optionalInteger(id), .text(new.subject), .text(new.body), .text(new.requester), .integer(Int64(new.priority.rawValue)),
             .text(new.category), .text(new.channel), .text(tags), .text(status.rawValue),
             .integer(Int64(new.tier)), .text(new.skill), .optionalText(new.idempotencyKey), .integer(now),
             .text(actor), .integer(now), .text(new.pool), .optionalText(new.sla?.policy),
-            .optionalInteger(new.sla?.firstResponseDue), .optionalInteger(new.sla?.resolutionDue),
+            .optionalInteger(new.sla?.firstResponseDue), .optionalInteger(new.sla?.nextResponseDue),
+            .optionalInteger(new.sla?.resolutionDue),
         ], in: self)
         let ticketID = id ?? lastInsertedRowID
         if let escalation = new.escalation {
@@ -63,7 +64,7 @@ extension Database {
         let statement = try cachedStatement(sql: """
             SELECT id, subject, body, requester, priority, category, channel, tags, status, tier, skill, assignee,
                    lease_epoch, idempotency_key, created_at, updated_at, pool, sla_policy, first_response_due,
-                   resolution_due FROM tickets WHERE id = ?
+                   resolution_due, next_response_due FROM tickets WHERE id = ?
             """)
         return try FastBinding.readOne(statement, id: id, in: self) { columns in
             let priorityValue = Int(columns.integer(4)), statusValue = columns.text(8)
@@ -80,7 +81,8 @@ extension Database {
                 skill: columns.text(10), pool: columns.text(16), assignee: columns.optionalText(11), leaseEpoch: columns.integer(12),
                 idempotencyKey: columns.optionalText(13), createdAt: columns.integer(14), updatedAt: columns.integer(15))
             ticket.sla = columns.optionalText(17).map {
-                SLADue(policy: $0, firstResponseDue: columns.optionalInteger(18), resolutionDue: columns.optionalInteger(19))
+                SLADue(policy: $0, firstResponseDue: columns.optionalInteger(18), nextResponseDue: columns.optionalInteger(20),
+                       resolutionDue: columns.optionalInteger(19))
             }
             return ticket
         }
@@ -140,7 +142,8 @@ extension Ticket {
             createdAt: row["created_at"], updatedAt: row["updated_at"]
         )
         if let policy: String = row["sla_policy"] {
-            sla = SLADue(policy: policy, firstResponseDue: row["first_response_due"], resolutionDue: row["resolution_due"])
+            sla = SLADue(policy: policy, firstResponseDue: row["first_response_due"], nextResponseDue: row["next_response_due"],
+                         resolutionDue: row["resolution_due"])
         }
     }
 }

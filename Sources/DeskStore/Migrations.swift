@@ -97,6 +97,7 @@ enum Migrations {
             try db.execute(sql: """
                 ALTER TABLE tickets ADD COLUMN sla_policy TEXT;
                 ALTER TABLE tickets ADD COLUMN first_response_due INTEGER;
+                ALTER TABLE tickets ADD COLUMN next_response_due INTEGER;
                 ALTER TABLE tickets ADD COLUMN resolution_due INTEGER;
 
                 CREATE TABLE webhook_attempts (

@@ -46,6 +46,11 @@ final class HookReceiver: @unchecked Sendable {
               resolution: 5s
               warn_at: [0.5]
               on_breach: [{ escalate: 2 }, { notify: "http://127.0.0.1:\(hook)/hook" }]
+            - name: fast-p2
+              when: { priority: P2 }
+              first_response: 3s
+              resolution: 4s
+              warn_at: [0.5]
         """
     }
 
@@ -76,7 +81,8 @@ final class HookReceiver: @unchecked Sendable {
 
         // The billing one reaches ana, who answers and resolves it at once.
         let (_, answered) = await cluster.create(["subject": "Invoice", "body": "wrong amount", "requester": "c@d.co",
-                                                  "priority": "P1", "category": "billing"])
+                                                  "priority": "P2", "category": "billing"])
+        #expect((answered["sla"] as? [String: Any])?["policy"] as? String == "fast-p2")
         let quick = (answered["id"] as? NSNumber)?.int64Value ?? 0
         staff.send("wait 10")
         try await staff.line(containing: "current ticket: #\(quick)")
@@ -148,5 +154,68 @@ final class HookReceiver: @unchecked Sendable {
         let probeID = (probe["id"] as? NSNumber)?.int64Value ?? 0
         try await eventually(10, "the probe's warning") { try await slaEvents(cluster, probeID).count >= 1 }
         #expect(try await slaEvents(cluster, id) == events)
+    }
+}
+
+@Suite struct SLAPauseTests {
+    @Test func waitingOnTheCustomerPausesAndTheirAnswerResumesWithANextResponseClock() async throws {
+        let cluster = try await TestCluster(config: """
+            sla:
+              policies:
+                - name: fast-p2
+                  when: { priority: P2 }
+                  first_response: 30s
+                  next_response: 3s
+                  resolution: 4s
+                  warn_at: [0.5]
+            """)
+        defer { cluster.shutdown() }
+        let staff = try cluster.startStaff("bo", skills: ["billing"], tier: 1)
+        try await staff.line(containing: "connected as bo")
+        let (_, ticket) = await cluster.create(["subject": "Refund", "body": "please refund", "requester": "a@b.co",
+                                                "priority": "P2", "category": "billing"])
+        let id = (ticket["id"] as? NSNumber)?.int64Value ?? 0
+        let created = (ticket["created_at"] as? NSNumber)?.int64Value ?? 0
+        staff.send("wait 10")
+        try await staff.line(containing: "current ticket: #\(id)")
+        for (command, answer) in [("reply Which order?", "replied on #\(id)"), ("status waiting", "is waiting_on_customer")] {
+            let before = staff.output.count
+            staff.send(command)
+            try await staff.line(containing: answer, after: before)
+        }
+        func sla() async throws -> [String: Any] {
+            try await cluster.request("GET", "/api/v1/tickets/\(id)").json["sla"] as? [String: Any] ?? [:]
+        }
+        try await eventually(5, "the pause stored") { try await sla()["resolution_due"] is NSNull }
+        #expect(try await sla()["first_response_due"] is NSNull, "answered")
+
+        // Paused well past the 4 s resolution target: nothing fires.
+        try await eventually(10, "5 s since creation") { Int64(Date().timeIntervalSince1970 * 1000) >= created + 5_000 }
+        #expect(try await cluster.history(id).filter { $0.kind.hasPrefix("sla_") }.isEmpty)
+
+        // The customer answers: back in progress, the resolution clock runs again, a next response is due.
+        let answer = try await cluster.request("POST", "/api/v1/tickets/\(id)/messages", body: Data(#"{"body":"Order 1042"}"#.utf8))
+        #expect(answer.status == 201)
+        #expect(answer.json["status"] as? String == "in_progress")
+        try await eventually(5, "due times after the answer") { try await sla()["next_response_due"] is NSNumber }
+        #expect(try await sla()["resolution_due"] is NSNumber)
+        try await eventually(10, "the next-response warning") {
+            try await cluster.history(id).contains { $0.kind == "sla_warning" && $0.detail["target"] as? String == "next_response" }
+        }
+        for (command, answer) in [("reply Refunded order 1042.", "replied on #\(id)"), ("resolve refunded", "resolved #\(id)")] {
+            let before = staff.output.count
+            staff.send(command)
+            try await staff.line(containing: answer, after: before)
+        }
+        let history = try await cluster.history(id)
+        #expect(history.filter { $0.kind.hasPrefix("sla_") }.map { "\($0.kind) \($0.detail["target"] as? String ?? "")" }
+                == ["sla_warning next_response"], "answered in time: no breach, and the pause kept resolution within target")
+        #expect(history.contains { $0.kind == "status_changed" && $0.actor == "customer" })
+        // The customer's answer is in their conversation.
+        let conversation = try await cluster.request("GET", "/api/v1/tickets/\(id)/conversation").json["messages"] as? [[String: Any]] ?? []
+        #expect(conversation.map { $0["from"] as? String ?? "" } == ["customer", "support", "customer", "support"])
+        // A message on a resolved ticket is refused, clearly.
+        let late = try await cluster.request("POST", "/api/v1/tickets/\(id)/messages", body: Data(#"{"body":"thanks"}"#.utf8))
+        #expect(late.status == 409)
     }
 }

@@ -178,3 +178,47 @@ let minute: Int64 = 60_000
         #expect(policies[p3!].targets == .init(firstResponse: 4 * hour, resolution: 24 * hour))
     }
 }
+
+@Suite struct NextResponseTests {
+    let policy = SLAPolicy(name: "n", targets: .init(firstResponse: nil, nextResponse: 10 * minute, resolution: nil), warnAt: [0.5])
+
+    @Test func customerMessageStartsTheClockAndAReplyStopsIt() {
+        var timers = SLATimers(policies: [policy])
+        timers.track(1, clock: SLAClock(createdAt: 0), policy: 0)
+        #expect(timers.scheduledCount == 0, "no customer message waits yet")
+        timers.update(1) { $0.recordCustomerMessage(at: 20 * minute) }
+        #expect(timers.due(of: 1)?.nextResponseDue == 30 * minute)
+        #expect(timers.fire(at: 25 * minute).map(\.fraction) == [0.5])
+        timers.update(1) { $0.recordPublicReply(at: 26 * minute) }
+        #expect(timers.due(of: 1)?.nextResponseDue == nil)
+        #expect(timers.fire(at: 60 * minute).isEmpty, "answered in time")
+        // A new message starts a new cycle whose warning and breach fire again, once each.
+        timers.update(1) { $0.recordCustomerMessage(at: 70 * minute) }
+        #expect(timers.fire(at: 90 * minute).map(\.fraction) == [0.5, 1])
+        #expect(timers.fire(at: 90 * minute).isEmpty)
+    }
+
+    @Test func derivingFromHistoryKeepsOnlyTheCurrentCyclesFirings() {
+        let history = [
+            TicketEvent(ticketID: 1, at: 1 * minute, actor: "system", kind: .assigned, detail: "{}"),
+            TicketEvent(ticketID: 1, at: 2 * minute, actor: "customer", kind: .customerReplied, detail: "{\"body\":\"x\"}"),
+            TicketEvent(ticketID: 1, at: 8 * minute, actor: "system", kind: .slaWarning,
+                        detail: "{\"target\":\"next_response\",\"fraction\":0.5}"),
+            TicketEvent(ticketID: 1, at: 9 * minute, actor: "agent:a", kind: .replied, detail: "{}"),
+            TicketEvent(ticketID: 1, at: 10 * minute, actor: "customer", kind: .customerReplied, detail: "{\"body\":\"y\"}"),
+            TicketEvent(ticketID: 1, at: 16 * minute, actor: "system", kind: .slaWarning,
+                        detail: "{\"target\":\"next_response\",\"fraction\":0.5}"),
+            TicketEvent(ticketID: 1, at: 17 * minute, actor: "agent:a", kind: .statusChanged,
+                        detail: "{\"from\":\"in_progress\",\"to\":\"waiting_on_customer\"}"),
+        ]
+        let (clock, fired) = SLAClock.derive(createdAt: 0, history: history)
+        #expect(clock.awaitingReplySince == 10 * minute)
+        #expect(clock.firstResponseAt == 9 * minute)
+        #expect(clock.steps.last?.status == .waitingOnCustomer)
+        #expect(fired.count == 1, "the first cycle's warning was answered; only the current one's counts")
+        var timers = SLATimers(policies: [policy])
+        timers.track(1, clock: clock, policy: 0, fired: fired)
+        // Paused (waiting on the customer) with 7 of 10 minutes used: no timer until the clock runs again.
+        #expect(timers.fire(at: 100 * minute).isEmpty)
+    }
+}
