@@ -12,13 +12,7 @@ extension CoordinatorLoop {
     func initialDue(_ new: NewTicket, createdAt: Millis) -> (policy: Int, due: SLADue)? {
         guard let index = SLAPolicy.first(in: sla.policies, priority: new.priority, category: new.category,
                                           channel: new.channel, requester: new.requester) else { return nil }
-        let policy = sla.policies[index]
-        let clock = SLAClock(createdAt: createdAt)
-        let due = SLADue(
-            policy: policy.name,
-            firstResponseDue: policy.targets.firstResponse.flatMap { clock.firstResponseDue(target: $0, calendar: policy.calendar, paused: policy.pausedStatuses) },
-            resolutionDue: policy.targets.resolution.flatMap { clock.resolutionDue(target: $0, calendar: policy.calendar, paused: policy.pausedStatuses) })
-        return (index, due)
+        return (index, sla.initialDue(policy: index, createdAt: createdAt))
     }
 
     /// Starts the clock of a ticket just created.
@@ -28,21 +22,22 @@ extension CoordinatorLoop {
 
     /// Applies a change to a ticket's clock; marks its due times for storing if they moved.
     func clockChanged(_ ticket: TicketID, _ change: (inout SLAClock) -> Void) {
-        guard sla.policy(of: ticket) != nil else { return }
+        guard sla.policyName(of: ticket) != nil else { return }
         let before = sla.due(of: ticket)
         sla.update(ticket, change)
         if sla.due(of: ticket) != before { slaDirty.insert(ticket) }
     }
 
     func clockStatus(_ ticket: TicketID, _ status: TicketStatus, at now: Millis) {
+        guard sla.statusMatters(ticket, status) else { return }
         clockChanged(ticket) { $0.record(status, at: now) }
     }
 
     /// The ticket is resolved: what its clock reached since the last tick fires now, then it stops.
     func clockFinished(_ ticket: TicketID, at now: Millis) {
-        let policy = sla.policy(of: ticket)
+        guard let name = sla.policyName(of: ticket) else { return }
         for firing in sla.finish(ticket, at: now) {
-            slaPending.append(slaEvent(firing, policy: policy?.name ?? "", at: now))
+            slaPending.append(slaEvent(firing, policy: name, at: now))
         }
         slaDirty.remove(ticket)  // the row keeps its last due times, as a record
     }

@@ -6,7 +6,7 @@ import Foundation
 /// Foundation's calendar for the zone, so a daylight-saving change makes that day an hour shorter or
 /// longer, never shifts the opening hours. Work is proportional to the number of days spanned, never to
 /// the length of the target in milliseconds.
-public struct BusinessCalendar: Sendable {
+public final class BusinessCalendar: Sendable {
     /// One opening interval of a day, in minutes from local midnight (`end` may be 1440).
     public struct Interval: Sendable, Equatable {
         public var start: Int

@@ -14,11 +14,31 @@ public struct SLATimers: Sendable {
     }
 
     public let policies: [SLAPolicy]
+    /// What the timers read of each policy, behind one reference: copying an `SLAPolicy` retains every
+    /// set and calendar inside it, and the timers look at a policy on every ticket change.
+    let rules: [Rules]
     var entries: [TicketID: Entry] = [:]
     var heap = IndexedHeap<TicketID, Millis>()
 
+    final class Rules: Sendable {
+        let name: String
+        let targets: SLAPolicy.Targets
+        let calendar: BusinessCalendar
+        let paused: Set<TicketStatus>
+        /// The warnings, then the breach at 1.
+        let levels: [Double]
+        init(_ policy: SLAPolicy) {
+            name = policy.name
+            targets = policy.targets
+            calendar = policy.calendar
+            paused = policy.pausedStatuses
+            levels = policy.warnAt + [1]
+        }
+    }
+
     public init(policies: [SLAPolicy]) {
         self.policies = policies
+        self.rules = policies.map(Rules.init)
     }
 
     /// Tickets tracked, and those with a timer scheduled.
@@ -28,13 +48,13 @@ public struct SLATimers: Sendable {
     public var nextFiring: Millis? { heap.first?.order }
 
     /// The thresholds of a policy: its warnings, then the breach at 1.
-    func thresholds(_ policy: Int) -> [Double] { policies[policy].warnAt + [1] }
+    func thresholds(_ policy: Int) -> [Double] { rules[policy].levels }
 
     func target(_ target: SLATarget, of policy: Int) -> Int64? {
         switch target {
-        case .firstResponse: policies[policy].targets.firstResponse
-        case .nextResponse: policies[policy].targets.nextResponse
-        case .resolution: policies[policy].targets.resolution
+        case .firstResponse: rules[policy].targets.firstResponse
+        case .nextResponse: rules[policy].targets.nextResponse
+        case .resolution: rules[policy].targets.resolution
         }
     }
 
@@ -72,6 +92,15 @@ public struct SLATimers: Sendable {
         reschedule(ticket)
     }
 
+    /// Whether moving the ticket to `status` changes its clock: not when the clock runs both before and
+    /// after (say pending → in progress), which keeps assignments cheap.
+    public func statusMatters(_ ticket: TicketID, _ status: TicketStatus) -> Bool {
+        guard let entry = entries[ticket], let last = entry.clock.steps.last else { return false }
+        let paused = rules[entry.policy].paused
+        func runs(_ s: TicketStatus) -> Bool { s.isOpen && !paused.contains(s) }
+        return !(runs(last.status) && runs(status))
+    }
+
     /// Stops tracking a ticket (closed, archived, or no policy).
     public mutating func forget(_ ticket: TicketID) {
         entries.removeValue(forKey: ticket)
@@ -81,14 +110,27 @@ public struct SLATimers: Sendable {
     /// The policy a ticket is tracked under.
     public func policy(of ticket: TicketID) -> SLAPolicy? { entries[ticket].map { policies[$0.policy] } }
 
+    /// The name of the policy a ticket is tracked under (no copy of the policy).
+    public func policyName(of ticket: TicketID) -> String? { entries[ticket].map { rules[$0.policy].name } }
+
     /// The ticket's policy name and due times, for storing and showing.
     public func due(of ticket: TicketID) -> SLADue? {
         guard let entry = entries[ticket], let times = dueTimes(of: ticket) else { return nil }
-        let policy = policies[entry.policy]
+        let policy = rules[entry.policy]
         let next = policy.targets.nextResponse.flatMap {
-            entry.clock.nextResponseDue(target: $0, calendar: policy.calendar, paused: policy.pausedStatuses)
+            entry.clock.nextResponseDue(target: $0, calendar: policy.calendar, paused: policy.paused)
         }
         return SLADue(policy: policy.name, firstResponseDue: times.firstResponse, nextResponseDue: next, resolutionDue: times.resolution)
+    }
+
+    /// The due times of a ticket created at `createdAt` under policy `index`, before it is tracked.
+    public func initialDue(policy index: Int, createdAt: Millis) -> SLADue {
+        let policy = rules[index]
+        let clock = SLAClock(createdAt: createdAt)
+        return SLADue(
+            policy: policy.name,
+            firstResponseDue: policy.targets.firstResponse.flatMap { clock.firstResponseDue(target: $0, calendar: policy.calendar, paused: policy.paused) },
+            resolutionDue: policy.targets.resolution.flatMap { clock.resolutionDue(target: $0, calendar: policy.calendar, paused: policy.paused) })
     }
 
     /// The ticket is resolved or closed: fires what its clock reached before `at` and was not yet fired
@@ -110,27 +152,27 @@ public struct SLATimers: Sendable {
     /// The ticket's due times now: nil where a target is met, paused short of it, or not tracked.
     public func dueTimes(of ticket: TicketID) -> (firstResponse: Millis?, resolution: Millis?)? {
         guard let entry = entries[ticket] else { return nil }
-        let policy = policies[entry.policy]
+        let policy = rules[entry.policy]
         return (policy.targets.firstResponse.flatMap {
-                    entry.clock.firstResponseDue(target: $0, calendar: policy.calendar, paused: policy.pausedStatuses) },
+                    entry.clock.firstResponseDue(target: $0, calendar: policy.calendar, paused: policy.paused) },
                 policy.targets.resolution.flatMap {
-                    entry.clock.resolutionDue(target: $0, calendar: policy.calendar, paused: policy.pausedStatuses) })
+                    entry.clock.resolutionDue(target: $0, calendar: policy.calendar, paused: policy.paused) })
     }
 
     /// When the ticket's clock reaches `fraction` of `target` (nil: not tracked, met, or paused short of it).
     func instant(_ entry: Entry, _ target: SLATarget, _ fraction: Double) -> Millis? {
         guard let total = self.target(target, of: entry.policy) else { return nil }
-        let policy = policies[entry.policy]
+        let policy = rules[entry.policy]
         let amount = Int64((Double(total) * fraction).rounded())
         switch target {
         case .firstResponse:
             return entry.clock.instant(reaching: amount, stopAt: entry.clock.firstResponseAt, calendar: policy.calendar,
-                                       paused: policy.pausedStatuses)
+                                       paused: policy.paused)
         case .nextResponse:
             guard let since = entry.clock.awaitingReplySince else { return nil }
-            return entry.clock.instant(reaching: amount, stopAt: nil, from: since, calendar: policy.calendar, paused: policy.pausedStatuses)
+            return entry.clock.instant(reaching: amount, stopAt: nil, from: since, calendar: policy.calendar, paused: policy.paused)
         case .resolution:
-            return entry.clock.instant(reaching: amount, stopAt: nil, calendar: policy.calendar, paused: policy.pausedStatuses)
+            return entry.clock.instant(reaching: amount, stopAt: nil, calendar: policy.calendar, paused: policy.paused)
         }
     }
 
