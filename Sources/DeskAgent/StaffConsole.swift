@@ -120,7 +120,7 @@ public final class StaffConsole: @unchecked Sendable {
             case "help", "?":
                 help(words.first)
             case "tickets", "ls":
-                listTickets()
+                await listTickets()
             case "show":
                 try await show(try ticket(&words))
             case "use":
@@ -318,7 +318,7 @@ public final class StaffConsole: @unchecked Sendable {
         say(lines.joined(separator: "\n"))
     }
 
-    func listTickets() {
+    func listTickets() async {
         let held = runtime?.heldTickets() ?? []
         guard !held.isEmpty else {
             say("no open tickets")
@@ -326,14 +326,26 @@ public final class StaffConsole: @unchecked Sendable {
         }
         let current = lock.withLock { self.current }
         var lines = ["   " + TicketTable.pad("ID", 8) + TicketTable.pad("PRI", 5) + TicketTable.pad("TIER", 6)
-                     + TicketTable.pad("CATEGORY", 12) + "SUBJECT"]
+                     + TicketTable.pad("CATEGORY", 12) + TicketTable.pad("SLA", 24) + "SUBJECT"]
         for (id, view) in held {
             lines.append((id == current ? " * " : "   ") + TicketTable.pad("#\(id)", 8)
                          + TicketTable.pad(view.flatMap { Priority(wire: $0.priority)?.label } ?? "?", 5)
                          + TicketTable.pad("\(view?.tier ?? 0)", 6) + TicketTable.pad(view?.category ?? "", 12)
-                         + (view?.subject ?? ""))
+                         + TicketTable.pad(await slaSummary(id), 24) + (view?.subject ?? ""))
         }
         say(lines.joined(separator: "\n"))
+    }
+
+    /// The nearest SLA due time of a ticket, from the API: "reply due in 12m", "overdue by 3m", or "-".
+    func slaSummary(_ id: TicketID) async -> String {
+        guard let api, let ticket = try? await api.request("GET", "/api/v1/tickets/\(id)").object(),
+              let sla = ticket["sla"] as? [String: Any] else { return "-" }
+        let candidates: [(String, Double)] = [("first reply", "first_response_due"), ("next reply", "next_response_due"),
+                                              ("resolve", "resolution_due")].compactMap { label, key in
+            (sla[key] as? NSNumber).map { (label, $0.doubleValue) }
+        }
+        guard let nearest = candidates.min(by: { $0.1 < $1.1 }) else { return "paused or met" }
+        return nearest.0 + " " + TicketTable.dueText(NSNumber(value: nearest.1), open: true)
     }
 
     func show(_ id: TicketID) async throws {

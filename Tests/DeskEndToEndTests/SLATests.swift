@@ -219,3 +219,27 @@ final class HookReceiver: @unchecked Sendable {
         #expect(late.status == 409)
     }
 }
+
+@Suite struct SLAConfigTests {
+    @Test func badPoliciesStopTheCoordinatorNamingTheProblem() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("desk-sla-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let cases: [(String, String)] = [
+            ("sla:\n  policies:\n    - { name: x, first_response: soon }\n", "first_response 'soon' is not a duration"),
+            ("sla:\n  policies:\n    - { name: x, resolution: 4h, calendar: office }\n", "calendar 'office' is not defined"),
+            ("sla:\n  policies:\n    - { name: x, resolution: 4h, warn_at: [1.5] }\n", "warn_at takes up to 8 fractions"),
+            ("sla:\n  policies:\n    - { name: x, resolution: 4h, on_breach: [{ escalate: 9 }] }\n", "tier must be 1 to 3"),
+            ("sla:\n  policies:\n    - { name: x, resolution: 4h, on_breach: [{ notify: 'ftp://x' }] }\n", "is not an http(s) URL"),
+            ("sla:\n  calendars:\n    c: { timezone: UTC, hours: { funday: '09:00-17:00' } }\n", "'funday' is not a weekday"),
+        ]
+        for (index, (yaml, expected)) in cases.enumerated() {
+            let path = directory + "/bad\(index).yaml"
+            try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+            let run = try await runDesk(["coordinator", "--data", directory + "/data\(index)", "--config", path,
+                                         "--http", "127.0.0.1:0", "--agents", "tcp://127.0.0.1:*", "--events", "tcp://127.0.0.1:*"])
+            #expect(run.status != 0)
+            #expect(run.output.contains { $0.contains(expected) }, "\(yaml): \(run.output)")
+        }
+    }
+}
