@@ -243,3 +243,44 @@ final class HookReceiver: @unchecked Sendable {
         }
     }
 }
+
+@Suite struct SLABreachActionTests {
+    @Test func aNoteIsNoResponseAndTheBreachRaisesPriorityAndReassigns() async throws {
+        let cluster = try await TestCluster(config: """
+            sla:
+              policies:
+                - name: fast-p3
+                  when: { priority: P3 }
+                  first_response: 2s
+                  warn_at: [0.5]
+                  on_breach: [raise_priority, reassign]
+            """)
+        defer { cluster.shutdown() }
+        let staff = try cluster.startStaff("cy", skills: ["billing"], tier: 1)
+        try await staff.line(containing: "connected as cy")
+        let (_, ticket) = await cluster.create(["subject": "Card declined", "body": "my card", "requester": "a@b.co",
+                                                "priority": "P3", "category": "billing"])
+        let id = (ticket["id"] as? NSNumber)?.int64Value ?? 0
+        staff.send("wait 10")
+        try await staff.line(containing: "current ticket: #\(id)")
+        staff.send("note checking with the bank, no answer sent yet")
+        try await staff.line(containing: "noted on #\(id)")
+
+        // The note does not stop the first-response clock: it breaches, the priority goes up one step and
+        // the lease is taken back (REVOKE) and granted anew.
+        try await staff.line(containing: "ticket #\(id) left you", within: 15)
+        try await eventually(10, "the ticket assigned again") {
+            try await cluster.history(id).filter { $0.kind == "assigned" }.count == 2
+        }
+        let history = try await cluster.history(id)
+        let kinds = history.map(\.kind)
+        #expect(kinds.filter { $0.hasPrefix("sla_") } == ["sla_warning", "sla_breached"])
+        let raised = history.first { $0.kind == "updated" }
+        #expect(raised?.actor == "system")
+        #expect(raised?.detail["priority"] as? String == "P2")
+        let released = history.first { $0.kind == "released" }
+        #expect((released?.detail["reason"] as? String)?.contains("reassigned") == true)
+        #expect(history.filter { $0.kind == "assigned" }.last?.detail["epoch"] as? Int == 2)
+        #expect(try await cluster.request("GET", "/api/v1/tickets/\(id)").json["priority"] as? String == "P2")
+    }
+}
