@@ -40,12 +40,25 @@ public enum Coordinator {
         announce("agents \(router.lastEndpoint ?? configuration.agentEndpoint)")
         announce("events \(publisher.lastEndpoint ?? configuration.eventEndpoint)")
 
+        // SLA policies set through the API (stored) win over the config file's until they are deleted.
+        var policies = configuration.slaPolicies
+        if let document = try await store.pool.read({ db in try db.setting("sla_policies") }) {
+            do {
+                policies = try SLAPolicyDocument.policies(document, configuration: configuration)
+                logger.info("SLA policies from the API are in force (DELETE /api/v1/sla/policies goes back to the config)")
+            } catch {
+                logger.error("the stored SLA policies no longer load; using the config's", metadata: ["problem": "\(error)"])
+            }
+        }
+        let policyBox = SLAPolicyBox(policies)
         let loop = CoordinatorLoop(store: store, router: router, events: EventPublisher(socket: publisher),
-                                   inputs: inputs, configuration: configuration, metrics: metrics, logger: logger)
+                                   inputs: inputs, configuration: configuration, metrics: metrics, logger: logger,
+                                   policies: policyBox)
         try await loop.recover()
 
         let api = HTTPAPI(store: store, inputs: inputs, metrics: metrics, routing: configuration.routing,
-                          escalation: configuration.escalation, slaPolicies: configuration.slaPolicies)
+                          escalation: configuration.escalation, slaPolicies: policyBox,
+                          responseTargets: configuration.responseTargets)
         let app = Application(
             router: api.router(),
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort),

@@ -51,7 +51,8 @@ extension CoordinatorLoop {
     /// Stores the due times that moved, and the SLA events of finished clocks, in one change.
     func flushSLA() {
         guard !slaDirty.isEmpty || !slaPending.isEmpty else { return }
-        let updates = slaDirty.compactMap { ticket in sla.due(of: ticket).map { (ticket, $0) } }
+        // A ticket no policy covers any more (after new policies) has its due times cleared.
+        let updates = slaDirty.map { ($0, sla.due(of: $0)) }
         let pending = slaPending
         slaDirty.removeAll(keepingCapacity: true)
         slaPending.removeAll(keepingCapacity: true)
@@ -182,7 +183,33 @@ extension CoordinatorLoop {
     /// Rebuilds every open ticket's clock from its history, with what already fired; timers that fell due
     /// while the coordinator was down fire on the first tick.
     func recoverSLA() async throws {
-        let tickets = try await store.pool.read { db in try db.slaRecovery() }
+        track(try await store.pool.read { db in try db.slaRecovery() })
+    }
+
+    /// Puts new policies in force: stores them, and in the same writer step reads every open ticket's
+    /// history, so the snapshot holds every change the loop made so far. The loop takes no other input
+    /// until the clocks are rebuilt under the new policies (by the history, like a restart: nothing runs
+    /// backwards or fires twice), then stores every open ticket's new due times.
+    func replacePolicies(_ policies: [SLAPolicy], document: String?, reply: @Sendable (Result<Int, any Error>) -> Void) async {
+        flushSLA()
+        let now = currentMillis()
+        do {
+            let tickets = try await store.writer.write { db in
+                try db.setSetting("sla_policies", document, at: now)
+                return try db.slaRecovery()
+            }
+            sla = SLATimers(policies: policies)
+            policyBox.set(policies)
+            track(tickets)
+            for ticket in tickets where sla.policyName(of: ticket.id) != nil { slaDirty.insert(ticket.id) }
+            logger.info("SLA policies replaced", metadata: ["policies": "\(policies.count)", "tracked": "\(sla.count)"])
+            reply(.success(sla.count))
+        } catch {
+            reply(.failure(error))
+        }
+    }
+
+    func track(_ tickets: [SLARecoveryTicket]) {
         for ticket in tickets {
             let named = ticket.policy.flatMap { name in sla.policies.firstIndex { $0.name == name } }
             guard let index = named ?? SLAPolicy.first(in: sla.policies, priority: ticket.priority, category: ticket.category,

@@ -48,6 +48,8 @@ final class CoordinatorLoop {
     var slaDirty: Set<TicketID> = []
     var slaPending: [TicketEvent] = []
     let webhooks: WebhookSender
+    /// The policies in force, shown by the API.
+    let policyBox: SLAPolicyBox
 
     struct BotPool {
         var conditions: [CompiledCondition]
@@ -58,7 +60,8 @@ final class CoordinatorLoop {
 
     init(store: TicketStore, router: AsyncSocket, events: EventPublisher,
          inputs: AsyncStream<CoordinatorInput>.Continuation, configuration: CoordinatorConfiguration,
-         metrics: CoordinatorMetrics, logger: Logger) {
+         metrics: CoordinatorMetrics, logger: Logger, policies: SLAPolicyBox) {
+        self.policyBox = policies
         self.store = store
         self.router = router
         self.events = events
@@ -66,7 +69,7 @@ final class CoordinatorLoop {
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
-        self.sla = SLATimers(policies: configuration.slaPolicies)
+        self.sla = SLATimers(policies: policies.policies)
         self.webhooks = WebhookSender(store: store, logger: logger)
     }
 
@@ -111,6 +114,8 @@ final class CoordinatorLoop {
                 handOffOrphanedPools()
                 fireSLATimers()
             case .customerMessage(let id, let body, let reply): customerMessage(id, body: body, reply: reply)
+            case .slaPolicies(let policies, let document, let reply):
+                await replacePolicies(policies ?? configuration.slaPolicies, document: document, reply: reply)
             case .macroSaved(let macro): macros[macro.definition.name] = macro
             case .macroRemoved(let name): macros.removeValue(forKey: name)
             case .shutdown:

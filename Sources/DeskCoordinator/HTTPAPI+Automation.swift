@@ -16,6 +16,8 @@ extension HTTPAPI {
             try await customerMessage(request, context.parameters.get("id") ?? "")
         }
         router.get("/api/v1/sla/policies") { _, _ in TicketJSON.response(slaPoliciesJSON) }
+        router.put("/api/v1/sla/policies") { request, _ in try await replacePolicies(request) }
+        router.delete("/api/v1/sla/policies") { _, _ in try await replacePolicies(nil) }
         router.get("/api/v1/outbox") { request, _ in try await outbox(request.uri.queryParameters) }
         router.post("/api/v1/outbox/{id}/delivered") { _, context in try await delivered(context.parameters.get("id") ?? "") }
     }
@@ -116,7 +118,7 @@ extension HTTPAPI {
     /// The SLA policies in force, in matching order.
     var slaPoliciesJSON: String {
         func ms(_ value: Int64?) -> String { value.map(String.init) ?? "null" }
-        let items = slaPolicies.map { policy -> String in
+        let items = slaPolicies.policies.map { policy -> String in
             let actions = policy.onBreach.map { action -> String in
                 switch action {
                 case .raisePriority: "\"raise_priority\""
@@ -135,6 +137,36 @@ extension HTTPAPI {
                 + "\"warn_at\":[\(policy.warnAt.map { "\($0)" }.joined(separator: ","))],\"on_breach\":[\(actions.joined(separator: ","))]}"
         }
         return "{\"policies\":[" + items.joined(separator: ",") + "]}"
+    }
+
+    /// `PUT /api/v1/sla/policies`: the `sla:` section of the config file as JSON (calendars, policies,
+    /// defaults). Checked like the file (400 naming the policy and the problem), stored, and in force once
+    /// every open ticket's clock is rebuilt under it. `DELETE` goes back to the config's policies.
+    func replacePolicies(_ request: Request?) async throws -> Response {
+        var policies: [SLAPolicy]?
+        var document: String?
+        if let request {
+            let buffer: ByteBuffer
+            do { buffer = try await request.body.collect(upTo: Self.maxRequestBytes) } catch {
+                throw APIError(.contentTooLarge, "request body is over \(Self.maxRequestBytes) bytes")
+            }
+            let text = String(buffer: buffer)
+            do {
+                policies = try SLAPolicyDocument.policies(text, targets: responseTargets)
+            } catch let error as ConfigError {
+                throw APIError(.badRequest, error.description)
+            } catch {
+                throw APIError.describing(error)
+            }
+            document = text
+        }
+        let tracked: Int = try await withCheckedThrowingContinuation { continuation in
+            if case .terminated = inputs.yield(.slaPolicies(policies, document: document, reply: { continuation.resume(with: $0) })) {
+                continuation.resume(throwing: APIError(.serviceUnavailable, "the coordinator is shutting down"))
+            }
+        }
+        _ = tracked
+        return TicketJSON.response(slaPoliciesJSON)
     }
 
     /// `GET /api/v1/tickets/{id}/conversation`: what the customer sees — their message and the public

@@ -10,7 +10,8 @@ struct HTTPAPI: Sendable {
     let metrics: CoordinatorMetrics
     let routing: RoutingRules
     let escalation: EscalationPolicy
-    let slaPolicies: [SLAPolicy]
+    let slaPolicies: SLAPolicyBox
+    let responseTargets: ResponseTargets
     /// The largest request body accepted, in bytes.
     static let maxRequestBytes = 1 << 20
     /// The largest batch request body, in bytes, and the most tickets in one batch.

@@ -1,5 +1,6 @@
 import DeskModel
 import Foundation
+import Synchronization
 
 /// The `sla:` section of the coordinator's config file.
 ///
@@ -19,14 +20,14 @@ import Foundation
 ///       on_breach: [raise_priority, { escalate: 2 }, reassign, { notify: "https://hooks.example.com/desk" }]
 ///   defaults: true
 /// ```
-struct SLAConfigFile: Decodable, Sendable {
-    struct CalendarSpec: Decodable, Sendable {
+struct SLAConfigFile: Codable, Sendable {
+    struct CalendarSpec: Codable, Sendable {
         var timezone: String
         var hours: [String: String]
         var holidays: [String]?
     }
 
-    struct When: Decodable, Sendable {
+    struct When: Codable, Sendable {
         var priority: String?
         var category: [String]?
         var channel: [String]?
@@ -35,9 +36,17 @@ struct SLAConfigFile: Decodable, Sendable {
     }
 
     /// `raise_priority`, `reassign`, `{escalate: TIER}` or `{notify: URL}`.
-    enum BreachSpec: Decodable, Sendable {
+    enum BreachSpec: Codable, Sendable {
         case raisePriority, reassign, escalate(Int), notify(String)
         enum Keys: String, CodingKey { case escalate, notify }
+        func encode(to encoder: any Encoder) throws {
+            switch self {
+            case .raisePriority: var c = encoder.singleValueContainer(); try c.encode("raise_priority")
+            case .reassign: var c = encoder.singleValueContainer(); try c.encode("reassign")
+            case .escalate(let tier): var c = encoder.container(keyedBy: Keys.self); try c.encode(tier, forKey: .escalate)
+            case .notify(let url): var c = encoder.container(keyedBy: Keys.self); try c.encode(url, forKey: .notify)
+            }
+        }
         init(from decoder: any Decoder) throws {
             if let word = try? decoder.singleValueContainer().decode(String.self) {
                 switch word {
@@ -61,7 +70,7 @@ struct SLAConfigFile: Decodable, Sendable {
         }
     }
 
-    struct PolicySpec: Decodable, Sendable {
+    struct PolicySpec: Codable, Sendable {
         var name: String
         var when: When?
         var firstResponse: String?
@@ -151,5 +160,27 @@ struct SLAConfigFile: Decodable, Sendable {
         }
         if defaults ?? true { result += fallback.filter { !names.contains($0.name) } }
         return result
+    }
+}
+
+/// The SLA policies in force, shared by the loop (which changes them) and the API (which shows them).
+final class SLAPolicyBox: Sendable {
+    private let lock = Mutex<[SLAPolicy]>([])
+    init(_ policies: [SLAPolicy]) { lock.withLock { $0 = policies } }
+    var policies: [SLAPolicy] {
+        get { lock.withLock { $0 } }
+    }
+    func set(_ policies: [SLAPolicy]) { lock.withLock { $0 = policies } }
+}
+
+/// SLA policies as the API takes them: the config file's `sla:` section, as JSON.
+enum SLAPolicyDocument {
+    static func policies(_ json: String, targets: ResponseTargets) throws -> [SLAPolicy] {
+        let file = try JSONDecoder().decode(SLAConfigFile.self, from: Data(json.utf8))
+        return try file.policies(defaults: SLAPolicy.defaults(firstResponse: targets))
+    }
+
+    static func policies(_ json: String, configuration: CoordinatorConfiguration) throws -> [SLAPolicy] {
+        try policies(json, targets: configuration.responseTargets)
     }
 }

@@ -106,3 +106,22 @@ extension Database {
         }
     }
 }
+
+extension Database {
+    /// A stored setting (the SLA policies set through the API), or nil.
+    public func setting(_ key: String) throws -> String? {
+        try String.fetchOne(self, sql: "SELECT value FROM settings WHERE key = ?", arguments: [key])
+    }
+
+    /// Stores a setting; nil removes it.
+    public func setSetting(_ key: String, _ value: String?, at now: Millis) throws {
+        if let value {
+            try execute(sql: """
+                INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+                ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+                """, arguments: [key, value, now])
+        } else {
+            try execute(sql: "DELETE FROM settings WHERE key = ?", arguments: [key])
+        }
+    }
+}

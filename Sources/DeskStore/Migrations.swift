@@ -112,6 +112,12 @@ enum Migrations {
                     payload TEXT NOT NULL
                 );
                 CREATE INDEX webhook_attempts_ticket ON webhook_attempts(ticket_id, id);
+
+                CREATE TABLE settings (
+                    key TEXT PRIMARY KEY,
+                    value TEXT NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
                 """)
         }
         return migrator

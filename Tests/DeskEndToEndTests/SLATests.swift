@@ -284,3 +284,41 @@ final class HookReceiver: @unchecked Sendable {
         #expect(try await cluster.request("GET", "/api/v1/tickets/\(id)").json["priority"] as? String == "P2")
     }
 }
+
+@Suite struct SLAPolicyAPITests {
+    @Test func policiesSetThroughTheAPIRebuildTheClocksAndSurviveARestart() async throws {
+        let cluster = try await TestCluster()
+        defer { cluster.shutdown() }
+        let defaults = try await cluster.request("GET", "/api/v1/sla/policies").json["policies"] as? [[String: Any]] ?? []
+        #expect(defaults.map { $0["name"] as? String ?? "" } == ["default-P1", "default-P2", "default-P3", "default-P4"])
+        let (_, ticket) = await cluster.create(["subject": "Printer", "body": "jammed", "requester": "a@b.co", "category": "hardware"])
+        let id = (ticket["id"] as? NSNumber)?.int64Value ?? 0
+        let created = (ticket["created_at"] as? NSNumber)?.int64Value ?? 0
+        #expect((ticket["sla"] as? [String: Any])?["policy"] as? String == "default-P3")
+
+        let bad = try await cluster.request("PUT", "/api/v1/sla/policies", body: Data(#"{"policies":[{"name":"x","first_response":"soon"}]}"#.utf8))
+        #expect(bad.status == 400)
+        #expect((bad.json["error"] as? String)?.contains("first_response 'soon' is not a duration") == true)
+
+        let tight = Data(#"{"policies":[{"name":"tight","when":{"priority":"P3"},"first_response":"1s","warn_at":[0.5]}],"defaults":false}"#.utf8)
+        let put = try await cluster.request("PUT", "/api/v1/sla/policies", body: tight)
+        #expect(put.status == 200)
+        #expect((put.json["policies"] as? [[String: Any]])?.map { $0["name"] as? String ?? "" } == ["tight"])
+        // The open ticket's clock runs under the new policy from its creation: it is already past 1 s.
+        try await eventually(10, "the breach under the new policy") {
+            try await cluster.history(id).contains { $0.kind == "sla_breached" && $0.detail["policy"] as? String == "tight" }
+        }
+        let sla = try await cluster.request("GET", "/api/v1/tickets/\(id)").json["sla"] as? [String: Any]
+        #expect(sla?["policy"] as? String == "tight")
+        #expect((sla?["first_response_due"] as? NSNumber)?.int64Value == created + 1_000)
+
+        try await cluster.restartCoordinatorAfterKill9()
+        let after = try await cluster.request("GET", "/api/v1/sla/policies").json["policies"] as? [[String: Any]] ?? []
+        #expect(after.map { $0["name"] as? String ?? "" } == ["tight"], "stored policies survive the restart")
+        #expect(try await cluster.history(id).filter { $0.kind == "sla_breached" }.count == 1, "and nothing fires twice")
+
+        let reverted = try await cluster.request("DELETE", "/api/v1/sla/policies")
+        #expect(reverted.status == 200)
+        #expect((reverted.json["policies"] as? [[String: Any]])?.first?["name"] as? String == "default-P1")
+    }
+}
