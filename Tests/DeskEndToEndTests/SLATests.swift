@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Hummingbird
 import Testing
 
@@ -6,6 +7,10 @@ import Testing
 final class HookReceiver: @unchecked Sendable {
     private let lock = NSLock()
     private var bodies: [String] = []
+    /// Requests answered 500 before the receiver starts accepting (to see the sender retry).
+    private var failuresLeft: Int
+
+    init(failFirst: Int = 0) { failuresLeft = failFirst }
     private var port: Int?
     private var task: Task<Void, any Error>?
 
@@ -13,8 +18,12 @@ final class HookReceiver: @unchecked Sendable {
         let router = Router()
         router.post("/hook") { [self] request, _ -> Response in
             let buffer = try await request.body.collect(upTo: 1 << 20)
-            lock.withLock { bodies.append(String(buffer: buffer)) }
-            return Response(status: .ok)
+            let fail: Bool = lock.withLock {
+                if failuresLeft > 0 { failuresLeft -= 1; return true }
+                bodies.append(String(buffer: buffer))
+                return false
+            }
+            return Response(status: fail ? .internalServerError : .ok)
         }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                               onServerRunning: { [self] channel in lock.withLock { port = channel.localAddress?.port } })
@@ -122,7 +131,7 @@ final class HookReceiver: @unchecked Sendable {
     }
 
     @Test func restartBetweenWarningAndBreachFiresTheBreachExactlyOnce() async throws {
-        let hooks = HookReceiver()
+        let hooks = HookReceiver(failFirst: 1)  // the first delivery fails once: the sender retries
         let port = try await hooks.start()
         defer { hooks.stop() }
         let cluster = try await TestCluster(config: Self.config(hook: port))
@@ -154,6 +163,14 @@ final class HookReceiver: @unchecked Sendable {
         let probeID = (probe["id"] as? NSNumber)?.int64Value ?? 0
         try await eventually(10, "the probe's warning") { try await slaEvents(cluster, probeID).count >= 1 }
         #expect(try await slaEvents(cluster, id) == events)
+
+        // The webhook: the first attempt got a 500, was retried with backoff, and both attempts are recorded.
+        try await eventually(15, "the two breach notifications") { hooks.received.count >= 2 }
+        let attempts = try cluster.read { db in
+            try Row.fetchAll(db, sql: "SELECT delivery, attempt, status FROM webhook_attempts WHERE ticket_id = ? ORDER BY id",
+                             arguments: [id]).map { "\($0["attempt"] as Int) \($0["status"] as Int? ?? 0)" }
+        }
+        #expect(attempts.contains("1 500") && attempts.contains("2 200"), "\(attempts)")
     }
 }
 
@@ -320,5 +337,23 @@ final class HookReceiver: @unchecked Sendable {
         let reverted = try await cluster.request("DELETE", "/api/v1/sla/policies")
         #expect(reverted.status == 200)
         #expect((reverted.json["policies"] as? [[String: Any]])?.first?["name"] as? String == "default-P1")
+    }
+}
+
+@Suite struct SLARoutingTests {
+    @Test func theEarliestDueTicketOfAPriorityIsAssignedFirst() async throws {
+        let cluster = try await TestCluster(config: """
+            sla:
+              policies:
+                - { name: vip, when: { requester_domain: [bigcorp.com] }, first_response: 15m, resolution: 4h }
+            """)
+        defer { cluster.shutdown() }
+        let (_, older) = await cluster.create(["subject": "Older", "body": "x", "requester": "a@small.example", "category": "billing"])
+        let (_, vip) = await cluster.create(["subject": "Newer, VIP", "body": "x", "requester": "ceo@bigcorp.com", "category": "billing"])
+        #expect((older["sla"] as? [String: Any])?["policy"] as? String == "default-P3")
+        #expect((vip["sla"] as? [String: Any])?["policy"] as? String == "vip")
+        let staff = try cluster.startStaff("dee", skills: ["billing"], tier: 1)
+        staff.send("wait 10")
+        try await staff.line(containing: "current ticket: #\((vip["id"] as? NSNumber)?.int64Value ?? 0)")
     }
 }

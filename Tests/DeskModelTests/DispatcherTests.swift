@@ -163,3 +163,16 @@ struct DispatcherTests {
         #expect(dispatcher.nextAssignment(now: 5)?.lease.ticket == 2)
     }
 }
+
+@Suite struct DueOrderTests {
+    @Test func withinAPriorityTheEarliestDueGoesFirstWhateverTheAge() {
+        var dispatcher = Dispatcher()
+        dispatcher.track(OpenTicket(id: 1, priority: .p3, tier: 1, skill: "", dueAt: 10_000, createdAt: 0))
+        dispatcher.track(OpenTicket(id: 2, priority: .p3, tier: 1, skill: "", dueAt: 5_000, createdAt: 100))
+        dispatcher.track(OpenTicket(id: 3, priority: .p2, tier: 1, skill: "", dueAt: 50_000, createdAt: 200))
+        dispatcher.connect(AgentProfile(name: "a", skills: [], tier: 1, capacity: 3))
+        #expect(dispatcher.nextAssignment(now: 1)?.lease.ticket == 3, "priority first")
+        #expect(dispatcher.nextAssignment(now: 2)?.lease.ticket == 2, "then the earlier due time, though younger")
+        #expect(dispatcher.nextAssignment(now: 3)?.lease.ticket == 1)
+    }
+}
