@@ -39,7 +39,7 @@ extension CoordinatorLoop {
         for firing in sla.finish(ticket, at: now) {
             slaPending.append(slaEvent(firing, policy: name, at: now))
         }
-        slaDirty.remove(ticket)  // the row keeps its last due times, as a record
+        slaDirty.remove(ticket)  // the resolution's own UPDATE clears the due times: nothing is due any more
     }
 
     func slaEvent(_ firing: SLAFiring, policy: String, at now: Millis) -> TicketEvent {

@@ -41,7 +41,8 @@ extension Database {
     /// Resolves a ticket: status, resolution time, lease removed, `resolved` event.
     public func resolveTicket(_ lease: Lease, event: TicketEvent) throws {
         let update = try cachedStatement(sql: """
-            UPDATE tickets SET status = 'resolved', resolved_at = ?, updated_at = ? WHERE id = ? AND lease_epoch = ?
+            UPDATE tickets SET status = 'resolved', resolved_at = ?, updated_at = ?, first_response_due = NULL,
+                   next_response_due = NULL, resolution_due = NULL WHERE id = ? AND lease_epoch = ?
             """)
         try FastBinding.execute(update, [.integer(event.at), .integer(event.at), .integer(lease.ticket), .integer(lease.epoch)], in: self)
         let delete = try cachedStatement(sql: "DELETE FROM leases WHERE ticket_id = ?")

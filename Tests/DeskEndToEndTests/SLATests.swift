@@ -128,6 +128,9 @@ final class HookReceiver: @unchecked Sendable {
         // Answered and resolved in time: no warning, no breach (its own targets passed with the other's).
         #expect(try await slaEvents(cluster, quick).isEmpty)
         #expect(try await cluster.history(quick).contains { $0.kind == "resolved" })
+        let done = try await cluster.request("GET", "/api/v1/tickets/\(quick)").json["sla"] as? [String: Any]
+        #expect(done?["policy"] as? String == "fast-p2")
+        #expect(done?["first_response_due"] is NSNull && done?["resolution_due"] is NSNull, "nothing is due on a resolved ticket")
     }
 
     @Test func restartBetweenWarningAndBreachFiresTheBreachExactlyOnce() async throws {
