@@ -77,7 +77,7 @@ let package = Package(
         .target(
             name: "DeskLoadTest",
             dependencies: [
-                "DeskModel", "DeskProtocol", "DeskStore", "ZeroMQ",
+                "DeskModel", "DeskProtocol", "DeskStore", "DeskAutomation", "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -97,6 +97,7 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: strict),
         .testTarget(name: "DeskModelTests", dependencies: ["DeskModel"], swiftSettings: strict),
         .testTarget(name: "DeskProtocolTests", dependencies: ["DeskProtocol"], swiftSettings: strict),
+        .testTarget(name: "DeskLoadTestTests", dependencies: ["DeskLoadTest", "DeskModel"], swiftSettings: strict),
         .testTarget(name: "DeskAutomationTests", dependencies: ["DeskAutomation", "DeskModel"], swiftSettings: strict),
         .testTarget(name: "DeskStoreTests", dependencies: ["DeskStore"], swiftSettings: strict),
         .testTarget(

@@ -15,11 +15,12 @@ public struct FileError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Reading a YAML document node by node, so that every error names the line it is about.
-struct YAMLSource {
-    let file: String
+public struct YAMLSource {
+    public let file: String
+    public init(file: String) { self.file = file }
 
     /// Parses `text` into its root node; a YAML syntax error names its line.
-    func root(_ text: String) throws(FileError) -> Node {
+    public func root(_ text: String) throws(FileError) -> Node {
         do {
             guard let node = try Yams.compose(yaml: text) else { throw FileError(file: file, line: nil, "the file is empty") }
             return node
@@ -48,12 +49,12 @@ struct YAMLSource {
         }
     }
 
-    func fail(_ node: Node?, _ message: String) -> FileError {
+    public func fail(_ node: Node?, _ message: String) -> FileError {
         FileError(file: file, line: node?.mark?.line, message)
     }
 
     /// A mapping's pairs by key, refusing keys outside `allowed` and repeated keys.
-    func mapping(_ node: Node, _ what: String, allowed: [String]) throws(FileError) -> [String: Node] {
+    public func mapping(_ node: Node, _ what: String, allowed: [String]) throws(FileError) -> [String: Node] {
         guard let mapping = node.mapping else { throw fail(node, "\(what) must be a mapping (key: value)") }
         var pairs: [String: Node] = [:]
         for (key, value) in mapping {
@@ -67,23 +68,23 @@ struct YAMLSource {
         return pairs
     }
 
-    func sequence(_ node: Node, _ what: String) throws(FileError) -> [Node] {
+    public func sequence(_ node: Node, _ what: String) throws(FileError) -> [Node] {
         guard let sequence = node.sequence else { throw fail(node, "\(what) must be a list") }
         return Array(sequence)
     }
 
-    func string(_ node: Node, _ what: String) throws(FileError) -> String {
+    public func string(_ node: Node, _ what: String) throws(FileError) -> String {
         guard let scalar = node.scalar else { throw fail(node, "\(what) must be text") }
         return scalar.string
     }
 
-    func int(_ node: Node, _ what: String) throws(FileError) -> Int {
+    public func int(_ node: Node, _ what: String) throws(FileError) -> Int {
         guard let text = node.scalar?.string, let value = Int(text) else { throw fail(node, "\(what) must be a whole number") }
         return value
     }
 
     /// One string or a list of strings.
-    func strings(_ node: Node, _ what: String) throws(FileError) -> [String] {
+    public func strings(_ node: Node, _ what: String) throws(FileError) -> [String] {
         if let scalar = node.scalar { return [scalar.string] }
         guard let sequence = node.sequence else { throw fail(node, "\(what) must be text or a list of text") }
         var values: [String] = []
@@ -95,7 +96,7 @@ struct YAMLSource {
         return values
     }
 
-    func priority(_ node: Node, _ what: String) throws(FileError) -> Priority {
+    public func priority(_ node: Node, _ what: String) throws(FileError) -> Priority {
         let text = try string(node, what)
         guard let priority = Priority(label: text) else {
             throw fail(node, "\(what) '\(text)' is not a priority: expected P1, P2, P3 or P4")
@@ -103,7 +104,7 @@ struct YAMLSource {
         return priority
     }
 
-    func status(_ node: Node, _ what: String) throws(FileError) -> TicketStatus {
+    public func status(_ node: Node, _ what: String) throws(FileError) -> TicketStatus {
         let text = try string(node, what)
         guard let status = TicketStatus(rawValue: text), MacroActions.settableStatuses.contains(status) else {
             throw fail(node, "\(what) '\(text)' is not a status that can be set: expected "
@@ -113,7 +114,7 @@ struct YAMLSource {
     }
 
     /// `{ tier: 1-3, reason: TEXT, priority: P1-P4 (optional) }`, the one escalation shape of macros and rules.
-    func escalation(_ node: Node, _ what: String) throws(FileError) -> MacroActions.Escalation {
+    public func escalation(_ node: Node, _ what: String) throws(FileError) -> MacroActions.Escalation {
         let e = try mapping(node, what, allowed: ["tier", "reason", "priority"])
         guard let tierNode = e["tier"], let reasonNode = e["reason"] else { throw fail(node, "\(what) needs a tier and a reason") }
         let tier = try int(tierNode, "\(what).tier")
@@ -125,7 +126,7 @@ struct YAMLSource {
     }
 
     /// The line where a scalar's text starts: the line after the indicator for `|` and `>` blocks.
-    func contentLine(_ node: Node) -> Int? {
+    public func contentLine(_ node: Node) -> Int? {
         guard let scalar = node.scalar, let line = scalar.mark?.line else { return node.mark?.line }
         return scalar.style == .literal || scalar.style == .folded ? line + 1 : line
     }

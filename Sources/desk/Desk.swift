@@ -6,6 +6,6 @@ struct Desk: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "desk",
         abstract: "Desk: a self-hosted technical-support ticket system built as a cluster.",
-        subcommands: [CoordinatorCommand.self, AgentCommand.self, TicketCommand.self, MacroCommand.self, ClusterCommand.self, BenchCommand.self, DebugCommand.self]
+        subcommands: [CoordinatorCommand.self, AgentCommand.self, TicketCommand.self, MacroCommand.self, ClusterCommand.self, LoadTestCommand.self, BenchCommand.self, DebugCommand.self]
     )
 }

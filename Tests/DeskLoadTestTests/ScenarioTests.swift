@@ -1,0 +1,88 @@
+import DeskAutomation
+import DeskLoadTest
+import DeskModel
+import Foundation
+import Testing
+
+@Suite struct ScenarioTests {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("loadtest/scenarios")
+
+    @Test func everyShippedScenarioParses() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.directory.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        #expect(Set(files).isSuperset(of: ["smoke.yaml", "steady.yaml", "burst.yaml", "mmc.yaml", "chaos.yaml", "many-agents.yaml"]))
+        for file in files {
+            let path = Self.directory.appendingPathComponent(file).path
+            let scenario = try Scenario.parse(try String(contentsOfFile: path, encoding: .utf8), file: file)
+            #expect(scenario.name + ".yaml" == file)
+        }
+        let chaos = try Scenario.parse(try String(contentsOfFile: Self.directory.appendingPathComponent("chaos.yaml").path, encoding: .utf8),
+                                       file: "chaos.yaml")
+        #expect(chaos.faults.map(\.fault) == [.killAgents(count: 3), .killCoordinator(restartAfterSeconds: 2), .stallAgent(seconds: 5)])
+        let mmc = try Scenario.parse(try String(contentsOfFile: Self.directory.appendingPathComponent("mmc.yaml").path, encoding: .utf8),
+                                     file: "mmc.yaml")
+        #expect(mmc.pools.map { "\($0.name) \($0.count) \($0.skills) \($0.tier) \($0.capacity)" } == ["desk 10 [\"billing\"] 1 1"])
+        #expect(mmc.pools.first?.serviceTime == .exponential(meanSeconds: 1))
+    }
+
+    @Test func badScenariosNameLineAndReason() {
+        let base = "duration: 10s\narrival: { process: poisson, rate: 5 }\nagents:\n  - { name: a, count: 2 }\n"
+        let cases: [(String, Int, String)] = [
+            ("duration: 10s\narrival: { process: gaussian, rate: 5 }\nagents:\n  - { name: a }\n", 2, "unknown arrival process 'gaussian'"),
+            ("duration: soon\narrival: { process: poisson, rate: 5 }\nagents:\n  - { name: a }\n", 1, "'soon' is not a duration"),
+            ("duration: 10s\narrival: { process: poisson, rate: -5 }\nagents:\n  - { name: a }\n", 2, "rate must be a rate above 0"),
+            (base + "faults:\n  - { at: 20s, kill_agents: 1 }\n", 6, "after the run's 10.0 s"),
+            (base + "faults:\n  - { at: 2s, kill_agents: 9 }\n", 6, "kill_agents must be 1 to the number of agents"),
+            (base + "faults:\n  - { at: 2s, unplug: yes }\n", 6, "unknown key 'unplug'"),
+            ("duration: 10s\narrival: { process: poisson, rate: 5 }\nagents:\n  - { name: a, service_time: forever }\n", 4, "service_time 'forever'"),
+            ("duration: 10s\narrival: { process: poisson, rate: 5 }\nagents:\n  - { name: a, tier: 0 }\n", 4, "tier is 1 to 3"),
+            ("duration: 10s\narrival: { process: bursts, rate: 5, burst_rate: 50, every: 2s, burst_for: 3s }\nagents:\n  - { name: a }\n",
+             2, "burst_for shorter than every"),
+            ("duration: 10s\narrival: { process: poisson, rate: 5 }\nmix: { priority: { P7: 1 } }\nagents:\n  - { name: a }\n", 3, "'P7'"),
+            ("duration: 10s\narrival: { process: poisson, rate: 5 }\nagentz: []\n", 3, "unknown key 'agentz'"),
+            ("duration: 10s\narrival: { process: poisson, rate: 5 }\nagents:\n  - { name: a }\n  - { name: a }\n", 4, "used by two"),
+        ]
+        for (text, line, reason) in cases {
+            do {
+                _ = try Scenario.parse(text, file: "s.yaml")
+                Issue.record("accepted: \(text)")
+            } catch {
+                #expect(error.line == line, "\(error)")
+                #expect(error.message.contains(reason), "\(error)")
+            }
+        }
+    }
+
+    @Test func arrivalSchedulesFollowTheirProcess() {
+        let poisson = Scenario.Arrival.poisson(rate: 100).schedule(duration: 100, seed: 1)
+        #expect(abs(Double(poisson.count) - 10_000) < 400, "Poisson count within 4 sigma: \(poisson.count)")
+        #expect(poisson == Scenario.Arrival.poisson(rate: 100).schedule(duration: 100, seed: 1), "seeded: the same run twice")
+        let gaps = zip(poisson.dropFirst(), poisson).map { $0 - $1 }
+        let mean = gaps.reduce(0, +) / Double(gaps.count)
+        let variance = gaps.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(gaps.count)
+        #expect(abs(mean - 0.01) < 0.0005 && abs(variance.squareRoot() - 0.01) < 0.001, "exponential gaps: mean = sd = 1/rate")
+
+        let constant = Scenario.Arrival.constant(rate: 10).schedule(duration: 2, seed: 1)
+        #expect(constant.count == 20 && constant[1] == 0.1)
+
+        let ramp = Scenario.Arrival.ramp(from: 10, to: 1000).schedule(duration: 60, seed: 3)
+        #expect(ramp.filter { $0 >= 50 }.count > 10 * ramp.filter { $0 < 10 }.count, "a ramp sends far more at the end")
+
+        let bursts = Scenario.Arrival.bursts(rate: 10, burstRate: 1000, everySeconds: 10, burstSeconds: 1).schedule(duration: 30, seed: 5)
+        let inBursts = bursts.filter { $0.truncatingRemainder(dividingBy: 10) < 1 }.count
+        #expect(Double(inBursts) / Double(bursts.count) > 0.85, "most tickets arrive in the bursts")
+    }
+
+    @Test func erlangCMatchesTheTextbook() throws {
+        // λ = 2, μ = 1, c = 3: P(wait) = 4/9, mean wait = 4/9.
+        let wait = try #require(ErlangC.waitProbability(arrivalRate: 2, serviceRate: 1, agents: 3))
+        #expect(abs(wait - 4.0 / 9.0) < 1e-9)
+        #expect(abs((ErlangC.meanWait(arrivalRate: 2, serviceRate: 1, agents: 3) ?? 0) - 4.0 / 9.0) < 1e-9)
+        // One agent is M/M/1: P(wait) = ρ.
+        #expect(abs((ErlangC.waitProbability(arrivalRate: 0.7, serviceRate: 1, agents: 1) ?? 0) - 0.7) < 1e-9)
+        #expect(ErlangC.waitProbability(arrivalRate: 10, serviceRate: 1, agents: 10) == nil, "unstable")
+        // The shipped mmc scenario: λ = 8, μ = 1, c = 10.
+        let mmc = try #require(ErlangC.waitProbability(arrivalRate: 8, serviceRate: 1, agents: 10))
+        #expect(mmc > 0.40 && mmc < 0.42)
+    }
+}
