@@ -14,11 +14,14 @@ public final class ProcessSupervisor: @unchecked Sendable {
         public var arguments: [String]
         /// Where its standard output goes: nil inherits ours.
         public var captureOutput: Bool
-        public init(name: String, executable: String, arguments: [String], captureOutput: Bool = false) {
+        /// Standard output and error go nowhere (the load-test agents).
+        public var quiet: Bool
+        public init(name: String, executable: String, arguments: [String], captureOutput: Bool = false, quiet: Bool = false) {
             self.name = name
             self.executable = executable
             self.arguments = arguments
             self.captureOutput = captureOutput
+            self.quiet = quiet
         }
     }
 
@@ -45,6 +48,10 @@ public final class ProcessSupervisor: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program.executable)
         process.arguments = program.arguments
+        if program.quiet {
+            process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+            process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        }
         if program.captureOutput {
             let pipe = Pipe()
             process.standardOutput = pipe
@@ -78,6 +85,23 @@ public final class ProcessSupervisor: @unchecked Sendable {
     }
 
     public var isStopping: Bool { lock.withLock { stopping } }
+
+    /// Sends `signal` to the running program `name`; false if it is not running.
+    @discardableResult
+    public func signal(_ name: String, _ signal: Int32) -> Bool {
+        guard let process = lock.withLock({ running[name]?.process }), process.isRunning else { return false }
+        return kill(process.processIdentifier, signal) == 0
+    }
+
+    /// `kill -9` of `name`, waiting until it is gone.
+    public func kill9(_ name: String) {
+        guard let process = lock.withLock({ running[name]?.process }) else { return }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// The names of the programs running now.
+    public var runningNames: [String] { lock.withLock { running.filter { $0.value.process.isRunning }.map(\.key).sorted() } }
 
     /// Stops `names` (all when nil) with SIGTERM, waits up to `grace` seconds, then SIGKILLs what is left.
     public func stop(_ names: [String]? = nil, grace: Double = 10) async {

@@ -7,8 +7,45 @@ import Foundation
 struct LoadTestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loadtest",
-        abstract: "Load-test scenarios (loadtest/scenarios/*.yaml). Built so far: check.",
-        subcommands: [Check.self])
+        abstract: "Load-test scenarios (loadtest/scenarios/*.yaml) through real processes, measured and audited.",
+        subcommands: [Run.self, Check.self])
+
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a scenario: spawn a coordinator and the agents, drive intake open-loop, strike the faults, audit.",
+            discussion: "Prints a progress line a second, then the summary; the last line is 'audit: N passed, N failed'. "
+                + "Exits 1 when the audit fails. --out DIR writes result.json there.")
+        @Argument var file: String
+        @Option(help: "Directory for result.json (and the run's data).") var out: String?
+        @Flag(help: "Spawn the coordinator (the default).") var spawn = false
+        @Option(help: "Attach to a running coordinator instead (not built yet).") var attach: String?
+        @Option var logLevel = "warning"
+
+        func run() async throws {
+            if attach != nil { throw ValidationError("--attach is not built yet: run with --spawn (the default)") }
+            let text: String
+            do { text = try String(contentsOfFile: file, encoding: .utf8) } catch { throw ValidationError("\(file): cannot read the file") }
+            let scenario: Scenario
+            do { scenario = try Scenario.parse(text, file: file) } catch { throw ValidationError(error.description) }
+            let base = out ?? FileManager.default.temporaryDirectory.appendingPathComponent("desk-loadtest-\(UUID().uuidString)").path
+            let data = base + "/data"
+            try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+            let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
+            let runner = LoadTestRunner(scenario: scenario, executable: executable, directory: data,
+                                        logger: LogSetup.logger("desk.loadtest", level: logLevel)) { line in announce(line) }
+            let report = try await runner.run()
+            print(report.summary)
+            if out != nil {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                try encoder.encode(report).write(to: URL(fileURLWithPath: base + "/result.json"))
+                print("result: \(base)/result.json")
+            } else {
+                try? FileManager.default.removeItem(atPath: base)
+            }
+            if report.auditFailed > 0 { throw ExitCode(1) }
+        }
+    }
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

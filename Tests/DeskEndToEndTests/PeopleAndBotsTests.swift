@@ -7,7 +7,7 @@ import ZeroMQ
 func runDesk(_ arguments: [String]) async throws -> (status: Int32, output: [String]) {
     let process = try DeskProcess(arguments, errorsToOutput: true)
     let status = try await process.exitStatus()
-    try await eventually(5, "the output to be read") { true }
+    try await eventually(10, "the output to be read to its end") { process.outputClosed }
     return (status, process.output)
 }
 

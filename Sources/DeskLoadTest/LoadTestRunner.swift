@@ -1,0 +1,303 @@
+import DeskModel
+import DeskStore
+import Foundation
+import GRDB
+import Logging
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Runs a scenario through real processes: a coordinator it spawns, `desk agent` processes for the
+/// pools and bots, open-loop HTTP intake on the scenario's schedule, the faults at their times; then
+/// waits for the queue to drain and audits the store.
+public final class LoadTestRunner: @unchecked Sendable {
+    let scenario: Scenario
+    let executable: String
+    let directory: String
+    let logger: Logger
+    let progress: @Sendable (String) -> Void
+    let supervisor: ProcessSupervisor
+    let runID = String(UUID().uuidString.prefix(8)).lowercased()
+
+    /// Coordinator endpoints, fixed after its first start so a restart binds the same ones.
+    var http = ""
+    var agentsEndpoint = "tcp://127.0.0.1:*"
+    var eventsEndpoint = "tcp://127.0.0.1:*"
+    var httpBind = "127.0.0.1:0"
+    var coordinatorLines = AsyncStream<String>.makeStream()
+
+    /// Results of the intake, guarded by `lock`.
+    let lock = NSLock()
+    var sent = 0
+    var accepted: [TicketID: Int] = [:]  // ticket id -> index of its request
+    var intake: [Double] = []  // intake latency in ms, from the intended send time
+    var refused: [String] = []
+    var queueDepth: [(t: Double, depth: Int, resolved: Int)] = []
+
+    public init(scenario: Scenario, executable: String, directory: String, logger: Logger,
+                progress: @escaping @Sendable (String) -> Void) {
+        self.scenario = scenario
+        self.executable = executable
+        self.directory = directory
+        self.logger = logger
+        self.progress = progress
+        self.supervisor = ProcessSupervisor(logger: logger)
+    }
+
+    // MARK: - Processes
+
+    func coordinatorProgram() -> ProcessSupervisor.Program {
+        .init(name: "coordinator", executable: executable, arguments: [
+            "coordinator", "--data", directory, "--http", httpBind, "--agents", agentsEndpoint, "--events", eventsEndpoint,
+            "--heartbeat-ms", "500", "--liveness", "3", "--durability", "full", "--log-level", "error",
+        ], captureOutput: true)
+    }
+
+    /// Starts the coordinator and waits for its three addresses.
+    func startCoordinator() async throws {
+        try supervisor.start(coordinatorProgram())
+        var found: [String: String] = [:]
+        let deadline = Date().addingTimeInterval(30)
+        var iterator = coordinatorLines.stream.makeAsyncIterator()
+        while found.count < 3, Date() < deadline, let line = await iterator.next() {
+            for key in ["agents", "events", "http"] where line.hasPrefix(key + " ") { found[key] = String(line.dropFirst(key.count + 1)) }
+        }
+        guard let agents = found["agents"], let events = found["events"], let http = found["http"] else {
+            throw ClusterError("the coordinator did not start (no addresses within 30 s)")
+        }
+        agentsEndpoint = agents
+        eventsEndpoint = events
+        self.http = http
+        httpBind = String(http.dropFirst("http://".count))
+    }
+
+    var agentNames: [String] {
+        scenario.pools.flatMap { pool in (1...pool.count).map { "\(pool.name)-\($0)" } }
+    }
+
+    func startAgents() throws {
+        for pool in scenario.pools {
+            for index in 1...pool.count {
+                try supervisor.start(.init(name: "\(pool.name)-\(index)", executable: executable, arguments: [
+                    "agent", "--connect", agentsEndpoint, "--name", "\(pool.name)-\(index)", "--mode", "sim",
+                    "--skills", pool.skills.joined(separator: ","), "--tier", "\(pool.tier)", "--capacity", "\(pool.capacity)",
+                    "--service-time", pool.serviceTime.description, "--log-level", "error",
+                ], quiet: true))
+            }
+        }
+        for bot in scenario.bots {
+            for index in 1...bot.count {
+                try supervisor.start(.init(name: "\(bot.name)-\(index)", executable: executable, arguments: [
+                    "agent", "--connect", agentsEndpoint, "--name", "\(bot.name)-\(index)", "--mode", "bot",
+                    "--rules", bot.rules, "--log-level", "error",
+                ], quiet: true))
+            }
+        }
+    }
+
+    // MARK: - Running
+
+    /// Runs the scenario; returns the measurements and the audit.
+    public func run() async throws -> LoadTestReport {
+        let forward = coordinatorLines.continuation
+        let watcher = Task { [supervisor] in
+            for await event in supervisor.events {
+                if case .line(let name, let line) = event, name == "coordinator" { forward.yield(line) }
+            }
+        }
+        defer { watcher.cancel() }
+        try await startCoordinator()
+        for bot in scenario.bots {
+            if let macros = bot.macros {
+                let result = try await runDesk(["macro", "import", macros, "--server", http])
+                guard result == 0 else { throw ClusterError("importing \(macros) failed") }
+            }
+        }
+        try startAgents()
+        let expected = agentNames.count + scenario.bots.reduce(0) { $0 + $1.count }
+        try await waitFor(seconds: 60, "\(expected) agents connected") { try await self.health()?.agents == expected }
+        progress("scenario \(scenario.name): \(expected) agents connected; running \(scenario.durationSeconds) s")
+
+        let schedule = scenario.arrival.schedule(duration: scenario.durationSeconds, seed: scenario.seed)
+        let start = Date()
+        let faults = Task { await self.runFaults(start: start) }
+        let reporter = Task { await self.reportProgress(start: start, planned: schedule.count) }
+        await sendAll(schedule, start: start)
+        await faults.value
+        let total = lock.withLock { accepted.count }
+        progress("intake done: \(total) of \(schedule.count) accepted; draining (up to \(scenario.drainSeconds) s)")
+        let drained = (try? await waitFor(seconds: scenario.drainSeconds, "the queue to drain") {
+            try self.openCount() == 0
+        }) != nil
+        reporter.cancel()
+        let elapsed = Date().timeIntervalSince(start)
+        await supervisor.stop(grace: 10)
+        return try report(planned: schedule.count, elapsed: elapsed, drained: drained)
+    }
+
+    /// Sends every ticket at its intended time (open loop): a late send still counts its latency from
+    /// the intended time. Each request carries an idempotency key, so a retry (say while the coordinator
+    /// restarts) can never make a second ticket.
+    func sendAll(_ schedule: [Double], start: Date) async {
+        var generator = SplitMix(seed: scenario.seed &+ 1)
+        await withTaskGroup(of: Void.self) { group in
+            for (index, offset) in schedule.enumerated() {
+                let wait = offset - Date().timeIntervalSince(start)
+                if wait > 0 { try? await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
+                let body = ticketBody(index, using: &generator)
+                group.addTask { await self.send(body, index: index, intended: start.addingTimeInterval(offset)) }
+            }
+        }
+    }
+
+    func ticketBody(_ index: Int, using generator: inout SplitMix) -> Data {
+        func pick<T>(_ weights: [(T, Double)]) -> T {
+            let total = weights.reduce(0) { $0 + $1.1 }
+            var draw = Double(generator.next() >> 11) / Double(1 << 53) * total
+            for (value, weight) in weights {
+                if draw < weight { return value }
+                draw -= weight
+            }
+            return weights[weights.count - 1].0
+        }
+        let priority = pick(scenario.priorities), category = pick(scenario.categories), channel = pick(scenario.channels)
+        let size = scenario.bodyBytes.lowerBound + Int(generator.next() % UInt64(scenario.bodyBytes.count))
+        let object: [String: Any] = [
+            "subject": "load \(scenario.name) #\(index)", "body": String(repeating: "x", count: size),
+            "requester": "load\(index)@example.com", "priority": priority.label, "category": category, "channel": channel,
+            "idempotency_key": "lt-\(runID)-\(index)",
+        ]
+        return (try? JSONSerialization.data(withJSONObject: object)) ?? Data()
+    }
+
+    func send(_ body: Data, index: Int, intended: Date) async {
+        lock.withLock { sent += 1 }
+        var delay = 100
+        while true {
+            var request = URLRequest(url: URL(string: http + "/api/v1/tickets")!)
+            request.httpMethod = "POST"
+            request.httpBody = body
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.timeoutInterval = 10
+            if let (data, response) = try? await URLSession.shared.data(for: request),
+               let status = (response as? HTTPURLResponse)?.statusCode {
+                if status == 201 || status == 200,
+                   let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+                   let id = (object["id"] as? NSNumber)?.int64Value {
+                    let latency = Date().timeIntervalSince(intended) * 1000
+                    lock.withLock {
+                        accepted[id] = index
+                        intake.append(latency)
+                    }
+                    return
+                }
+                if status == 400 || status == 413 {
+                    lock.withLock { refused.append("request \(index): \(status) \(String(decoding: data, as: UTF8.self))") }
+                    return
+                }
+            }
+            // No answer (the coordinator is down or restarting) or a 5xx: the same request again, same key.
+            if Date().timeIntervalSince(intended) > scenario.drainSeconds + 30 {
+                lock.withLock { refused.append("request \(index): no answer after retrying") }
+                return
+            }
+            try? await Task.sleep(for: .milliseconds(delay))
+            delay = min(2000, delay * 2)
+        }
+    }
+
+    func runFaults(start: Date) async {
+        var generator = SplitMix(seed: scenario.seed &+ 2)
+        for (at, fault) in scenario.faults {
+            let wait = at - Date().timeIntervalSince(start)
+            if wait > 0 { try? await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
+            let alive = agentNames.filter { supervisor.runningNames.contains($0) }
+            switch fault {
+            case .killAgents(let count):
+                var victims = alive
+                for _ in 0..<min(count, victims.count) {
+                    let victim = victims.remove(at: Int(generator.next() % UInt64(victims.count)))
+                    supervisor.kill9(victim)
+                    progress("fault at \(Int(at)) s: kill -9 agent \(victim)")
+                }
+            case .killCoordinator(let after):
+                supervisor.kill9("coordinator")
+                progress("fault at \(Int(at)) s: kill -9 coordinator; restart in \(after) s")
+                try? await Task.sleep(for: .milliseconds(Int(after * 1000)))
+                do {
+                    try await startCoordinator()
+                    progress("coordinator restarted")
+                } catch {
+                    progress("coordinator restart failed: \(error)")
+                }
+            case .stallAgent(let seconds):
+                guard !alive.isEmpty else { continue }
+                let victim = alive[Int(generator.next() % UInt64(alive.count))]
+                supervisor.signal(victim, SIGSTOP)
+                progress("fault at \(Int(at)) s: SIGSTOP agent \(victim) for \(seconds) s")
+                Task {
+                    try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+                    self.supervisor.signal(victim, SIGCONT)
+                }
+            }
+        }
+    }
+
+    func reportProgress(start: Date, planned: Int) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            let t = Date().timeIntervalSince(start)
+            let health = try? await health()
+            let resolved = (try? resolvedCount()) ?? 0
+            let (sentNow, acceptedNow) = lock.withLock { (sent, accepted.count) }
+            lock.withLock { queueDepth.append((t, health?.queued ?? -1, resolved)) }
+            progress(String(format: "t=%5.1fs  sent %d/%d  accepted %d  resolved %d  queued %@  agents %@", t, sentNow, planned,
+                            acceptedNow, resolved, health.map { "\($0.queued)" } ?? "-", health.map { "\($0.agents)" } ?? "-"))
+        }
+    }
+
+    // MARK: - Reading the coordinator
+
+    func health() async throws -> (queued: Int, agents: Int)? {
+        var request = URLRequest(url: URL(string: http + "/healthz")!)
+        request.timeoutInterval = 2
+        guard let (data, _) = try? await URLSession.shared.data(for: request),
+              let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return nil }
+        return ((object["queued"] as? Int) ?? 0, (object["agents"] as? Int) ?? 0)
+    }
+
+    func database() throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.readonly = true
+        return try DatabaseQueue(path: directory + "/desk.sqlite", configuration: configuration)
+    }
+
+    func resolvedCount() throws -> Int {
+        try database().read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM tickets WHERE status = 'resolved'") ?? 0 }
+    }
+
+    func openCount() throws -> Int {
+        try database().read {
+            try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM tickets WHERE status NOT IN ('resolved', 'closed', 'archived')") ?? 0
+        }
+    }
+
+    func waitFor(seconds: Double, _ what: String, _ condition: @escaping () async throws -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if (try? await condition()) == true { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ClusterError("timed out after \(seconds) s waiting for \(what)")
+    }
+
+    func runDesk(_ arguments: [String]) async throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        return process.terminationStatus
+    }
+}
