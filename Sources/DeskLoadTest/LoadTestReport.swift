@@ -55,6 +55,14 @@ public struct LoadTestReport: Sendable, Codable {
     public var drained: Bool
     public var erlangC: ErlangCheck?
     public var timeline: [TimelinePoint]
+    /// Dispatch latency percentiles per second of the run (by creation time).
+    public var latencyOverTime: [LatencyPoint]
+
+    public struct LatencyPoint: Sendable, Codable {
+        public var t: Double
+        public var p50: Double
+        public var p99: Double
+    }
 
     public struct ErlangCheck: Sendable, Codable {
         public var predictedWaitProbability: Double
@@ -119,6 +127,8 @@ extension LoadTestRunner {
             failures.append("ticket \(id) was accepted (201/200) but is not in the store: lost")
         }
         var dispatch: [Double] = [], waits: [Double] = [], resolution: [Double] = [], firstReply: [Double] = []
+        var dispatchBySecond: [Int: [Double]] = [:]
+        let origin = rows.map(\.ticket.createdAt).min() ?? 0
         var attained: [String: (met: Int, all: Int)] = [:]
         var busy: [String: Double] = [:]
         var firstCreated = Double.infinity, lastResolved = 0.0
@@ -138,7 +148,10 @@ extension LoadTestRunner {
                     if let current = holder {
                         problems.append("assigned to \(agent) (epoch \(epoch)) while \(current.agent) held epoch \(current.epoch)")
                     }
-                    if !sawAssigned { dispatch.append(Double(event.at - ticket.createdAt)) }
+                    if !sawAssigned {
+                        dispatch.append(Double(event.at - ticket.createdAt))
+                        dispatchBySecond[Int((ticket.createdAt - origin) / 1000), default: []].append(Double(event.at - ticket.createdAt))
+                    }
                     sawAssigned = true
                     if let since = waitingSince { waits.append(Double(event.at - since)) }
                     waitingSince = nil
@@ -205,6 +218,10 @@ extension LoadTestRunner {
             firstResponse: Percentiles(firstReply),
             slaAttainment: attained.mapValues { $0.all == 0 ? 1 : Double($0.met) / Double($0.all) },
             utilisation: utilisation, auditPassed: passed, auditFailed: failures.count, auditFailures: failures,
-            openReasons: openReasons, drained: drained, erlangC: erlang, timeline: timeline)
+            openReasons: openReasons, drained: drained, erlangC: erlang, timeline: timeline,
+            latencyOverTime: dispatchBySecond.keys.sorted().map { second in
+                let p = Percentiles(dispatchBySecond[second] ?? [])
+                return LoadTestReport.LatencyPoint(t: Double(second), p50: p.p50, p99: p.p99)
+            })
     }
 }

@@ -14,9 +14,9 @@ struct LoadTestCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a scenario: spawn a coordinator and the agents, drive intake open-loop, strike the faults, audit.",
             discussion: "Prints a progress line a second, then the summary; the last line is 'audit: N passed, N failed'. "
-                + "Exits 1 when the audit fails. --out DIR writes result.json there.")
+                + "Exits 1 when the audit fails. --out DIR writes result.json and report.html (SVG charts) there.")
         @Argument var file: String
-        @Option(help: "Directory for result.json (and the run's data).") var out: String?
+        @Option(help: "Directory for result.json, report.html and the run's data.") var out: String?
         @Flag(help: "Spawn the coordinator (the default).") var spawn = false
         @Option(help: "Attach to a running coordinator instead (not built yet).") var attach: String?
         @Option var logLevel = "warning"
@@ -39,7 +39,8 @@ struct LoadTestCommand: AsyncParsableCommand {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 try encoder.encode(report).write(to: URL(fileURLWithPath: base + "/result.json"))
-                print("result: \(base)/result.json")
+                try HTMLReport.page(report).write(toFile: base + "/report.html", atomically: true, encoding: .utf8)
+                print("result: \(base)/result.json  report: \(base)/report.html")
             } else {
                 try? FileManager.default.removeItem(atPath: base)
             }
