@@ -57,6 +57,22 @@ public struct LoadTestReport: Sendable, Codable {
     public var timeline: [TimelinePoint]
     /// Dispatch latency percentiles per second of the run (by creation time).
     public var latencyOverTime: [LatencyPoint]
+    /// Every ticket's wait for an agent (created → first assigned, ms) by priority label, for staffing.
+    /// Not written to result.json.
+    public var waitsByPriority: [String: [Double]] = [:]
+
+    enum CodingKeys: String, CodingKey {
+        case scenario, planned, accepted, resolved, stillOpen, throughput, intakeLatency, dispatchLatency, queueWait
+        case resolutionTime, firstResponse, slaAttainment, utilisation, auditPassed, auditFailed, auditFailures
+        case openReasons, drained, erlangC, timeline, latencyOverTime
+    }
+
+    /// The share of `priority` tickets (all when nil) that waited at most `milliseconds` for an agent.
+    public func share(waitingAtMost milliseconds: Double, priority: String?) -> Double {
+        let waits = priority.map { waitsByPriority[$0] ?? [] } ?? waitsByPriority.values.flatMap { $0 }
+        guard !waits.isEmpty else { return 0 }
+        return Double(waits.filter { $0 <= milliseconds }.count) / Double(waits.count)
+    }
 
     public struct LatencyPoint: Sendable, Codable {
         public var t: Double
@@ -93,7 +109,7 @@ public struct LoadTestReport: Sendable, Codable {
             "utilisation: " + utilisation.sorted { $0.key < $1.key }.map { String(format: "%@ %.1f%%", $0.key, $0.value * 100) }.joined(separator: ", "),
         ]
         if let erlang = erlangC {
-            lines.append(String(format: "M/M/c: Erlang C predicts P(wait) %.3f, mean wait %.3f s; measured P(wait) %.3f, mean wait %.3f s (%+.1f%%)",
+            lines.append(String(format: "M/M/c (Erlang C at the schedule's arrival rate): predicted P(wait) %.3f, mean wait %.3f s; measured P(wait) %.3f, mean wait %.3f s (%+.1f%%)",
                                 erlang.predictedWaitProbability, erlang.predictedMeanWait, erlang.measuredWaitProbability,
                                 erlang.measuredMeanWait,
                                 erlang.predictedMeanWait > 0 ? (erlang.measuredMeanWait / erlang.predictedMeanWait - 1) * 100 : 0))
@@ -128,6 +144,7 @@ extension LoadTestRunner {
         }
         var dispatch: [Double] = [], waits: [Double] = [], resolution: [Double] = [], firstReply: [Double] = []
         var dispatchBySecond: [Int: [Double]] = [:]
+        var waitsByPriority: [String: [Double]] = [:]
         let origin = rows.map(\.ticket.createdAt).min() ?? 0
         var attained: [String: (met: Int, all: Int)] = [:]
         var busy: [String: Double] = [:]
@@ -151,6 +168,7 @@ extension LoadTestRunner {
                     if !sawAssigned {
                         dispatch.append(Double(event.at - ticket.createdAt))
                         dispatchBySecond[Int((ticket.createdAt - origin) / 1000), default: []].append(Double(event.at - ticket.createdAt))
+                        waitsByPriority[ticket.priority.label, default: []].append(Double(event.at - ticket.createdAt))
                     }
                     sawAssigned = true
                     if let since = waitingSince { waits.append(Double(event.at - since)) }
@@ -199,7 +217,10 @@ extension LoadTestRunner {
             utilisation[pool.name] = (busy[pool.name] ?? 0) / 1000 / (Double(pool.count * pool.capacity) * span)
         }
         var erlang: LoadTestReport.ErlangCheck?
-        if case .poisson(let rate) = scenario.arrival, scenario.pools.count == 1, scenario.bots.isEmpty,
+        // Erlang C with the arrival rate the seeded schedule really has (planned / duration), which is what
+        // the system saw; the nominal rate differs from it by the Poisson draw.
+        if case .poisson = scenario.arrival, case let rate = Double(planned) / scenario.durationSeconds,
+           scenario.pools.count == 1, scenario.bots.isEmpty,
            let pool = scenario.pools.first, pool.capacity == 1, case .exponential(let mean) = pool.serviceTime,
            let predicted = ErlangC.waitProbability(arrivalRate: rate, serviceRate: 1 / mean, agents: pool.count),
            let predictedWait = ErlangC.meanWait(arrivalRate: rate, serviceRate: 1 / mean, agents: pool.count), !dispatch.isEmpty {
@@ -210,7 +231,7 @@ extension LoadTestRunner {
                            measuredMeanWait: dispatch.reduce(0, +) / Double(dispatch.count) / 1000)
         }
         let timeline = lock.withLock { queueDepth.map { LoadTestReport.TimelinePoint(t: $0.t, queued: $0.depth, resolved: $0.resolved) } }
-        return LoadTestReport(
+        var report = LoadTestReport(
             scenario: scenario.name, planned: planned, accepted: acceptedIDs.count,
             resolved: rows.filter { $0.ticket.status == .resolved }.count, stillOpen: rows.filter { $0.ticket.status.isOpen }.count,
             throughput: Double(resolution.count) / span, intakeLatency: Percentiles(intakeLatencies),
@@ -223,5 +244,7 @@ extension LoadTestRunner {
                 let p = Percentiles(dispatchBySecond[second] ?? [])
                 return LoadTestReport.LatencyPoint(t: Double(second), p50: p.p50, p99: p.p99)
             })
+        report.waitsByPriority = waitsByPriority
+        return report
     }
 }

@@ -226,3 +226,32 @@ public struct Scenario: Sendable {
         return result
     }
 }
+
+/// A staffing target: "P1 90% within 30s" — that share of the priority's tickets (or "all") waits at
+/// most that long for an agent.
+public struct StaffingTarget: Sendable, Equatable, CustomStringConvertible {
+    public var priority: String?
+    public var share: Double
+    public var withinMilliseconds: Double
+
+    public init(parsing text: String) throws(RuleError) {
+        let words = text.split(separator: " ").map(String.init)
+        guard words.count == 4, words[2] == "within", words[1].hasSuffix("%"),
+              let percent = Double(words[1].dropLast()), percent > 0, percent <= 100,
+              let time = try? ServiceTime(parsing: words[3]), case .constant(let seconds) = time, seconds > 0 else {
+            throw RuleError("target '\(text)' is not like \"P1 90% within 30s\" (or \"all 80% within 20s\")")
+        }
+        if words[0].lowercased() == "all" {
+            priority = nil
+        } else {
+            guard let parsed = Priority(label: words[0]) else { throw RuleError("target '\(text)': '\(words[0])' is not P1 to P4 or all") }
+            priority = parsed.label
+        }
+        share = percent / 100
+        withinMilliseconds = seconds * 1000
+    }
+
+    public var description: String {
+        "\(priority ?? "all") \(String(format: "%g", share * 100))% within \(String(format: "%g", withinMilliseconds / 1000))s"
+    }
+}

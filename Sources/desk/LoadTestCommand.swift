@@ -8,7 +8,60 @@ struct LoadTestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loadtest",
         abstract: "Load-test scenarios (loadtest/scenarios/*.yaml) through real processes, measured and audited.",
-        subcommands: [Run.self, Check.self])
+        subcommands: [Run.self, Staff.self, Check.self])
+
+    struct Staff: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Find, by simulation, the smallest agent count of a pool that meets a target.",
+            discussion: "Each trial is a full run of the scenario with the pool at one size (binary search); the target is "
+                + "the share of tickets that wait at most a time for an agent: --target \"P1 90% within 30s\".")
+        @Argument var file: String
+        @Option(help: "Like \"P1 90% within 30s\" or \"all 80% within 20s\".") var target: String
+        @Option(help: "The pool to size (default: the scenario's first).") var pool: String?
+        @Option(help: "The largest count to try.") var max = 200
+
+        func run() async throws {
+            let goal: StaffingTarget
+            do { goal = try StaffingTarget(parsing: target) } catch { throw ValidationError(error.description) }
+            let text: String
+            do { text = try String(contentsOfFile: file, encoding: .utf8) } catch { throw ValidationError("\(file): cannot read the file") }
+            var scenario: Scenario
+            do { scenario = try Scenario.parse(text, file: file) } catch { throw ValidationError(error.description) }
+            guard let index = pool.map({ name in scenario.pools.firstIndex { $0.name == name } }) ?? 0 else {
+                throw ValidationError("the scenario has no pool '\(pool ?? "")'")
+            }
+            let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
+            var results: [Int: Double] = [:]
+            func trial(_ count: Int) async throws -> Bool {
+                if let share = results[count] { return share >= goal.share }
+                var sized = scenario
+                sized.pools[index].count = count
+                let base = FileManager.default.temporaryDirectory.appendingPathComponent("desk-staff-\(UUID().uuidString)").path
+                defer { try? FileManager.default.removeItem(atPath: base) }
+                try FileManager.default.createDirectory(atPath: base + "/data", withIntermediateDirectories: true)
+                let runner = LoadTestRunner(scenario: sized, executable: executable, directory: base + "/data",
+                                            logger: LogSetup.logger("desk.loadtest", level: "error")) { _ in }
+                let report = try await runner.run()
+                let share = report.share(waitingAtMost: goal.withinMilliseconds, priority: goal.priority)
+                results[count] = share
+                announce(String(format: "%@ × %d: %.1f%% waited at most %gs%@", scenario.pools[index].name, count, share * 100,
+                                goal.withinMilliseconds / 1000, report.auditFailed == 0 ? "" : " (audit failed!)"))
+                return share >= goal.share
+            }
+            // Double until the target is met, then bisect between the last miss and the first hit.
+            var low = 0, high = 1
+            while !(try await trial(high)) {
+                low = high
+                high *= 2
+                guard high <= max else { throw ValidationError("not met with \(low) agents; raise --max (\(max))") }
+            }
+            while high - low > 1 {
+                let middle = (low + high) / 2
+                if try await trial(middle) { high = middle } else { low = middle }
+            }
+            print("smallest \(scenario.pools[index].name) count meeting \(goal): \(high)")
+        }
+    }
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

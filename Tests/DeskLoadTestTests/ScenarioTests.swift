@@ -22,7 +22,7 @@ import Testing
         let mmc = try Scenario.parse(try String(contentsOfFile: Self.directory.appendingPathComponent("mmc.yaml").path, encoding: .utf8),
                                      file: "mmc.yaml")
         #expect(mmc.pools.map { "\($0.name) \($0.count) \($0.skills) \($0.tier) \($0.capacity)" } == ["desk 10 [\"billing\"] 1 1"])
-        #expect(mmc.pools.first?.serviceTime == .exponential(meanSeconds: 1))
+        #expect(mmc.pools.first?.serviceTime == .exponential(meanSeconds: 0.2))
     }
 
     @Test func badScenariosNameLineAndReason() {
@@ -81,8 +81,19 @@ import Testing
         // One agent is M/M/1: P(wait) = ρ.
         #expect(abs((ErlangC.waitProbability(arrivalRate: 0.7, serviceRate: 1, agents: 1) ?? 0) - 0.7) < 1e-9)
         #expect(ErlangC.waitProbability(arrivalRate: 10, serviceRate: 1, agents: 10) == nil, "unstable")
-        // The shipped mmc scenario: λ = 8, μ = 1, c = 10.
-        let mmc = try #require(ErlangC.waitProbability(arrivalRate: 8, serviceRate: 1, agents: 10))
+        // The shipped mmc scenario: λ = 40, μ = 5, c = 10.
+        let mmc = try #require(ErlangC.waitProbability(arrivalRate: 40, serviceRate: 5, agents: 10))
         #expect(mmc > 0.40 && mmc < 0.42)
+    }
+}
+
+@Suite struct StaffingTargetTests {
+    @Test func parsesTargetsAndRefusesOthers() throws {
+        let target = try StaffingTarget(parsing: "P1 90% within 30s")
+        #expect(target.priority == "P1" && target.share == 0.9 && target.withinMilliseconds == 30_000)
+        #expect(try StaffingTarget(parsing: "all 80% within 500ms").priority == nil)
+        for bad in ["P1 90 within 30s", "P9 90% within 30s", "P1 190% within 30s", "P1 90% under 30s", "P1 90% within soon"] {
+            #expect(throws: RuleError.self, "\(bad)") { try StaffingTarget(parsing: bad) }
+        }
     }
 }
