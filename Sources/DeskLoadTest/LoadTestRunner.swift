@@ -18,6 +18,13 @@ public final class LoadTestRunner: @unchecked Sendable {
     let progress: @Sendable (String) -> Void
     let supervisor: ProcessSupervisor
     let runID = String(UUID().uuidString.prefix(8)).lowercased()
+    /// Intake's HTTP client: enough connections that the client is not the bottleneck.
+    let session: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpMaximumConnectionsPerHost = 64
+        configuration.timeoutIntervalForRequest = 10
+        return URLSession(configuration: configuration)
+    }()
 
     /// Coordinator endpoints, fixed after its first start so a restart binds the same ones.
     var http = ""
@@ -179,7 +186,7 @@ public final class LoadTestRunner: @unchecked Sendable {
             request.httpBody = body
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
             request.timeoutInterval = 10
-            if let (data, response) = try? await URLSession.shared.data(for: request),
+            if let (data, response) = try? await session.data(for: request),
                let status = (response as? HTTPURLResponse)?.statusCode {
                 if status == 201 || status == 200,
                    let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
