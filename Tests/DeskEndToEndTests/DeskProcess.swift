@@ -39,7 +39,6 @@ final class DeskProcess: @unchecked Sendable {
     private let lock = NSLock()
     private var lines: [String] = []
     private var pending = Data()
-    private var closed = false
 
     /// Standard input, when the process was started with `input: true` (the staff console).
     let input: Pipe?
@@ -54,20 +53,11 @@ final class DeskProcess: @unchecked Sendable {
         if let stdin = self.input { process.standardInput = stdin }
         pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
-            if data.isEmpty {
-                handle.readabilityHandler = nil
-                self?.markClosed()
-                return
-            }
+            if data.isEmpty { handle.readabilityHandler = nil; return }
             self?.append(data)
         }
         try process.run()
     }
-
-    private func markClosed() { lock.withLock { closed = true } }
-
-    /// Whether standard output reached its end (every line is in `output`).
-    var outputClosed: Bool { lock.withLock { closed } }
 
     private func append(_ data: Data) {
         lock.withLock {

@@ -4,11 +4,23 @@ import DeskProtocol
 import ZeroMQ
 
 /// Runs `desk ARGS…` to its end; its status and every line it printed (standard error included).
+/// The output goes to a file, not a pipe: a pipe's end can be inherited by processes other tests start at
+/// the same moment, and then never reports its end.
 func runDesk(_ arguments: [String]) async throws -> (status: Int32, output: [String]) {
-    let process = try DeskProcess(arguments, errorsToOutput: true)
-    let status = try await process.exitStatus()
-    try await eventually(10, "the output to be read to its end") { process.outputClosed }
-    return (status, process.output)
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("desk-run-\(UUID().uuidString).out").path
+    _ = FileManager.default.createFile(atPath: path, contents: nil)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let file = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    let process = Process()
+    process.executableURL = try deskExecutable()
+    process.arguments = arguments
+    process.standardOutput = file
+    process.standardError = file
+    try process.run()
+    try await eventually(120, "desk \(arguments.first ?? "") to exit") { !process.isRunning }
+    try file.close()
+    let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    return (process.terminationStatus, text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
 }
 
 /// People and bots on real processes: the shipped bot rules and macros, staff consoles driven by script,

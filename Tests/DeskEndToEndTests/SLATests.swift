@@ -186,7 +186,7 @@ final class HookReceiver: @unchecked Sendable {
                   when: { priority: P2 }
                   first_response: 30s
                   next_response: 3s
-                  resolution: 4s
+                  resolution: 8s
                   warn_at: [0.5]
             """)
         defer { cluster.shutdown() }
@@ -209,8 +209,8 @@ final class HookReceiver: @unchecked Sendable {
         try await eventually(5, "the pause stored") { try await sla()["resolution_due"] is NSNull }
         #expect(try await sla()["first_response_due"] is NSNull, "answered")
 
-        // Paused well past the 4 s resolution target: nothing fires.
-        try await eventually(10, "5 s since creation") { Int64(Date().timeIntervalSince1970 * 1000) >= created + 5_000 }
+        // Paused well past the 8 s resolution target: nothing fires.
+        try await eventually(15, "9 s since creation") { Int64(Date().timeIntervalSince1970 * 1000) >= created + 9_000 }
         #expect(try await cluster.history(id).filter { $0.kind.hasPrefix("sla_") }.isEmpty)
 
         // The customer answers: back in progress, the resolution clock runs again, a next response is due.
