@@ -44,7 +44,7 @@ public enum Coordinator {
         var policies = configuration.slaPolicies
         if let document = try await store.pool.read({ db in try db.setting("sla_policies") }) {
             do {
-                policies = try SLAPolicyDocument.policies(document, configuration: configuration)
+                policies = try SLAPolicyDocument.policies(document, targets: configuration.responseTargets)
                 logger.info("SLA policies from the API are in force (DELETE /api/v1/sla/policies goes back to the config)")
             } catch {
                 logger.error("the stored SLA policies no longer load; using the config's", metadata: ["problem": "\(error)"])

@@ -160,12 +160,11 @@ extension HTTPAPI {
             }
             document = text
         }
-        let tracked: Int = try await withCheckedThrowingContinuation { continuation in
+        let _: Int = try await withCheckedThrowingContinuation { continuation in
             if case .terminated = inputs.yield(.slaPolicies(policies, document: document, reply: { continuation.resume(with: $0) })) {
                 continuation.resume(throwing: APIError(.serviceUnavailable, "the coordinator is shutting down"))
             }
         }
-        _ = tracked
         return TicketJSON.response(slaPoliciesJSON)
     }
 

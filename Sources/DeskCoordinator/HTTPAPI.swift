@@ -86,10 +86,9 @@ struct HTTPAPI: Sendable {
 
     /// Routing (skill) and intake escalation rules (tier, priority), before the loop sees the ticket.
     func prepare(_ new: NewTicket) -> NewTicket {
-        var ticket = routing.route(new)
-        guard !escalation.rules.isEmpty else { return ticket }
-        var facts = TicketFacts(ticket)
-        escalation.apply(to: &ticket, facts: &facts)
+        var facts = TicketFacts(new)
+        var ticket = routing.route(new, facts: &facts)
+        if !escalation.rules.isEmpty { escalation.apply(to: &ticket, facts: &facts) }
         return ticket
     }
 

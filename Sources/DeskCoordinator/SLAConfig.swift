@@ -179,8 +179,4 @@ enum SLAPolicyDocument {
         let file = try JSONDecoder().decode(SLAConfigFile.self, from: Data(json.utf8))
         return try file.policies(defaults: SLAPolicy.defaults(firstResponse: targets))
     }
-
-    static func policies(_ json: String, configuration: CoordinatorConfiguration) throws -> [SLAPolicy] {
-        try policies(json, targets: configuration.responseTargets)
-    }
 }

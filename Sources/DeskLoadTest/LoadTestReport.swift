@@ -126,14 +126,14 @@ extension LoadTestRunner {
     func report(planned: Int, elapsed: Double, drained: Bool) throws -> LoadTestReport {
         let (acceptedIDs, intakeLatencies) = lock.withLock { (accepted, intake) }
         let prefix = "lt-\(runID)-"
-        struct Row_ {
+        struct Audited {
             var ticket: Ticket
             var events: [TicketEvent]
         }
-        let rows: [Row_] = try database().read { db in
+        let rows: [Audited] = try database().read { db in
             let tickets = try Row.fetchAll(db, sql: "SELECT * FROM tickets WHERE idempotency_key LIKE ? ORDER BY id",
                                            arguments: [prefix + "%"]).map { try Ticket(row: $0) }
-            return try tickets.map { Row_(ticket: $0, events: try db.storedEvents(of: $0.id)) }
+            return try tickets.map { Audited(ticket: $0, events: try db.storedEvents(of: $0.id)) }
         }
         var failures: [String] = []
         var openReasons: [String] = []

@@ -32,14 +32,19 @@ public struct RoutingRules: Sendable, Equatable, Codable {
     /// Applies the first matching rule to `ticket` (its skill, and its tier when the rule names one). A
     /// ticket no rule matches needs no particular skill.
     public func route(_ ticket: NewTicket) -> NewTicket {
+        var facts = TicketFacts(ticket)
+        return route(ticket, facts: &facts)
+    }
+
+    /// The same, sharing `facts` (and so its one lower-casing of subject and body, made only when a
+    /// keyword rule is reached) with the intake escalation rules that run next.
+    public func route(_ ticket: NewTicket, facts: inout TicketFacts) -> NewTicket {
         var routed = ticket
-        var lowered: String?  // subject and body in lower case, made once and only when a keyword rule is reached
         for rule in rules {
             if let category = rule.category, category.lowercased() != ticket.category { continue }
             if let keywords = rule.keywords {
-                let text = lowered ?? (ticket.subject + "\n" + ticket.body).lowercased()
-                lowered = text
-                if !keywords.contains(where: { text.contains($0.lowercased()) }) { continue }
+                let text = facts.text()
+                if !keywords.contains(where: { CompiledCondition.bytes(text, contain: Array($0.lowercased().utf8)) }) { continue }
             }
             if rule.category == nil && rule.keywords == nil { continue }
             routed.skill = rule.skill

@@ -42,10 +42,26 @@ public struct TicketFacts: Sendable {
         return bytes
     }
 
-    /// The part of the requester's address after the last `@`, in lower case.
-    var requesterDomain: String {
+    var requesterDomain: String { RequesterDomain.of(requester) }
+}
+
+/// Requester-domain matching, the same for rule conditions and SLA policies.
+public enum RequesterDomain {
+    /// The part of an address after the last `@`, in lower case; empty without one.
+    public static func of(_ requester: String) -> String {
         guard let at = requester.lastIndex(of: "@") else { return "" }
         return requester[requester.index(after: at)...].lowercased()
+    }
+
+    /// A configured domain in the form `matches` expects: lower case, without a leading `@`.
+    public static func normalised(_ domain: String) -> String {
+        let lowered = domain.lowercased()
+        return lowered.hasPrefix("@") ? String(lowered.dropFirst()) : lowered
+    }
+
+    /// Whether `domain` is one of `domains` (normalised) or a subdomain of one.
+    public static func matches(_ domain: String, any domains: [String]) -> Bool {
+        domains.contains { domain == $0 || domain.hasSuffix("." + $0) }
     }
 }
 
@@ -112,7 +128,7 @@ public struct CompiledCondition: @unchecked Sendable {
         channels = condition.channels.map { Set($0.map { $0.lowercased() }) }
         keywords = condition.keywords.map { $0.map { Array($0.lowercased().utf8) }.filter { !$0.isEmpty } }
         if keywords?.isEmpty == true { throw RuleError("keywords is an empty list") }
-        domains = condition.requesterDomains.map { $0.map { $0.lowercased().trimmingPrefix("@") } }
+        domains = condition.requesterDomains.map { $0.map(RequesterDomain.normalised) }
         if let pattern = condition.regex {
             do {
                 regex = try Regex(pattern).ignoresCase()
@@ -129,10 +145,7 @@ public struct CompiledCondition: @unchecked Sendable {
         if let categories, !categories.contains(facts.category.lowercased()) { return false }
         if let priorities, !priorities.contains(facts.priority) { return false }
         if let channels, !channels.contains(facts.channel.lowercased()) { return false }
-        if let domains {
-            let domain = facts.requesterDomain
-            if !domains.contains(where: { domain == $0 || domain.hasSuffix("." + $0) }) { return false }
-        }
+        if let domains, !RequesterDomain.matches(facts.requesterDomain, any: domains) { return false }
         if let keywords {
             let text = facts.text()
             if !keywords.contains(where: { Self.bytes(text, contain: $0) }) { return false }
@@ -165,12 +178,6 @@ extension CompiledCondition {
                 return false
             }
         }
-    }
-}
-
-extension String {
-    fileprivate func trimmingPrefix(_ prefix: String) -> String {
-        hasPrefix(prefix) ? String(dropFirst(prefix.count)) : self
     }
 }
 

@@ -67,12 +67,6 @@ public struct SLAClock: Sendable, Equatable {
         return total
     }
 
-    /// Business time the first-response clock has run by `now` (it stops at the first public reply and,
-    /// like the resolution clock, does not run in `paused` statuses).
-    public func firstResponseElapsed(at now: Millis, calendar: BusinessCalendar, paused: Set<TicketStatus>) -> Int64 {
-        resolutionElapsed(at: min(now, firstResponseAt ?? resolvedAt ?? now), calendar: calendar, paused: paused)
-    }
-
     /// The instant the resolution clock reaches `target`: in the past if it already did (the breach
     /// time), in the future if it runs now, nil if it is paused (or the ticket was resolved) short of it.
     public func resolutionDue(target: Int64, calendar: BusinessCalendar, paused: Set<TicketStatus>) -> Millis? {

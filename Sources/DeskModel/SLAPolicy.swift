@@ -42,7 +42,7 @@ public struct SLAPolicy: Sendable {
         self.priority = priority
         self.categories = categories.map { Set($0.map { $0.lowercased() }) }
         self.channels = channels.map { Set($0.map { $0.lowercased() }) }
-        self.requesterDomains = requesterDomains?.map { $0.lowercased() }
+        self.requesterDomains = requesterDomains?.map(RequesterDomain.normalised)
         self.targets = targets
         self.calendar = calendar
         self.pausedStatuses = pausedStatuses
@@ -55,10 +55,7 @@ public struct SLAPolicy: Sendable {
         if let wanted = self.priority, wanted != priority { return false }
         if let categories, !categories.contains(category.lowercased()) { return false }
         if let channels, !channels.contains(channel.lowercased()) { return false }
-        if let requesterDomains {
-            let domain = requester.split(separator: "@").last.map { $0.lowercased() } ?? ""
-            if !requesterDomains.contains(where: { domain == $0 || domain.hasSuffix("." + $0) }) { return false }
-        }
+        if let requesterDomains, !RequesterDomain.matches(RequesterDomain.of(requester), any: requesterDomains) { return false }
         return true
     }
 

@@ -170,7 +170,10 @@ let minute: Int64 = 60_000
     }
 
     @Test func policiesMatchFirstWins() {
-        let vip = SLAPolicy(name: "vip", requesterDomains: ["bigcorp.com"], targets: .init(firstResponse: minute, resolution: hour))
+        let vip = SLAPolicy(name: "vip", requesterDomains: ["@BigCorp.com"], targets: .init(firstResponse: minute, resolution: hour))
+        #expect(vip.covers(priority: .p3, category: "", channel: "api", requester: "ceo@BIGCORP.com"))
+        #expect(!vip.covers(priority: .p3, category: "", channel: "api", requester: "x@notbigcorp.com"))
+        #expect(!vip.covers(priority: .p3, category: "", channel: "api", requester: "bigcorp.com"), "no @: no domain")
         let policies = [vip] + SLAPolicy.defaults
         #expect(SLAPolicy.first(in: policies, priority: .p3, category: "", channel: "api", requester: "a@eu.bigcorp.com") == 0)
         let p3 = SLAPolicy.first(in: policies, priority: .p3, category: "", channel: "api", requester: "a@x.com")
