@@ -37,8 +37,10 @@ public enum Coordinator {
             try socket.set(.linger, 500)
             try socket.bind(configuration.eventEndpoint)
         }
-        announce("agents \(router.lastEndpoint ?? configuration.agentEndpoint)")
-        announce("events \(publisher.lastEndpoint ?? configuration.eventEndpoint)")
+        let agentEndpoint = router.lastEndpoint ?? configuration.agentEndpoint
+        let eventEndpoint = publisher.lastEndpoint ?? configuration.eventEndpoint
+        announce("agents \(agentEndpoint)")
+        announce("events \(eventEndpoint)")
 
         // SLA policies set through the API (stored) win over the config file's until they are deleted.
         var policies = configuration.slaPolicies
@@ -58,7 +60,7 @@ public enum Coordinator {
 
         let api = HTTPAPI(store: store, inputs: inputs, metrics: metrics, routing: configuration.routing,
                           escalation: configuration.escalation, slaPolicies: policyBox,
-                          responseTargets: configuration.responseTargets)
+                          responseTargets: configuration.responseTargets, agentEndpoint: agentEndpoint, eventEndpoint: eventEndpoint)
         let app = Application(
             router: api.router(),
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort),

@@ -12,6 +12,10 @@ struct HTTPAPI: Sendable {
     let escalation: EscalationPolicy
     let slaPolicies: SLAPolicyBox
     let responseTargets: ResponseTargets
+    /// The agent (ROUTER) and event (PUB) endpoints as bound, named by `/healthz` so a client that knows
+    /// only the HTTP address (`desk loadtest run --attach URL`) can reach the rest.
+    let agentEndpoint: String
+    let eventEndpoint: String
     /// The largest request body accepted, in bytes.
     static let maxRequestBytes = 1 << 20
     /// The largest batch request body, in bytes, and the most tickets in one batch.
@@ -27,7 +31,8 @@ struct HTTPAPI: Sendable {
         router.get("/api/v1/tickets/{id}/conversation") { _, context in try await conversation(context.parameters.get("id") ?? "") }
         addAutomationRoutes(to: router)
         router.get("/healthz") { _, _ in
-            TicketJSON.response("{\"status\":\"ok\",\"queued\":\(metrics.queuedTickets),\"agents\":\(metrics.connectedAgents)}")
+            TicketJSON.response("{\"status\":\"ok\",\"queued\":\(metrics.queuedTickets),\"agents\":\(metrics.connectedAgents),"
+                                + "\"endpoints\":{\"agents\":\(JSONText.string(agentEndpoint)),\"events\":\(JSONText.string(eventEndpoint))}}")
         }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],

@@ -41,6 +41,9 @@ public struct LoadTestReport: Sendable, Codable {
     public var throughput: Double
     public var intakeLatency: Percentiles
     public var dispatchLatency: Percentiles
+    /// Dispatch latency on the event stream, in microsecond resolution: `created` event (intake committed)
+    /// to the first `assigned` event (lease committed), both as received by the harness.
+    public var streamDispatchLatency: Percentiles?
     public var queueWait: Percentiles
     public var resolutionTime: Percentiles
     public var firstResponse: Percentiles
@@ -62,7 +65,7 @@ public struct LoadTestReport: Sendable, Codable {
     public var waitsByPriority: [String: [Double]] = [:]
 
     enum CodingKeys: String, CodingKey {
-        case scenario, planned, accepted, resolved, stillOpen, throughput, intakeLatency, dispatchLatency, queueWait
+        case scenario, planned, accepted, resolved, stillOpen, throughput, intakeLatency, dispatchLatency, streamDispatchLatency, queueWait
         case resolutionTime, firstResponse, slaAttainment, utilisation, auditPassed, auditFailed, auditFailures
         case openReasons, drained, erlangC, timeline, latencyOverTime
     }
@@ -100,7 +103,8 @@ public struct LoadTestReport: Sendable, Codable {
                 + (drained ? "" : " (the queue did not drain in time)"),
             String(format: "throughput: %.1f tickets/s (first created to last resolved)", throughput),
             "intake latency (from the intended send time): \(intakeLatency.text)",
-            "dispatch latency (created -> assigned): \(dispatchLatency.text)",
+            "dispatch latency (created -> assigned, history stamps in whole ms): \(dispatchLatency.text)",
+            "dispatch latency on the event stream (intake committed -> lease committed): \(streamDispatchLatency?.text ?? "not measured")",
             "queue wait (all waits of a ticket): \(queueWait.text)",
             "time to first response: \(firstResponse.count == 0 ? "no public replies (sim agents only resolve)" : firstResponse.text)",
             "time to resolution: \(resolutionTime.text)",
@@ -122,42 +126,31 @@ public struct LoadTestReport: Sendable, Codable {
 }
 
 extension LoadTestRunner {
-    /// Reads the store after the run: measurements from each ticket's history, and the audit.
-    func report(planned: Int, elapsed: Double, drained: Bool) throws -> LoadTestReport {
+    /// The measurements from each ticket's history, and the audit.
+    func report(_ rows: [AuditedTicket], planned: Int, elapsed: Double, drained: Bool) throws -> LoadTestReport {
         let (acceptedIDs, intakeLatencies) = lock.withLock { (accepted, intake) }
-        let prefix = "lt-\(runID)-"
-        struct Audited {
-            var ticket: Ticket
-            var events: [TicketEvent]
-        }
-        let rows: [Audited] = try database().read { db in
-            let tickets = try Row.fetchAll(db, sql: "SELECT * FROM tickets WHERE idempotency_key LIKE ? ORDER BY id",
-                                           arguments: [prefix + "%"]).map { try Ticket(row: $0) }
-            return try tickets.map { Audited(ticket: $0, events: try db.storedEvents(of: $0.id)) }
-        }
         var failures: [String] = []
         var openReasons: [String] = []
         var passed = 0
-        let stored = Set(rows.map(\.ticket.id))
+        let stored = Set(rows.map(\.id))
         for id in acceptedIDs.keys where !stored.contains(id) {
-            failures.append("ticket \(id) was accepted (201/200) but is not in the store: lost")
+            failures.append("ticket \(id) was accepted (201/200) but is not in the \(attached == nil ? "store" : "coordinator's API"): lost")
         }
         var dispatch: [Double] = [], waits: [Double] = [], resolution: [Double] = [], firstReply: [Double] = []
         var dispatchBySecond: [Int: [Double]] = [:]
         var waitsByPriority: [String: [Double]] = [:]
-        let origin = rows.map(\.ticket.createdAt).min() ?? 0
+        let origin = rows.map(\.createdAt).min() ?? 0
         var attained: [String: (met: Int, all: Int)] = [:]
         var busy: [String: Double] = [:]
         var firstCreated = Double.infinity, lastResolved = 0.0
         let policies = SLAPolicy.defaults
-        for row in rows {
-            let ticket = row.ticket
+        for ticket in rows {
             var problems: [String] = []
             var holder: (agent: String, epoch: Int64, since: Millis)?
             var waitingSince: Millis? = ticket.createdAt
             var resolvedCount = 0
             var sawAssigned = false, sawReply = false
-            for event in row.events {
+            for event in ticket.events {
                 switch event.kind {
                 case .assigned:
                     let agent = JSONField.string("agent", in: event.detail) ?? "?"
@@ -236,7 +229,7 @@ extension LoadTestRunner {
         let timeline = lock.withLock { queueDepth.map { LoadTestReport.TimelinePoint(t: $0.t, queued: $0.depth, resolved: $0.resolved) } }
         var report = LoadTestReport(
             scenario: scenario.name, planned: planned, accepted: acceptedIDs.count,
-            resolved: rows.filter { $0.ticket.status == .resolved }.count, stillOpen: rows.filter { $0.ticket.status.isOpen }.count,
+            resolved: rows.filter { $0.status == .resolved }.count, stillOpen: rows.filter { $0.status.isOpen }.count,
             throughput: Double(resolution.count) / span, intakeLatency: Percentiles(intakeLatencies),
             dispatchLatency: Percentiles(dispatch), queueWait: Percentiles(waits), resolutionTime: Percentiles(resolution),
             firstResponse: Percentiles(firstReply),

@@ -7,9 +7,10 @@ import Logging
 import FoundationNetworking
 #endif
 
-/// Runs a scenario through real processes: a coordinator it spawns, `desk agent` processes for the
-/// pools and bots, open-loop HTTP intake on the scenario's schedule, the faults at their times; then
-/// waits for the queue to drain and audits the store.
+/// Runs a scenario through real processes: a coordinator it spawns (or one already running, attached to
+/// by its URL), `desk agent` processes for the pools and bots, open-loop HTTP intake on the scenario's
+/// schedule, the faults at their times, the event stream followed throughout; then waits for the queue
+/// to drain and audits every ticket of the run, from the store file (spawned) or the API (attached).
 public final class LoadTestRunner: @unchecked Sendable {
     let scenario: Scenario
     let executable: String
@@ -18,6 +19,11 @@ public final class LoadTestRunner: @unchecked Sendable {
     let progress: @Sendable (String) -> Void
     let supervisor: ProcessSupervisor
     let runID = String(UUID().uuidString.prefix(8)).lowercased()
+    /// The running coordinator's HTTP address when attached; nil when the runner spawns its own.
+    let attached: String?
+    /// Agents the attached coordinator already had before this run's started.
+    var baselineAgents = 0
+    var follower: EventFollower?
     /// Intake's HTTP client: enough connections that the client is not the bottleneck.
     let session: URLSession = {
         let configuration = URLSessionConfiguration.ephemeral
@@ -41,8 +47,9 @@ public final class LoadTestRunner: @unchecked Sendable {
     var refused: [String] = []
     var queueDepth: [(t: Double, depth: Int, resolved: Int)] = []
 
-    public init(scenario: Scenario, executable: String, directory: String, logger: Logger,
+    public init(scenario: Scenario, executable: String, directory: String, attach: String? = nil, logger: Logger,
                 progress: @escaping @Sendable (String) -> Void) {
+        self.attached = attach
         self.scenario = scenario
         self.executable = executable
         self.directory = directory
@@ -76,6 +83,35 @@ public final class LoadTestRunner: @unchecked Sendable {
         eventsEndpoint = events
         self.http = http
         httpBind = String(http.dropFirst("http://".count))
+    }
+
+    /// Attaches to a running coordinator: its agent and event endpoints come from its `/healthz`; one
+    /// bound to every interface (`tcp://0.0.0.0:…`) is reached at the URL's host.
+    func attachCoordinator(_ url: String) async throws {
+        guard let base = URL(string: url), let scheme = base.scheme, ["http", "https"].contains(scheme), let host = base.host else {
+            throw ClusterError("--attach needs the coordinator's HTTP address, like http://127.0.0.1:8080; got '\(url)'")
+        }
+        http = url.hasSuffix("/") ? String(url.dropLast()) : url
+        var request = URLRequest(url: URL(string: http + "/healthz")!)
+        request.timeoutInterval = 5
+        guard let (data, _) = try? await session.data(for: request) else {
+            throw ClusterError("no coordinator answers at \(http) (GET /healthz failed)")
+        }
+        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+              let endpoints = object["endpoints"] as? [String: Any],
+              let agents = endpoints["agents"] as? String, let events = endpoints["events"] as? String else {
+            throw ClusterError("\(http)/healthz does not name the coordinator's agent and event endpoints: is it a desk coordinator?")
+        }
+        func reachable(_ endpoint: String) -> String {
+            for wildcard in ["0.0.0.0", "*", "[::]"] where endpoint.contains("://\(wildcard):") {
+                return endpoint.replacingOccurrences(of: "://\(wildcard):", with: "://\(host):")
+            }
+            return endpoint
+        }
+        agentsEndpoint = reachable(agents)
+        eventsEndpoint = reachable(events)
+        baselineAgents = (object["agents"] as? Int) ?? 0
+        progress("attached to \(http): agents \(agentsEndpoint), events \(eventsEndpoint), \(baselineAgents) agents already connected")
     }
 
     var agentNames: [String] {
@@ -113,7 +149,9 @@ public final class LoadTestRunner: @unchecked Sendable {
             }
         }
         defer { watcher.cancel() }
-        try await startCoordinator()
+        if let attached { try await attachCoordinator(attached) } else { try await startCoordinator() }
+        let follower = try EventFollower(endpoint: eventsEndpoint)
+        self.follower = follower
         for bot in scenario.bots {
             if let macros = bot.macros {
                 let result = try await runDesk(["macro", "import", macros, "--server", http])
@@ -122,7 +160,9 @@ public final class LoadTestRunner: @unchecked Sendable {
         }
         try startAgents()
         let expected = agentNames.count + scenario.bots.reduce(0) { $0 + $1.count }
-        try await waitFor(seconds: 60, "\(expected) agents connected") { try await self.health()?.agents == expected }
+        try await waitFor(seconds: 60, "\(expected) agents connected") {
+            (try await self.health()?.agents ?? 0) >= self.baselineAgents + expected
+        }
         progress("scenario \(scenario.name): \(expected) agents connected; running \(scenario.durationSeconds) s")
 
         let schedule = scenario.arrival.schedule(duration: scenario.durationSeconds, seed: scenario.seed)
@@ -134,27 +174,51 @@ public final class LoadTestRunner: @unchecked Sendable {
         let total = lock.withLock { accepted.count }
         progress("intake done: \(total) of \(schedule.count) accepted; draining (up to \(scenario.drainSeconds) s)")
         let drained = (try? await waitFor(seconds: scenario.drainSeconds, "the queue to drain") {
-            try self.openCount() == 0
+            try self.outstanding() == 0
         }) != nil
         reporter.cancel()
         let elapsed = Date().timeIntervalSince(start)
         await supervisor.stop(grace: 10)
-        return try report(planned: schedule.count, elapsed: elapsed, drained: drained)
+        await follower.stop()
+        let rows = try await auditedTickets()
+        var report = try report(rows, planned: schedule.count, elapsed: elapsed, drained: drained)
+        report.streamDispatchLatency = Percentiles(follower.dispatchMilliseconds)
+        return report
     }
 
+    /// The most tickets the harness puts in one intake request.
+    static let maxBatch = 100
+
     /// Sends every ticket at its intended time (open loop): a late send still counts its latency from
-    /// the intended time. Each request carries an idempotency key, so a retry (say while the coordinator
+    /// the intended time. Tickets that fall due together (the client woke late, or the rate is above what
+    /// one request per ticket can carry) go in one batch request, up to `maxBatch`; a ticket due alone
+    /// goes by itself. Each ticket carries an idempotency key, so a retry (say while the coordinator
     /// restarts) can never make a second ticket.
     func sendAll(_ schedule: [Double], start: Date) async {
         var generator = SplitMix(seed: scenario.seed &+ 1)
         await withTaskGroup(of: Void.self) { group in
-            for (index, offset) in schedule.enumerated() {
-                let wait = offset - Date().timeIntervalSince(start)
-                if wait > 0 { try? await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
-                let body = ticketBody(index, using: &generator)
-                group.addTask { await self.send(body, index: index, intended: start.addingTimeInterval(offset)) }
+            var index = 0
+            while index < schedule.count {
+                let wait = schedule[index] - Date().timeIntervalSince(start)
+                if wait > 0 { try? await Task.sleep(for: .microseconds(Int(wait * 1_000_000))) }
+                let now = Date().timeIntervalSince(start)
+                var batch: [Outgoing] = []
+                repeat {
+                    batch.append(Outgoing(index: index, body: ticketBody(index, using: &generator),
+                                          intended: start.addingTimeInterval(schedule[index])))
+                    index += 1
+                } while index < schedule.count && schedule[index] <= now && batch.count < Self.maxBatch
+                let ready = batch
+                group.addTask { await self.send(ready) }
             }
         }
+    }
+
+    /// One ticket on its way: its index in the schedule, its JSON and its intended send time.
+    struct Outgoing: Sendable {
+        var index: Int
+        var body: Data
+        var intended: Date
     }
 
     func ticketBody(_ index: Int, using generator: inout SplitMix) -> Data {
@@ -177,35 +241,47 @@ public final class LoadTestRunner: @unchecked Sendable {
         return (try? JSONSerialization.data(withJSONObject: object)) ?? Data()
     }
 
-    func send(_ body: Data, index: Int, intended: Date) async {
-        lock.withLock { sent += 1 }
+    /// Sends one ticket (`POST /api/v1/tickets`) or several (`POST /api/v1/tickets/batch`) and records
+    /// each ticket's answer. No answer or a 5xx sends the same tickets again, with the same keys.
+    func send(_ tickets: [Outgoing]) async {
+        lock.withLock { sent += tickets.count }
+        var pending = tickets
         var delay = 100
-        while true {
-            var request = URLRequest(url: URL(string: http + "/api/v1/tickets")!)
+        while !pending.isEmpty {
+            let single = pending.count == 1
+            var request = URLRequest(url: URL(string: http + (single ? "/api/v1/tickets" : "/api/v1/tickets/batch"))!)
             request.httpMethod = "POST"
-            request.httpBody = body
+            request.httpBody = single ? pending[0].body
+                : Data("{\"tickets\":[".utf8) + Data(pending.map(\.body).joined(separator: Data(",".utf8))) + Data("]}".utf8)
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
             request.timeoutInterval = 10
             if let (data, response) = try? await session.data(for: request),
                let status = (response as? HTTPURLResponse)?.statusCode {
-                if status == 201 || status == 200,
-                   let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-                   let id = (object["id"] as? NSNumber)?.int64Value {
-                    let latency = Date().timeIntervalSince(intended) * 1000
-                    lock.withLock {
-                        accepted[id] = index
-                        intake.append(latency)
+                let answered = Date()
+                let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? ["error": String(decoding: data, as: UTF8.self)]
+                // One answer per ticket: the single endpoint's status and body, or the batch's results.
+                let answers: [(status: Int, object: [String: Any])] = single || status == 400 || status == 413
+                    ? pending.map { _ in (status, object) }
+                    : status == 200 ? ((object["results"] as? [[String: Any]]) ?? []).map { (($0["status"] as? Int) ?? 0, $0) } : []
+                var retry: [Outgoing] = []
+                lock.withLock {
+                    for (ticket, answer) in zip(pending, answers) {
+                        if answer.status == 201 || answer.status == 200, let id = (answer.object["id"] as? NSNumber)?.int64Value {
+                            accepted[id] = ticket.index
+                            intake.append(answered.timeIntervalSince(ticket.intended) * 1000)
+                        } else if answer.status == 400 || answer.status == 413 {
+                            refused.append("request \(ticket.index): \(answer.status) \(answer.object["error"] ?? "")")
+                        } else {
+                            retry.append(ticket)
+                        }
                     }
-                    return
                 }
-                if status == 400 || status == 413 {
-                    lock.withLock { refused.append("request \(index): \(status) \(String(decoding: data, as: UTF8.self))") }
-                    return
-                }
+                pending = answers.count == pending.count ? retry : pending
+                if pending.isEmpty { return }
             }
-            // No answer (the coordinator is down or restarting) or a 5xx: the same request again, same key.
-            if Date().timeIntervalSince(intended) > scenario.drainSeconds + 30 {
-                lock.withLock { refused.append("request \(index): no answer after retrying") }
+            // No answer (the coordinator is down or restarting) or a 5xx: the same tickets again, same keys.
+            if Date().timeIntervalSince(pending[0].intended) > scenario.drainSeconds + 30 {
+                lock.withLock { refused += pending.map { "request \($0.index): no answer after retrying" } }
                 return
             }
             try? await Task.sleep(for: .milliseconds(delay))
@@ -279,12 +355,20 @@ public final class LoadTestRunner: @unchecked Sendable {
         return try DatabaseQueue(path: directory + "/desk.sqlite", configuration: configuration)
     }
 
+    /// Tickets of this run resolved so far: from the store, or (attached) from the event stream.
     func resolvedCount() throws -> Int {
-        try database().read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM tickets WHERE status = 'resolved'") ?? 0 }
+        if attached != nil, let follower { return follower.resolvedCount(of: lock.withLock { Array(accepted.keys) }) }
+        return try database().read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM tickets WHERE status = 'resolved'") ?? 0 }
     }
 
-    func openCount() throws -> Int {
-        try database().read {
+    /// Tickets still open: in the store, or (attached) this run's accepted tickets not yet seen resolved on
+    /// the event stream.
+    func outstanding() throws -> Int {
+        if attached != nil, let follower {
+            let ids = lock.withLock { Array(accepted.keys) }
+            return ids.count - follower.resolvedCount(of: ids)
+        }
+        return try database().read {
             try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM tickets WHERE status NOT IN ('resolved', 'closed', 'archived')") ?? 0
         }
     }

@@ -65,26 +65,32 @@ struct LoadTestCommand: AsyncParsableCommand {
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run a scenario: spawn a coordinator and the agents, drive intake open-loop, strike the faults, audit.",
+            abstract: "Run a scenario: spawn a coordinator (or attach to one) and the agents, drive intake open-loop, strike the faults, audit.",
             discussion: "Prints a progress line a second, then the summary; the last line is 'audit: N passed, N failed'. "
                 + "Exits 1 when the audit fails. --out DIR writes result.json and report.html (SVG charts) there.")
         @Argument var file: String
         @Option(help: "Directory for result.json, report.html and the run's data.") var out: String?
         @Flag(help: "Spawn the coordinator (the default).") var spawn = false
-        @Option(help: "Attach to a running coordinator instead (not built yet).") var attach: String?
+        @Option(help: ArgumentHelp("Attach to a running coordinator at this HTTP address instead: the agents connect to it, "
+                                   + "its API is audited; faults that kill the coordinator are refused.", valueName: "url"))
+        var attach: String?
         @Option var logLevel = "warning"
 
         func run() async throws {
-            if attach != nil { throw ValidationError("--attach is not built yet: run with --spawn (the default)") }
+            if attach != nil && spawn { throw ValidationError("--attach and --spawn exclude each other") }
             let text: String
             do { text = try String(contentsOfFile: file, encoding: .utf8) } catch { throw ValidationError("\(file): cannot read the file") }
             let scenario: Scenario
             do { scenario = try Scenario.parse(text, file: file) } catch { throw ValidationError(error.description) }
+            if attach != nil, let (at, _) = scenario.faults.first(where: { if case .killCoordinator = $0.1 { true } else { false } }) {
+                throw ValidationError("\(file): the scenario kills the coordinator at \(at) s, which an attached run cannot do "
+                                      + "(it did not start that coordinator and cannot restart it): run it with --spawn")
+            }
             let base = out ?? FileManager.default.temporaryDirectory.appendingPathComponent("desk-loadtest-\(UUID().uuidString)").path
             let data = base + "/data"
             try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
             let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
-            let runner = LoadTestRunner(scenario: scenario, executable: executable, directory: data,
+            let runner = LoadTestRunner(scenario: scenario, executable: executable, directory: data, attach: attach,
                                         logger: LogSetup.logger("desk.loadtest", level: logLevel)) { line in announce(line) }
             let report = try await runner.run()
             print(report.summary)

@@ -1,7 +1,9 @@
 import Foundation
+import GRDB
 import Testing
 
-/// The load-test harness on real processes: the shipped smoke scenario, whose audit must pass.
+/// The load-test harness on real processes: the shipped smoke scenario, whose audit must pass, spawned
+/// and attached.
 @Suite struct LoadTestTests {
     @Test func smokeScenarioRunsAndItsAuditPasses() async throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("desk-smoke-\(UUID().uuidString)").path
@@ -14,5 +16,32 @@ import Testing
         let result = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/result.json"))) as? [String: Any]
         #expect(result?["auditFailed"] as? Int == 0)
         #expect((result?["dispatchLatency"] as? [String: Any])?["count"] as? Int == 201)
+    }
+
+    /// `--attach URL`: the harness finds the agent and event endpoints through `/healthz`, starts its agents
+    /// against the running coordinator (which already has an agent of its own, sharing the work), and
+    /// audits the run's tickets through the API.
+    @Test func attachedRunAuditsThroughTheAPI() async throws {
+        let cluster = try await TestCluster()
+        defer { cluster.shutdown() }
+        try cluster.startAgent("resident", skills: ["billing", "network", "account", "hardware"], capacity: 2)
+        let health = try await cluster.request("GET", "/healthz")
+        let endpoints = health.json["endpoints"] as? [String: Any]
+        #expect(endpoints?["agents"] as? String == cluster.agentsEndpoint)
+        let run = try await runDesk(["loadtest", "run", repositoryFile("loadtest/scenarios/smoke.yaml"), "--attach", cluster.http])
+        #expect(run.status == 0, "\(run.output.suffix(40).joined(separator: "\n"))")
+        #expect(run.output.contains { $0.hasPrefix("attached to \(cluster.http)") && $0.hasSuffix("1 agents already connected") })
+        #expect(run.output.last { $0.hasPrefix("audit: ") } == "audit: 201 passed, 0 failed", "\(run.output.suffix(20))")
+        // The run's tickets are in the attached coordinator's own store, resolved once each.
+        let stored = try cluster.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tickets WHERE idempotency_key LIKE 'lt-%' AND status = 'resolved'")
+        }
+        #expect(stored == 201)
+    }
+
+    @Test func attachedRunRefusesAScenarioThatKillsTheCoordinator() async throws {
+        let run = try await runDesk(["loadtest", "run", repositoryFile("loadtest/scenarios/chaos.yaml"), "--attach", "http://127.0.0.1:9"])
+        #expect(run.status != 0)
+        #expect(run.output.contains { $0.contains("kills the coordinator at 25.0 s, which an attached run cannot do") })
     }
 }

@@ -1,0 +1,136 @@
+"""Peer baseline (a): a PostgreSQL job queue claimed with SELECT ... FOR UPDATE SKIP LOCKED.
+
+The same flow as Desk's side of loadtest/peers/run.sh: COUNT jobs of BYTES payload, WORKERS worker
+processes that do no work. A worker claims one job and records its completion in the same transaction
+(synchronous_commit on, fsync on: durable when COMMIT returns), then claims the next. An idle worker
+waits on LISTEN/NOTIFY (the producer notifies in its insert's transaction), with a 1 s poll as a
+safety net, so the paced run measures the queue rather than a poll interval.
+
+  python3 pg_queue.py --dsn DSN --count 20000 --bytes 512 --workers 8              # throughput
+  python3 pg_queue.py --dsn DSN --count 6000 --bytes 512 --workers 8 --rate 200    # paced
+
+Prints one JSON line: count, done, throughput (jobs/s, first enqueue to last completion) and the
+dispatch latency percentiles in ms (enqueue to claim).
+"""
+import argparse
+import json
+import multiprocessing
+import select
+import time
+
+import psycopg
+
+SCHEMA = """
+DROP TABLE IF EXISTS jobs;
+CREATE TABLE jobs (
+    id bigserial PRIMARY KEY,
+    payload text NOT NULL,
+    state text NOT NULL DEFAULT 'queued',
+    created_at double precision NOT NULL,
+    claimed_at double precision,
+    done_at double precision
+);
+CREATE INDEX jobs_queued ON jobs (id) WHERE state = 'queued';
+"""
+
+CLAIM = """
+SELECT id FROM jobs WHERE state = 'queued' ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1
+"""
+
+
+def worker(dsn, stop):
+    with psycopg.connect(dsn, autocommit=True) as listener, psycopg.connect(dsn) as conn:
+        listener.execute("LISTEN jobs")
+        while not stop.is_set():
+            with conn.transaction():
+                row = conn.execute(CLAIM).fetchone()
+                if row is not None:
+                    claimed = time.time()
+                    # No work: record the completion, durable at COMMIT.
+                    conn.execute("UPDATE jobs SET state = 'done', claimed_at = %s, done_at = %s WHERE id = %s",
+                                 (claimed, time.time(), row[0]))
+            if row is None:
+                select.select([listener.fileno()], [], [], 1.0)
+                for _ in listener.notifies(timeout=0):
+                    pass
+
+
+def produce(dsn, count, size, rate, batch, start_at):
+    payload = "x" * size
+    with psycopg.connect(dsn) as conn:
+        sent = 0
+        while sent < count:
+            n = 1 if rate else min(batch, count - sent)
+            if rate:
+                due = start_at + sent / rate
+                delay = due - time.time()
+                if delay > 0:
+                    time.sleep(delay)
+            with conn.transaction():
+                now = time.time()
+                with conn.cursor() as cursor:
+                    cursor.executemany("INSERT INTO jobs (payload, created_at) VALUES (%s, %s)", [(payload, now)] * n)
+                conn.execute("NOTIFY jobs")
+            sent += n
+
+
+def percentile(values, p):
+    if not values:
+        return 0.0
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dsn", required=True)
+    parser.add_argument("--count", type=int, default=20000)
+    parser.add_argument("--bytes", type=int, default=512)
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--producers", type=int, default=4)
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--rate", type=float, default=0, help="paced jobs/s; 0 = as fast as the producers go")
+    parser.add_argument("--timeout", type=float, default=300)
+    args = parser.parse_args()
+
+    with psycopg.connect(args.dsn, autocommit=True) as conn:
+        conn.execute(SCHEMA)
+    stop = multiprocessing.Event()
+    workers = [multiprocessing.Process(target=worker, args=(args.dsn, stop)) for _ in range(args.workers)]
+    for process in workers:
+        process.start()
+    time.sleep(1)  # let the workers connect and LISTEN before the first job
+    producers = 1 if args.rate else args.producers
+    share = [args.count // producers + (1 if i < args.count % producers else 0) for i in range(producers)]
+    start_at = time.time() + 0.1
+    senders = [multiprocessing.Process(target=produce, args=(args.dsn, n, args.bytes, args.rate / producers if args.rate else 0,
+                                                             args.batch, start_at)) for n in share]
+    for process in senders:
+        process.start()
+    deadline = time.time() + args.timeout
+    with psycopg.connect(args.dsn, autocommit=True) as conn:
+        while time.time() < deadline:
+            done = conn.execute("SELECT count(*) FROM jobs WHERE state = 'done'").fetchone()[0]
+            if done >= args.count:
+                break
+            time.sleep(0.2)
+        rows = conn.execute("SELECT created_at, claimed_at, done_at FROM jobs WHERE state = 'done'").fetchall()
+    for process in senders:
+        process.join()
+    stop.set()
+    for process in workers:
+        process.join(timeout=5)
+        if process.is_alive():
+            process.terminate()
+    latencies = [(claimed - created) * 1000 for created, claimed, _ in rows]
+    span = (max(r[2] for r in rows) - min(r[0] for r in rows)) if rows else 0
+    print(json.dumps({
+        "system": "postgresql-skip-locked", "count": args.count, "done": len(rows),
+        "throughput": round(len(rows) / span, 1) if span > 0 else 0,
+        "dispatch_ms": {"p50": round(percentile(latencies, 50), 2), "p90": round(percentile(latencies, 90), 2),
+                        "p99": round(percentile(latencies, 99), 2), "max": round(max(latencies, default=0), 2)},
+    }))
+
+
+if __name__ == "__main__":
+    main()
