@@ -30,6 +30,7 @@ let package = Package(
             providers: [.apt(["libzmq3-dev"])]
         ),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: strict),
+        .target(name: "CSpawn"),
         .target(name: "DeskModel", swiftSettings: strict),
         .target(
             name: "DeskProtocol",
@@ -78,7 +79,7 @@ let package = Package(
         .target(
             name: "DeskLoadTest",
             dependencies: [
-                "DeskModel", "DeskProtocol", "DeskStore", "DeskAutomation", "ZeroMQ",
+                "DeskModel", "DeskProtocol", "DeskStore", "DeskAutomation", "ZeroMQ", "CSpawn",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

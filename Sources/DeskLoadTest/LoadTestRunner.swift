@@ -46,6 +46,8 @@ public final class LoadTestRunner: @unchecked Sendable {
     var intake: [Double] = []  // intake latency in ms, from the intended send time
     var refused: [String] = []
     var queueDepth: [(t: Double, depth: Int, resolved: Int)] = []
+    /// Whether the progress line keeps coming (a flag: see `run`).
+    var reporting = true
 
     public init(scenario: Scenario, executable: String, directory: String, attach: String? = nil, logger: Logger,
                 progress: @escaping @Sendable (String) -> Void) {
@@ -75,6 +77,8 @@ public final class LoadTestRunner: @unchecked Sendable {
         var iterator = coordinatorLines.stream.makeAsyncIterator()
         while found.count < 3, Date() < deadline, let line = await iterator.next() {
             for key in ["agents", "events", "http"] where line.hasPrefix(key + " ") { found[key] = String(line.dropFirst(key.count + 1)) }
+            // An exit while a coordinator runs is the one a fault killed, read late.
+            if line.hasPrefix("exited "), !supervisor.runningNames.contains("coordinator") { throw ClusterError("the coordinator \(line) before it started (see its log with --log-level)") }
         }
         guard let agents = found["agents"], let events = found["events"], let http = found["http"] else {
             throw ClusterError("the coordinator did not start (no addresses within 30 s)")
@@ -145,7 +149,11 @@ public final class LoadTestRunner: @unchecked Sendable {
         let forward = coordinatorLines.continuation
         let watcher = Task { [supervisor] in
             for await event in supervisor.events {
-                if case .line(let name, let line) = event, name == "coordinator" { forward.yield(line) }
+                switch event {
+                case .line(let name, let line) where name == "coordinator": forward.yield(line)
+                case .exited(let name, let status, _) where name == "coordinator": forward.yield("exited \(status)")
+                default: break
+                }
             }
         }
         defer { watcher.cancel() }
@@ -176,7 +184,11 @@ public final class LoadTestRunner: @unchecked Sendable {
         let drained = (try? await waitFor(seconds: scenario.drainSeconds, "the queue to drain") {
             try self.outstanding() == 0
         }) != nil
-        reporter.cancel()
+        // Stopped by a flag, not by cancelling: cancelling a task inside FoundationNetworking's
+        // `URLSession.data(for:)` can deadlock (its cancel handler waits on the session's queue while that
+        // queue is resuming the same task) — a run was seen hanging there for good.
+        lock.withLock { reporting = false }
+        await reporter.value
         let elapsed = Date().timeIntervalSince(start)
         await supervisor.stop(grace: 10)
         await follower.stop()
@@ -327,9 +339,15 @@ public final class LoadTestRunner: @unchecked Sendable {
     }
 
     func reportProgress(start: Date, planned: Int) async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(1))
+        var next = 1.0
+        while lock.withLock({ reporting }) {
+            let wait = next - Date().timeIntervalSince(start)
+            if wait > 0 {
+                try? await Task.sleep(for: .milliseconds(Int(min(wait, 0.1) * 1000)))
+                continue
+            }
             let t = Date().timeIntervalSince(start)
+            next = max(next + 1, t.rounded(.down) + 1)
             let health = try? await health()
             let resolved = (try? resolvedCount()) ?? 0
             let (sentNow, acceptedNow) = lock.withLock { (sent, accepted.count) }

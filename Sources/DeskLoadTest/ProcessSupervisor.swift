@@ -1,11 +1,12 @@
+import CSpawn
 import Foundation
 import Logging
 
 /// Starts child processes, restarts the ones that die (exponential backoff, reset after a minute up),
 /// and stops them all: SIGTERM, then SIGKILL after a grace period.
 ///
-/// Used by `desk cluster up` and the load-test harness. Exits are reported through `exits`, which the
-/// owner reads in its own loop; nothing here runs in the background on its own.
+/// Used by `desk cluster up` and the load-test harness. Exits are reported through `events`, which the
+/// owner reads in its own loop; one thread watches for them.
 public final class ProcessSupervisor: @unchecked Sendable {
     /// One supervised program.
     public struct Program: Sendable {
@@ -31,46 +32,114 @@ public final class ProcessSupervisor: @unchecked Sendable {
     }
 
     private let lock = NSLock()
-    private var running: [String: (process: Process, started: Date)] = [:]
+    private var running: [String: Child] = [:]
     private var backoff: [String: Double] = [:]
     private var stopping = false
+    private var monitoring = false
     public let events: AsyncStream<Event>
     private let continuation: AsyncStream<Event>.Continuation
     let logger: Logger
+
+    /// A started program. Its exit is found by `waitpid` on its own pid (never `waitpid(-1)`, which would
+    /// take the exits of processes Foundation started elsewhere in this process).
+    final class Child {
+        let pid: pid_t
+        let started: Date
+        /// The read end of its captured output, kept here for as long as the child is known.
+        let output: FileHandle?
+        var exited = false
+        init(pid: pid_t, started: Date, output: FileHandle?) {
+            self.pid = pid
+            self.started = started
+            self.output = output
+        }
+    }
 
     public init(logger: Logger) {
         (events, continuation) = AsyncStream<Event>.makeStream()
         self.logger = logger
     }
 
-    /// Starts `program`; its exit is reported on `events`.
+    /// Starts `program` with `posix_spawn`; its exit is reported on `events`, with the exit code as the
+    /// status, or 128 + the signal's number when a signal ended it (as a shell reports it).
+    ///
+    /// Not Foundation's `Process`: it keeps a socket open in this process for every child it runs, and past
+    /// 1,024 descriptors its `run()` crashes, which the 1,000 agents of `many-agents` reach. Here a child
+    /// costs no descriptor once started; everything above standard error is closed in the child.
     public func start(_ program: Program) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program.executable)
-        process.arguments = program.arguments
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        var readEnd: Int32 = -1, writeEnd: Int32 = -1
         if program.quiet {
-            process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-            process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
         }
         if program.captureOutput {
-            let pipe = Pipe()
-            process.standardOutput = pipe
+            var ends: [Int32] = [-1, -1]
+            guard desk_pipe_cloexec(&ends) == 0 else { throw ClusterError("\(program.name): pipe: \(String(cString: strerror(errno)))") }
+            (readEnd, writeEnd) = (ends[0], ends[1])
+            posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
+        }
+        desk_spawn_closefrom(&actions, 3)
+        let argv = ([program.executable] + program.arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let failure = posix_spawn(&pid, program.executable, &actions, nil, argv, environ)
+        if writeEnd >= 0 { close(writeEnd) }  // the child has its own copy as standard output
+        guard failure == 0 else {
+            if readEnd >= 0 { close(readEnd) }
+            throw ClusterError("cannot start \(program.name) (\(program.executable)): \(String(cString: strerror(failure)))")
+        }
+        var output: FileHandle?
+        if readEnd >= 0 {
+            let handle = FileHandle(fileDescriptor: readEnd, closeOnDealloc: true)
+            output = handle
             let name = program.name, continuation = self.continuation
             let buffer = LineBuffer()
-            pipe.fileHandleForReading.readabilityHandler = { handle in
+            handle.readabilityHandler = { handle in
                 let data = handle.availableData
                 if data.isEmpty { handle.readabilityHandler = nil; return }
                 for line in buffer.append(data) { continuation.yield(.line(name: name, line)) }
             }
         }
-        let name = program.name, continuation = self.continuation
-        let started = Date()
-        process.terminationHandler = { process in
-            continuation.yield(.exited(name: name, status: process.terminationStatus,
-                                       uptime: Date().timeIntervalSince(started)))
+        let startMonitor = lock.withLock {
+            running[program.name] = Child(pid: pid, started: Date(), output: output)
+            defer { monitoring = true }
+            return !monitoring
         }
-        try process.run()
-        lock.withLock { running[program.name] = (process, started) }
+        if startMonitor {
+            let thread = Thread { [self] in monitor() }
+            thread.name = "desk.supervisor"
+            thread.start()
+        }
+    }
+
+    /// Looks for exited children every 50 ms (one `waitpid(pid, WNOHANG)` each) until `stop` finished.
+    private func monitor() {
+        while true {
+            let children: [(String, Child)] = lock.withLock { running.filter { !$0.value.exited }.map { ($0.key, $0.value) } }
+            for (name, child) in children { reap(name, child, blocking: false) }
+            if lock.withLock({ stopping && running.values.allSatisfy(\.exited) }) { break }
+            usleep(50_000)
+        }
+        lock.withLock { monitoring = false }
+    }
+
+    /// Collects `child`'s exit if it has one (waiting for it when `blocking`) and reports it once.
+    private func reap(_ name: String, _ child: Child, blocking: Bool) {
+        var status: Int32 = 0
+        var result: pid_t
+        repeat { result = waitpid(child.pid, &status, blocking ? 0 : WNOHANG) } while result < 0 && errno == EINTR
+        guard result == child.pid || result < 0 else { return }
+        let first = lock.withLock {
+            defer { child.exited = true }
+            return !child.exited
+        }
+        guard first else { return }
+        // WIFEXITED / WEXITSTATUS / WTERMSIG, which are macros C has and Swift does not.
+        let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        continuation.yield(.exited(name: name, status: code, uptime: Date().timeIntervalSince(child.started)))
     }
 
     /// The delay before restarting `name` after an exit: doubles from 0.5 s to 30 s, back to 0.5 s
@@ -86,36 +155,42 @@ public final class ProcessSupervisor: @unchecked Sendable {
 
     public var isStopping: Bool { lock.withLock { stopping } }
 
+    private func live(_ name: String) -> Child? {
+        lock.withLock { running[name].flatMap { $0.exited ? nil : $0 } }
+    }
+
     /// Sends `signal` to the running program `name`; false if it is not running.
     @discardableResult
     public func signal(_ name: String, _ signal: Int32) -> Bool {
-        guard let process = lock.withLock({ running[name]?.process }), process.isRunning else { return false }
-        return kill(process.processIdentifier, signal) == 0
+        guard let child = live(name) else { return false }
+        return kill(child.pid, signal) == 0
     }
 
     /// `kill -9` of `name`, waiting until it is gone.
     public func kill9(_ name: String) {
-        guard let process = lock.withLock({ running[name]?.process }) else { return }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        guard let child = live(name) else { return }
+        kill(child.pid, SIGKILL)
+        reap(name, child, blocking: true)
     }
 
     /// The names of the programs running now.
-    public var runningNames: [String] { lock.withLock { running.filter { $0.value.process.isRunning }.map(\.key).sorted() } }
+    public var runningNames: [String] { lock.withLock { running.filter { !$0.value.exited }.map(\.key).sorted() } }
 
     /// Stops `names` (all when nil) with SIGTERM, waits up to `grace` seconds, then SIGKILLs what is left.
     public func stop(_ names: [String]? = nil, grace: Double = 10) async {
-        let targets: [Process] = lock.withLock {
+        let targets: [(String, Child)] = lock.withLock {
             if names == nil { stopping = true }
-            return running.filter { names?.contains($0.key) ?? true }.map(\.value.process)
+            return running.filter { (names?.contains($0.key) ?? true) && !$0.value.exited }.map { ($0.key, $0.value) }
         }
-        for process in targets where process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        for (_, child) in targets { kill(child.pid, SIGTERM) }
         let deadline = Date().addingTimeInterval(grace)
-        while targets.contains(where: \.isRunning) && Date() < deadline {
+        while Date() < deadline, lock.withLock({ targets.contains { !$0.1.exited } }) {
             try? await Task.sleep(for: .milliseconds(50))
         }
-        for process in targets where process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        for process in targets { process.waitUntilExit() }
+        for (name, child) in targets where lock.withLock({ !child.exited }) {
+            kill(child.pid, SIGKILL)
+            reap(name, child, blocking: true)
+        }
         if names == nil { continuation.finish() }
     }
 }
