@@ -69,8 +69,8 @@ public final class AgentRuntime: @unchecked Sendable {
         lock.withLock { connect() }
         let ticker = Task { [self] in
             while !Task.isCancelled {
-                let period = lock.withLock { max(10, heartbeatMs / 4) }
-                try? await Task.sleep(for: .milliseconds(period))
+                let wait = lock.withLock { untilNextTick() }
+                try? await Task.sleep(for: .milliseconds(wait))
                 lock.withLock { tick() }
             }
         }
@@ -154,6 +154,18 @@ public final class AgentRuntime: @unchecked Sendable {
     func send(_ message: WireMessage) {
         socket?.post(FrameCodec.encode(message))
         lastSent = Self.now()
+    }
+
+    /// Milliseconds until `tick` has something to do: the next heartbeat to send or the coordinator's
+    /// liveness deadline, whichever is first (at least 10 ms, at most a quarter heartbeat while not yet
+    /// welcomed). An idle agent wakes about once per heartbeat, not four times: with a thousand agent
+    /// processes on one machine, those wake-ups were most of their CPU.
+    func untilNextTick() -> Int {
+        let quarter = max(10, heartbeatMs / 4)
+        guard socket != nil, welcomed, !stopped else { return quarter }
+        let now = Self.now()
+        let nextSend = lastSent + Millis(heartbeatMs), deadline = lastHeard + Millis(heartbeatMs * liveness) + 1
+        return Int(max(10, min(nextSend, deadline) - now))
     }
 
     func tick() {

@@ -65,7 +65,7 @@ public final class LoadTestRunner: @unchecked Sendable {
     func coordinatorProgram() -> ProcessSupervisor.Program {
         .init(name: "coordinator", executable: executable, arguments: [
             "coordinator", "--data", directory, "--http", httpBind, "--agents", agentsEndpoint, "--events", eventsEndpoint,
-            "--heartbeat-ms", "500", "--liveness", "3", "--durability", "full", "--log-level", "error",
+            "--heartbeat-ms", "\(scenario.heartbeatMs)", "--liveness", "3", "--durability", "full", "--log-level", "error",
         ], captureOutput: true)
     }
 

@@ -58,8 +58,11 @@ public struct Scenario: Sendable {
     public var faults: [(atSeconds: Double, fault: Fault)]
     /// How long after the last arrival the run waits for the queue to drain.
     public var drainSeconds: Double
+    /// The spawned coordinator's heartbeat interval (`--heartbeat-ms`; three missed ones end an agent's
+    /// leases). Short by default so a killed agent's tickets move on quickly.
+    public var heartbeatMs: Int = 500
 
-    static let topKeys = ["name", "duration", "seed", "arrival", "mix", "body_bytes", "agents", "bots", "faults", "drain"]
+    static let topKeys = ["name", "duration", "seed", "arrival", "mix", "body_bytes", "agents", "bots", "faults", "drain", "heartbeat"]
 
     /// Reads and checks a scenario; the first problem is thrown with its line.
     public static func parse(_ text: String, file: String) throws(FileError) -> Scenario {
@@ -161,9 +164,15 @@ public struct Scenario: Sendable {
         }
         faults.sort { $0.0 < $1.0 }
         let drain = try top["drain"].map { n throws(FileError) in try seconds(n, "drain", yaml) } ?? 30
-        return Scenario(name: name, durationSeconds: duration, seed: seed, arrival: arrival, priorities: priorities,
-                        categories: categories, channels: channels, bodyBytes: bodyBytes, pools: pools, bots: bots,
-                        faults: faults, drainSeconds: drain)
+        var scenario = Scenario(name: name, durationSeconds: duration, seed: seed, arrival: arrival, priorities: priorities,
+                                categories: categories, channels: channels, bodyBytes: bodyBytes, pools: pools, bots: bots,
+                                faults: faults, drainSeconds: drain)
+        if let n = top["heartbeat"] {
+            let value = try seconds(n, "heartbeat", yaml)
+            guard (0.05...60).contains(value) else { throw yaml.fail(n, "heartbeat is 50ms to 60s, got \(value) s") }
+            scenario.heartbeatMs = Int((value * 1000).rounded())
+        }
+        return scenario
     }
 
     static func parseArrival(_ node: Node, _ yaml: YAMLSource) throws(FileError) -> Arrival {

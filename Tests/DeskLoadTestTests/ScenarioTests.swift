@@ -23,6 +23,11 @@ import Testing
                                      file: "mmc.yaml")
         #expect(mmc.pools.map { "\($0.name) \($0.count) \($0.skills) \($0.tier) \($0.capacity)" } == ["desk 10 [\"billing\"] 1 1"])
         #expect(mmc.pools.first?.serviceTime == .exponential(meanSeconds: 0.2))
+        #expect(mmc.heartbeatMs == 500)
+        let many = try Scenario.parse(try String(contentsOfFile: Self.directory.appendingPathComponent("many-agents.yaml").path,
+                                                 encoding: .utf8), file: "many-agents.yaml")
+        #expect(many.heartbeatMs == 1000)
+        #expect(many.pools.map(\.count) == [1000])
     }
 
     @Test func badScenariosNameLineAndReason() {
@@ -41,6 +46,7 @@ import Testing
             ("duration: 10s\narrival: { process: poisson, rate: 5 }\nmix: { priority: { P7: 1 } }\nagents:\n  - { name: a }\n", 3, "'P7'"),
             ("duration: 10s\narrival: { process: poisson, rate: 5 }\nagentz: []\n", 3, "unknown key 'agentz'"),
             ("duration: 10s\narrival: { process: poisson, rate: 5 }\nagents:\n  - { name: a }\n  - { name: a }\n", 4, "used by two"),
+            (base + "heartbeat: 10ms\n", 5, "heartbeat is 50ms to 60s"),
         ]
         for (text, line, reason) in cases {
             do {
