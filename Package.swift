@@ -101,7 +101,8 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: strict),
         .testTarget(name: "DeskModelTests", dependencies: ["DeskModel"], swiftSettings: strict),
         .testTarget(name: "DeskProtocolTests", dependencies: ["DeskProtocol"], swiftSettings: strict),
-        .testTarget(name: "DeskLoadTestTests", dependencies: ["DeskLoadTest", "DeskModel"], swiftSettings: strict),
+        .testTarget(name: "DeskLoadTestTests", dependencies: ["DeskLoadTest", "DeskModel", .product(name: "Logging", package: "swift-log")],
+                    swiftSettings: strict),
         .testTarget(name: "DeskAutomationTests", dependencies: ["DeskAutomation", "DeskModel"], swiftSettings: strict),
         .testTarget(name: "DeskStoreTests", dependencies: ["DeskStore"], swiftSettings: strict),
         .testTarget(

@@ -115,7 +115,7 @@ public final class LoadTestRunner: @unchecked Sendable {
         agentsEndpoint = reachable(agents)
         eventsEndpoint = reachable(events)
         baselineAgents = (object["agents"] as? Int) ?? 0
-        progress("attached to \(http): agents \(agentsEndpoint), events \(eventsEndpoint), \(baselineAgents) agents already connected")
+        progress("attached to \(http): agents \(agentsEndpoint), events \(eventsEndpoint); agents already connected: \(baselineAgents)")
     }
 
     var agentNames: [String] {

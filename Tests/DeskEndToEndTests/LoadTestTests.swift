@@ -30,7 +30,7 @@ import Testing
         #expect(endpoints?["agents"] as? String == cluster.agentsEndpoint)
         let run = try await runDesk(["loadtest", "run", repositoryFile("loadtest/scenarios/smoke.yaml"), "--attach", cluster.http])
         #expect(run.status == 0, "\(run.output.suffix(40).joined(separator: "\n"))")
-        #expect(run.output.contains { $0.hasPrefix("attached to \(cluster.http)") && $0.hasSuffix("1 agents already connected") })
+        #expect(run.output.contains { $0.hasPrefix("attached to \(cluster.http)") && $0.hasSuffix("agents already connected: 1") })
         #expect(run.output.last { $0.hasPrefix("audit: ") } == "audit: 201 passed, 0 failed", "\(run.output.suffix(20))")
         // The run's tickets are in the attached coordinator's own store, resolved once each.
         let stored = try cluster.read { db in
