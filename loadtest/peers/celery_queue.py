@@ -10,14 +10,13 @@ worker that dies does not lose it, and the worker takes one task at a time (pref
 
 Prints one JSON line, as pg_queue.py does. The module is also the Celery app (`celery -A celery_queue`).
 """
-import argparse
-import json
 import multiprocessing
 import os
 import subprocess
 import sys
 import time
 
+import peer_flow
 import redis
 from celery import Celery
 
@@ -49,23 +48,8 @@ def produce(url, first, count, size, rate, start_at):
         handle.apply_async(args=(first + n, time.time(), payload))
 
 
-def percentile(values, p):
-    if not values:
-        return 0.0
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
-
-
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--redis", required=True)
-    parser.add_argument("--count", type=int, default=20000)
-    parser.add_argument("--bytes", type=int, default=512)
-    parser.add_argument("--workers", type=int, default=8)
-    parser.add_argument("--producers", type=int, default=4)
-    parser.add_argument("--rate", type=float, default=0, help="paced tasks/s; 0 = as fast as the producers go")
-    parser.add_argument("--timeout", type=float, default=300)
-    args = parser.parse_args()
+    args = peer_flow.arguments("--redis", "redis:// URL of the broker")
     app.conf.broker_url = args.redis
 
     store = redis.Redis.from_url(args.redis)
@@ -102,14 +86,7 @@ def main():
     finally:
         worker.terminate()
         worker.wait(timeout=30)
-    latencies = [(started - created) * 1000 for created, started, _ in rows]
-    span = (max(r[2] for r in rows) - min(r[0] for r in rows)) if rows else 0
-    print(json.dumps({
-        "system": "celery-redis", "count": args.count, "done": len(rows),
-        "throughput": round(len(rows) / span, 1) if span > 0 else 0,
-        "dispatch_ms": {"p50": round(percentile(latencies, 50), 2), "p90": round(percentile(latencies, 90), 2),
-                        "p99": round(percentile(latencies, 99), 2), "max": round(max(latencies, default=0), 2)},
-    }))
+    print(peer_flow.result_line("celery-redis", args.count, rows))
 
 
 if __name__ == "__main__":

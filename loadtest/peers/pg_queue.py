@@ -12,11 +12,11 @@ safety net, so the paced run measures the queue rather than a poll interval.
 Prints one JSON line: count, done, throughput (jobs/s, first enqueue to last completion) and the
 dispatch latency percentiles in ms (enqueue to claim).
 """
-import argparse
-import json
 import multiprocessing
 import select
 import time
+
+import peer_flow
 
 import psycopg
 
@@ -74,24 +74,8 @@ def produce(dsn, count, size, rate, batch, start_at):
             sent += n
 
 
-def percentile(values, p):
-    if not values:
-        return 0.0
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
-
-
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--dsn", required=True)
-    parser.add_argument("--count", type=int, default=20000)
-    parser.add_argument("--bytes", type=int, default=512)
-    parser.add_argument("--workers", type=int, default=8)
-    parser.add_argument("--producers", type=int, default=4)
-    parser.add_argument("--batch", type=int, default=100)
-    parser.add_argument("--rate", type=float, default=0, help="paced jobs/s; 0 = as fast as the producers go")
-    parser.add_argument("--timeout", type=float, default=300)
-    args = parser.parse_args()
+    args = peer_flow.arguments("--dsn", "libpq connection string")
 
     with psycopg.connect(args.dsn, autocommit=True) as conn:
         conn.execute(SCHEMA)
@@ -122,14 +106,7 @@ def main():
         process.join(timeout=5)
         if process.is_alive():
             process.terminate()
-    latencies = [(claimed - created) * 1000 for created, claimed, _ in rows]
-    span = (max(r[2] for r in rows) - min(r[0] for r in rows)) if rows else 0
-    print(json.dumps({
-        "system": "postgresql-skip-locked", "count": args.count, "done": len(rows),
-        "throughput": round(len(rows) / span, 1) if span > 0 else 0,
-        "dispatch_ms": {"p50": round(percentile(latencies, 50), 2), "p90": round(percentile(latencies, 90), 2),
-                        "p99": round(percentile(latencies, 99), 2), "max": round(max(latencies, default=0), 2)},
-    }))
+    print(peer_flow.result_line("postgresql-skip-locked", args.count, rows))
 
 
 if __name__ == "__main__":
