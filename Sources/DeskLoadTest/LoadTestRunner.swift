@@ -78,7 +78,9 @@ public final class LoadTestRunner: @unchecked Sendable {
         while found.count < 3, Date() < deadline, let line = await iterator.next() {
             for key in ["agents", "events", "http"] where line.hasPrefix(key + " ") { found[key] = String(line.dropFirst(key.count + 1)) }
             // An exit while a coordinator runs is the one a fault killed, read late.
-            if line.hasPrefix("exited "), !supervisor.runningNames.contains("coordinator") { throw ClusterError("the coordinator \(line) before it started (see its log with --log-level)") }
+            if line.hasPrefix("exited "), !supervisor.runningNames.contains("coordinator") {
+                throw ClusterError("the coordinator \(line) before it started (its errors, if any, are printed above)")
+            }
         }
         guard let agents = found["agents"], let events = found["events"], let http = found["http"] else {
             throw ClusterError("the coordinator did not start (no addresses within 30 s)")
