@@ -119,7 +119,6 @@ run_celery() {
 
 python_env
 : >"$results"
-trap 'cp "$results" /tmp/peers-last.jsonl 2>/dev/null; cleanup' EXIT
 for system in $systems; do
   echo "== $system" >&2
   case $system in
@@ -132,6 +131,8 @@ for system in $systems; do
   esac
 done
 
+echo "raw results (one JSON line per run):" >&2
+cat "$results" >&2
 python3 - "$results" "$count" "$workers" "$bytes" "$rate" "$paced_seconds" <<'PY'
 import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
