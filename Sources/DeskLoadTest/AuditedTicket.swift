@@ -36,13 +36,15 @@ extension LoadTestRunner {
         var found: [AuditedTicket] = []
         var problems: [String] = []
         await withTaskGroup(of: Result<AuditedTicket, ClusterError>.self) { group in
-            var next = ids.startIndex
-            while next < ids.endIndex || !group.isEmpty {
-                while next < ids.endIndex && next - ids.startIndex < 16 + found.count + problems.count {
+            var next = 0, inFlight = 0
+            while next < ids.count || inFlight > 0 {
+                while next < ids.count && inFlight < 16 {
                     let id = ids[next]
                     group.addTask { await self.fetchTicket(id) }
                     next += 1
+                    inFlight += 1
                 }
+                inFlight -= 1
                 switch await group.next() {
                 case .success(let ticket): found.append(ticket)
                 case .failure(let error): problems.append(error.description)

@@ -12,14 +12,7 @@ import ZeroMQ
 /// coordinator restarted on the same endpoint is followed again; events published while nobody was
 /// connected are gone, which is why the store (or the API) stays the audit's source.
 final class EventFollower: Sendable {
-    struct State {
-        var created: [Int64: Double] = [:]
-        var dispatch: [Double] = []  // microseconds
-        var resolved: Set<Int64> = []
-        var events = 0
-    }
-
-    let state = Mutex(State())
+    let state = Mutex(EventTally())
     let stopped = Atomic<Bool>(false)
     let finished = Atomic<Bool>(false)
 
@@ -35,7 +28,8 @@ final class EventFollower: Sendable {
         let worker = Thread { [self] in
             while !stopped.load(ordering: .relaxed) {
                 guard let frames = try? socket.receive(), frames.count == 2 else { continue }
-                record(topic: frames[0], body: frames[1], at: nowMicroseconds())
+                let at = nowMicroseconds()
+                state.withLock { $0.record(topic: frames[0], body: frames[1], at: at) }
             }
             socket.close()
             _ = context
@@ -45,23 +39,6 @@ final class EventFollower: Sendable {
         worker.start()
     }
 
-    func record(topic: [UInt8], body: [UInt8], at: Double) {
-        guard let ticket = EventProbe.ticketID(body) else { return }
-        state.withLock { state in
-            state.events += 1
-            switch String(decoding: topic, as: UTF8.self) {
-            case "created":
-                state.created[ticket] = at
-            case "assigned":
-                if let created = state.created.removeValue(forKey: ticket) { state.dispatch.append(at - created) }
-            case "resolved":
-                state.resolved.insert(ticket)
-            default:
-                break
-            }
-        }
-    }
-
     /// How many of `tickets` were seen resolved.
     func resolvedCount(of tickets: some Collection<Int64>) -> Int {
         state.withLock { state in tickets.count { state.resolved.contains($0) } }
@@ -69,8 +46,6 @@ final class EventFollower: Sendable {
 
     /// Dispatch samples so far, in milliseconds.
     var dispatchMilliseconds: [Double] { state.withLock { $0.dispatch.map { $0 / 1000 } } }
-
-    var eventCount: Int { state.withLock { $0.events } }
 
     /// Stops the thread and waits for it (at most one receive timeout).
     func stop() async {

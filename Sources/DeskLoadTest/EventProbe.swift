@@ -30,38 +30,22 @@ public final class EventProbe {
 
     /// Collects events until `quietSeconds` pass without one (after the first), or `timeout` seconds.
     public func run(quietSeconds: Double, timeout: Double) throws -> Result {
-        var createdAt: [Int64: Double] = [:]
-        var samples: [Double] = []
-        var result = Result(dispatch: LatencySummary(microseconds: []))
-        var first: Double?
-        var lastResolved = 0.0
+        var tally = EventTally()
         var lastEvent = nowMicroseconds()
         let start = nowMicroseconds()
         while true {
             let now = nowMicroseconds()
             if now - start > timeout * 1e6 { break }
-            if first != nil && now - lastEvent > quietSeconds * 1e6 { break }
+            if tally.firstCreated != nil && now - lastEvent > quietSeconds * 1e6 { break }
             guard let frames = try socket.receive(), frames.count == 2 else { continue }
-            let at = nowMicroseconds()
-            lastEvent = at
-            guard let ticket = Self.ticketID(frames[1]) else { continue }
-            switch String(decoding: frames[0], as: UTF8.self) {
-            case "created":
-                createdAt[ticket] = at
-                result.created += 1
-                if first == nil { first = at }
-            case "assigned":
-                result.assigned += 1
-                if let created = createdAt.removeValue(forKey: ticket) { samples.append(at - created) }
-            case "resolved":
-                result.resolved += 1
-                lastResolved = at
-            default:
-                break
-            }
+            lastEvent = nowMicroseconds()
+            tally.record(topic: frames[0], body: frames[1], at: lastEvent)
         }
-        result.span = first.map { (lastResolved - $0) / 1e6 } ?? 0
-        result.dispatch = LatencySummary(microseconds: samples)
+        var result = Result(dispatch: LatencySummary(microseconds: tally.dispatch))
+        result.created = tally.createdCount
+        result.assigned = tally.assignedCount
+        result.resolved = tally.resolved.count
+        result.span = tally.firstCreated.map { (tally.lastResolved - $0) / 1e6 } ?? 0
         return result
     }
 
@@ -75,5 +59,37 @@ public final class EventProbe {
             value = value * 10 + Int64(byte - 48)
         }
         return value
+    }
+}
+
+/// What the event stream told about tickets, as received: the time from each ticket's `created` event to
+/// its first `assigned` event (microseconds), how many of each were seen, and which tickets were resolved.
+/// Shared by the benchmark's `EventProbe` and the load test's `EventFollower`.
+struct EventTally {
+    /// `created` stamps of tickets not assigned yet.
+    var pending: [Int64: Double] = [:]
+    var dispatch: [Double] = []
+    var resolved: Set<Int64> = []
+    var createdCount = 0
+    var assignedCount = 0
+    var firstCreated: Double?
+    var lastResolved = 0.0
+
+    mutating func record(topic: [UInt8], body: [UInt8], at: Double) {
+        guard let ticket = EventProbe.ticketID(body) else { return }
+        switch String(decoding: topic, as: UTF8.self) {
+        case "created":
+            pending[ticket] = at
+            createdCount += 1
+            if firstCreated == nil { firstCreated = at }
+        case "assigned":
+            assignedCount += 1
+            if let created = pending.removeValue(forKey: ticket) { dispatch.append(at - created) }
+        case "resolved":
+            resolved.insert(ticket)
+            lastResolved = at
+        default:
+            break
+        }
     }
 }

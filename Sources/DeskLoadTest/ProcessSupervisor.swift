@@ -119,27 +119,33 @@ public final class ProcessSupervisor: @unchecked Sendable {
     private func monitor() {
         while true {
             let children: [(String, Child)] = lock.withLock { running.filter { !$0.value.exited }.map { ($0.key, $0.value) } }
-            for (name, child) in children { reap(name, child, blocking: false) }
+            for (name, child) in children { reap(name, child) }
             if lock.withLock({ stopping && running.values.allSatisfy(\.exited) }) { break }
             usleep(50_000)
         }
         lock.withLock { monitoring = false }
     }
 
-    /// Collects `child`'s exit if it has one (waiting for it when `blocking`) and reports it once.
-    private func reap(_ name: String, _ child: Child, blocking: Bool) {
+    /// Collects `child`'s exit if it has one and reports it, once: only the call whose `waitpid` got the
+    /// pid reports (another that raced it gets ECHILD and leaves it to the first).
+    private func reap(_ name: String, _ child: Child) {
         var status: Int32 = 0
         var result: pid_t
-        repeat { result = waitpid(child.pid, &status, blocking ? 0 : WNOHANG) } while result < 0 && errno == EINTR
-        guard result == child.pid || result < 0 else { return }
-        let first = lock.withLock {
-            defer { child.exited = true }
-            return !child.exited
-        }
-        guard first else { return }
+        repeat { result = waitpid(child.pid, &status, WNOHANG) } while result < 0 && errno == EINTR
+        guard result == child.pid else { return }
+        lock.withLock { child.exited = true }
         // WIFEXITED / WEXITSTATUS / WTERMSIG, which are macros C has and Swift does not.
         let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         continuation.yield(.exited(name: name, status: code, uptime: Date().timeIntervalSince(child.started)))
+    }
+
+    /// SIGKILLs `child` and returns once its exit was collected (here or by the monitor thread).
+    private func killAndWait(_ name: String, _ child: Child) {
+        kill(child.pid, SIGKILL)
+        while lock.withLock({ !child.exited }) {
+            reap(name, child)
+            if lock.withLock({ !child.exited }) { usleep(1_000) }
+        }
     }
 
     /// The delay before restarting `name` after an exit: doubles from 0.5 s to 30 s, back to 0.5 s
@@ -169,8 +175,7 @@ public final class ProcessSupervisor: @unchecked Sendable {
     /// `kill -9` of `name`, waiting until it is gone.
     public func kill9(_ name: String) {
         guard let child = live(name) else { return }
-        kill(child.pid, SIGKILL)
-        reap(name, child, blocking: true)
+        killAndWait(name, child)
     }
 
     /// The names of the programs running now.
@@ -187,10 +192,7 @@ public final class ProcessSupervisor: @unchecked Sendable {
         while Date() < deadline, lock.withLock({ targets.contains { !$0.1.exited } }) {
             try? await Task.sleep(for: .milliseconds(50))
         }
-        for (name, child) in targets where lock.withLock({ !child.exited }) {
-            kill(child.pid, SIGKILL)
-            reap(name, child, blocking: true)
-        }
+        for (name, child) in targets where lock.withLock({ !child.exited }) { killAndWait(name, child) }
         if names == nil { continuation.finish() }
     }
 }
