@@ -92,10 +92,10 @@ public struct CoordinatorConfigFile: Decodable, Sendable {
             guard let priority = Priority(label: label) else {
                 throw ConfigError("\(path): first_response names unknown priority '\(label)'")
             }
-            guard let seconds = try? ServiceTime(parsing: text), case .constant(let value) = seconds, value > 0 else {
-                throw ConfigError("\(path): first_response \(label) '\(text)' is not a duration like 15m or 1h")
+            guard let millis = TargetDuration.millis(text) else {
+                throw ConfigError("\(path): " + TargetDuration.problem(text, field: "first_response \(label)"))
             }
-            targets.firstResponse[priority] = Millis(value * 1000)
+            targets.firstResponse[priority] = millis
         }
         return targets
     }

@@ -107,6 +107,7 @@ extension HTTPAPI {
         guard !body.isEmpty, body.count <= IntakeRequest.Limits.body else {
             throw APIError(.badRequest, "body must be 1 to \(IntakeRequest.Limits.body) characters", field: "body")
         }
+        guard !body.containsNUL else { throw APIError(.badRequest, "body contains a NUL character (U+0000)", field: "body") }
         let status: TicketStatus = try await withCheckedThrowingContinuation { continuation in
             if case .terminated = inputs.yield(.customerMessage(id, body, reply: { continuation.resume(with: $0) })) {
                 continuation.resume(throwing: APIError(.serviceUnavailable, "the coordinator is shutting down"))

@@ -108,10 +108,8 @@ struct SLAConfigFile: Codable, Sendable {
             guard !spec.name.isEmpty, names.insert(spec.name).inserted else { throw ConfigError("sla: policy names must be unique and non-empty") }
             func duration(_ text: String?, _ field: String) throws(ConfigError) -> Int64? {
                 guard let text else { return nil }
-                guard let time = try? ServiceTime(parsing: text), case .constant(let seconds) = time, seconds > 0 else {
-                    throw fail("\(field) '\(text)' is not a duration like 90s, 15m or 4h")
-                }
-                return Int64((seconds * 1000).rounded())
+                guard let millis = TargetDuration.millis(text) else { throw fail(TargetDuration.problem(text, field: field)) }
+                return millis
             }
             let targets = SLAPolicy.Targets(firstResponse: try duration(spec.firstResponse, "first_response"),
                                             nextResponse: try duration(spec.nextResponse, "next_response"),

@@ -42,6 +42,15 @@ public struct IntakeRequest: Sendable, Codable, Equatable {
 
     /// Checks every field and returns the ticket to store, or the first problem found, naming the field.
     public func validated() throws(IntakeError) -> NewTicket {
+        // NUL is refused everywhere: SQLite's C strings end at it, so a key with one is looked up short
+        // and stored whole (that once stopped the coordinator on a unique-constraint failure).
+        for (field, text) in [("subject", subject), ("body", body), ("requester", requester), ("priority", priority),
+                              ("category", category), ("channel", channel), ("idempotency_key", idempotencyKey)] {
+            if let text, text.containsNUL { throw IntakeError(field: field, "\(field) contains a NUL character (U+0000)") }
+        }
+        if let tags, tags.contains(where: \.containsNUL) {
+            throw IntakeError(field: "tags", "tags contain a NUL character (U+0000)")
+        }
         let subject = (self.subject ?? "").trimmed
         guard !subject.isEmpty else { throw IntakeError(field: "subject", "subject is required") }
         guard subject.utf8.count <= Limits.subject || subject.count <= Limits.subject else {
@@ -111,6 +120,9 @@ extension String {
         while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
         return String(scalars)
     }
+
+    /// Whether the string holds U+0000, which C strings (and so parts of SQLite's API) cut at.
+    public var containsNUL: Bool { utf8.contains(0) }
 
     /// Whether anything but white space is in the string.
     var hasContent: Bool {

@@ -29,6 +29,11 @@ struct IntakeTests {
         (IntakeRequest(subject: "s", body: "b", requester: "a@b.co", channel: "fax"), "channel"),
         (IntakeRequest(subject: "s", body: "b", requester: "a@b.co", tags: Array(repeating: "t", count: 21)), "tags"),
         (IntakeRequest(subject: "s", body: "b", requester: "a@b.co", idempotencyKey: ""), "idempotency_key"),
+        (IntakeRequest(subject: "s", body: "b", requester: "a@b.co", idempotencyKey: "k\u{0}1"), "idempotency_key"),
+        (IntakeRequest(subject: "s\u{0}", body: "b", requester: "a@b.co"), "subject"),
+        (IntakeRequest(subject: "s", body: "b\u{0}b", requester: "a@b.co"), "body"),
+        (IntakeRequest(subject: "s", body: "b", requester: "a@b.co", category: "x\u{0}"), "category"),
+        (IntakeRequest(subject: "s", body: "b", requester: "a@b.co", tags: ["ok", "t\u{0}"]), "tags"),
     ])
     func invalidField(request: IntakeRequest, field: String) {
         #expect(throws: IntakeError.self) { try request.validated() }
@@ -73,5 +78,14 @@ struct IntakeTests {
             let mean = (0..<n).reduce(0.0) { sum, _ in sum + distribution.sample(using: &generator) } / Double(n)
             #expect(abs(mean - 2) < 0.1, "\(distribution) sample mean \(mean)")  // ~7 standard errors
         }
+    }
+
+    @Test("target durations are positive and at most 366 days, so no due time can overflow", arguments: [
+        ("90s", Millis?(90_000)), ("15m", 900_000), ("4h", 14_400_000), ("500ms", 500), ("8784h", 366 * 86_400_000),
+        ("8785h", nil), ("1e300s", nil), ("9223372036800000s", nil), ("0s", nil), ("-1m", nil), ("nans", nil),
+        ("infs", nil), ("soon", nil), ("", nil),
+    ])
+    func targetDurations(text: String, millis: Millis?) {
+        #expect(TargetDuration.millis(text) == millis)
     }
 }
