@@ -7,16 +7,21 @@ public struct APIError: HTTPResponseError, Sendable {
     public let status: HTTPResponse.Status
     public let message: String
     public let field: String?
+    /// Seconds for a `Retry-After` header (overload refusals).
+    public let retryAfter: Int?
 
-    public init(_ status: HTTPResponse.Status, _ message: String, field: String? = nil) {
+    public init(_ status: HTTPResponse.Status, _ message: String, field: String? = nil, retryAfter: Int? = nil) {
         self.status = status
         self.message = message
         self.field = field
+        self.retryAfter = retryAfter
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let field = self.field.map { ",\"field\":" + JSONText.string($0) } ?? ""
-        return TicketJSON.response("{\"error\":\(JSONText.string(message))\(field)}", status: status)
+        var response = TicketJSON.response("{\"error\":\(JSONText.string(message))\(field)}", status: status)
+        if let retryAfter { response.headers[.retryAfter] = "\(retryAfter)" }
+        return response
     }
 
     /// A decoding failure described by the JSON path it happened at.

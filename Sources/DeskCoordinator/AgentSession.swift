@@ -1,11 +1,9 @@
 import ZeroMQ
 
-/// A connected agent's conversation state: where to reach it and how far its reports have come.
+/// A connected agent's conversation: where to reach it. Its sequence numbers are in its `ReportLedger`.
 struct AgentSession {
     var name: String
     var routingID: Frame
     var session: String
     var mode: String
-    /// Highest sequence number accepted from this session (committed, or submitted for commit).
-    var lastSequence: UInt64
 }

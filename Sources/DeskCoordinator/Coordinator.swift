@@ -1,3 +1,4 @@
+import AsyncAlgorithms
 import DeskModel
 import DeskProtocol
 import DeskStore
@@ -24,7 +25,8 @@ public enum Coordinator {
         let router = try AsyncSocket(context, .router, name: "agents", onSendFailure: { _, error in
             // An agent that vanished: its leases expire by heartbeat; nothing else to do.
             failureLogger.debug("send to agent failed", metadata: ["error": "\(error)"])
-        }, deliver: { inputs.yield(.agentMessage($0)) }) { socket in
+        }, inboundLimit: 10_000, onFailure: { error in inputs.yield(.socketFailed("\(error)")) },
+           deliver: { inputs.yield(.agentMessage($0, arrivedAt: currentMillis())) }) { socket in
             try socket.set(.routerMandatory, true)
             try socket.set(.maxMessageSize, Int64(4 * FrameCodec.maxBodySize))
             try socket.set(.sendHighWaterMark, 100_000)
@@ -53,14 +55,16 @@ public enum Coordinator {
             }
         }
         let policyBox = SLAPolicyBox(policies)
+        let tickGate = TickGate()
         let loop = CoordinatorLoop(store: store, router: router, events: EventPublisher(socket: publisher),
                                    inputs: inputs, configuration: configuration, metrics: metrics, logger: logger,
-                                   policies: policyBox)
+                                   policies: policyBox, tickGate: tickGate)
         try await loop.recover()
 
         let api = HTTPAPI(store: store, inputs: inputs, metrics: metrics, routing: configuration.routing,
                           escalation: configuration.escalation, slaPolicies: policyBox,
-                          responseTargets: configuration.responseTargets, agentEndpoint: agentEndpoint, eventEndpoint: eventEndpoint)
+                          responseTargets: configuration.responseTargets, agentEndpoint: agentEndpoint, eventEndpoint: eventEndpoint,
+                          intakeInFlight: IntakeCounter())
         let app = Application(
             router: api.router(),
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort),
@@ -70,7 +74,7 @@ public enum Coordinator {
             },
             logger: logger
         )
-        let core = LoopService(loop: LoopBox(loop), stream: stream, inputs: inputs,
+        let core = LoopService(loop: LoopBox(loop), stream: stream, inputs: inputs, tickGate: tickGate,
                                tickMs: max(10, configuration.heartbeatIntervalMs / 10))
         // Services stop in reverse order: the HTTP API (intake) first, then the loop.
         let group = ServiceGroup(configuration: .init(
@@ -95,22 +99,24 @@ struct LoopService: Service {
     let loop: LoopBox
     let stream: AsyncStream<CoordinatorInput>
     let inputs: AsyncStream<CoordinatorInput>.Continuation
+    let tickGate: TickGate
     let tickMs: Int
 
+    /// Runs the loop; the timer raises a tick every `tickMs` unless one is still queued. Throws when the
+    /// loop fails (a dead agent socket), which fails the service group.
     func run() async throws {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { [inputs, tickMs] in
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .milliseconds(tickMs))
-                    inputs.yield(.tick)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { [inputs, tickGate, tickMs] in
+                for await _ in AsyncTimerSequence(interval: .milliseconds(tickMs), clock: .continuous).cancelOnGracefulShutdown() {
+                    if tickGate.raise() { inputs.yield(.tick(at: currentMillis())) }
                 }
             }
             group.addTask { [inputs] in
                 try? await gracefulShutdown()
                 inputs.yield(.shutdown)
             }
-            await loop.loop.run(stream)
-            group.cancelAll()
+            defer { group.cancelAll() }
+            try await loop.loop.run(stream)
         }
     }
 }

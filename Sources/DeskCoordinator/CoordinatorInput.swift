@@ -5,8 +5,9 @@ import ZeroMQ
 
 /// Everything the coordinator's loop reacts to, in one stream so that one task owns all state.
 enum CoordinatorInput: Sendable {
-    /// A multipart message from an agent: routing id, then the three Desk frames.
-    case agentMessage([Frame])
+    /// A multipart message from an agent: routing id, then the three Desk frames, stamped when the socket
+    /// thread read it (liveness is measured from arrival, not from when the loop got to it).
+    case agentMessage([Frame], arrivedAt: Millis)
     /// New tickets from the API (one, or a batch). The loop gives them ids, queues them, and commits them
     /// (with the leases of those an idle agent takes at once) in one transaction; `reply` gets the stored
     /// tickets after the commit, with `created` false where an idempotency key named an existing ticket.
@@ -22,8 +23,10 @@ enum CoordinatorInput: Sendable {
     /// A macro was saved (or removed, when only the name is given) through the API; the store has it.
     case macroSaved(CheckedMacro)
     case macroRemoved(String)
-    /// The timer: check heartbeat deadlines.
-    case tick
+    /// The timer, raised at `at`: check heartbeat deadlines and SLA timers. At most one is queued.
+    case tick(at: Millis)
+    /// The agent socket's thread died: the coordinator can no longer hear its agents and must stop.
+    case socketFailed(String)
     /// Say BYE to the agents and stop.
     case shutdown
 }
@@ -35,7 +38,9 @@ enum CommitOutcome: Sendable {
     /// A lease is committed: send ASSIGN (if it is still current) and publish.
     case assigned(Lease, Ticket, [TicketEvent])
     /// A report is committed: ACK it, publish its events, and REVOKE `ended` when a macro ended the lease.
-    case report(agent: String, sequence: UInt64, events: [TicketEvent], ended: (Lease, String)? = nil)
+    case report(agent: String, session: String, sequence: UInt64, events: [TicketEvent], ended: (Lease, String)? = nil)
+    /// A report's refusal is committed (the ledger holds its text): send the ERROR.
+    case refused(agent: String, session: String, sequence: UInt64)
     /// SLA firings and their breach actions are committed: publish, and REVOKE the leases they ended.
     case slaFired([TicketEvent], revokes: [(Lease, String)])
     /// Only publish (lease expiries, releases on BYE).

@@ -9,7 +9,10 @@ extension CoordinatorLoop {
     /// agent's sequence number, and ACK after the commit.
     func handleReport(_ message: WireMessage, sequence: UInt64, session: AgentSession) {
         let name = session.name
-        guard let leaseRef = message.lease else { return }
+        guard let leaseRef = message.lease else {
+            refuse(.invalidArgument, "\(message.command) needs a lease", sequence, session)
+            return
+        }
         let check = dispatcher.check(ticket: leaseRef.ticketID, epoch: leaseRef.epoch, agent: name)
         let ticket: OpenTicket
         switch check {
@@ -61,7 +64,7 @@ extension CoordinatorLoop {
             clockChanged(ticket.id) { $0.recordPublicReply(at: now) }
             written = [replied]
             let body = reply.body, macroName = reply.macro.isEmpty ? nil : reply.macro
-            change = { db in try db.recordReply(replied, body: body, macro: macroName) }
+            change = { db in try db.recordReply(replied, epoch: lease.epoch, body: body, macro: macroName) }
         case .note(let note):
             guard acceptableBody(note.body, of: "note", sequence, session) else { return }
             let noted = event(.noted, "{\"body\":\(JSONText.string(note.body)),\"public\":false}")
@@ -82,7 +85,7 @@ extension CoordinatorLoop {
             clockStatus(ticket.id, target, at: now)
             let changed = event(.statusChanged, JSONText.object(["from": ticket.status.rawValue, "to": target.rawValue]))
             written = [changed]
-            change = { db in try db.changeStatus(ticket.id, to: target, event: changed) }
+            change = { db in try db.changeStatus(ticket.id, epoch: lease.epoch, to: target, event: changed) }
         case .escalate(let escalate):
             let targetTier = escalate.tier == 0 ? min(3, ticket.tier + 1) : Int(escalate.tier)
             guard targetTier >= ticket.tier, targetTier <= 3 else {
@@ -173,23 +176,29 @@ extension CoordinatorLoop {
                 try db.applyMacro(macro, lease: lease, from: from, applied: applied, end: end, actor: actor, agent: name)
             }
         default:
+            refuse(.unknownCommand, "\(message.command) is not a report", sequence, session)
             return
         }
-        let inputs = self.inputs, sessionID = session.session
+        ledgers[name]?.take(sequence)
+        // Assignments this report made possible commit with it: one transaction, ACK and ASSIGN together.
+        let joined = dispatch(joinAll: true)
+        let inputs = self.inputs, sessionID = session.session, grantedAt = currentMillis()
         let fixed = written, finalChange = change, computedChange = computed, endedLease = ended
-        store.writer.submit({ db -> [TicketEvent] in
+        store.writer.submit({ db -> ([TicketEvent], [Ticket]) in
             let events: [TicketEvent]
             if let computedChange { events = try computedChange(db) } else { try finalChange(db); events = fixed }
             try db.recordSequence(agent: name, session: sessionID, sequence: sequence)
-            return events
+            return (events, try joined.map { try db.grantLease($0, at: grantedAt) })
         }) { result in
             switch result {
-            case .success(let events):
-                inputs.yield(.committed(.report(agent: name, sequence: sequence, events: events, ended: endedLease)))
+            case .success(let (events, granted)):
+                inputs.yield(.committed(.report(agent: name, session: sessionID, sequence: sequence, events: events, ended: endedLease)))
+                for (lease, ticket) in zip(joined, granted) {
+                    inputs.yield(.committed(.assigned(lease, ticket, [Self.assignedEvent(lease, at: grantedAt)])))
+                }
             case .failure(let error): inputs.yield(.committed(.failed("\(message.command) from \(name): \(error)")))
             }
         }
-        dispatch()
     }
 
     /// The `escalated` event's detail: tiers (with their names), reason, new priority, macro.
@@ -203,12 +212,29 @@ extension CoordinatorLoop {
 
     /// A reply or note body of 1 to `IntakeRequest.Limits.body` characters; refuses the report otherwise.
     func acceptableBody(_ body: String, of what: String, _ sequence: UInt64, _ session: AgentSession) -> Bool {
+        if body.containsNUL {
+            refuse(.invalidArgument, "a \(what) body must not contain a NUL character (U+0000)", sequence, session)
+            return false
+        }
         guard body.isEmpty || body.count > IntakeRequest.Limits.body else { return true }
         refuse(.invalidArgument, "a \(what) needs a body of 1 to \(IntakeRequest.Limits.body) characters", sequence, session)
         return false
     }
 
+    /// Refuses a report: its number is taken as refused, the refusal committed like any report (so a
+    /// retry, even after a restart, gets the same ERROR), and the ERROR sent after that commit.
     func refuse(_ code: WireErrorCode, _ text: String, _ sequence: UInt64, _ session: AgentSession) {
-        send(.error(code, text, sequence: sequence), to: session.routingID)
+        let name = session.name, sessionID = session.session, now = currentMillis()
+        ledgers[name]?.refuse(sequence, code: code.rawValue, text: text)
+        let inputs = self.inputs, keep = ReportLedger.refusalLimit
+        store.writer.submit({ db in
+            try db.recordRefusal(agent: name, session: sessionID, sequence: sequence, code: code.rawValue, message: text,
+                                 at: now, keep: keep)
+        }) { result in
+            switch result {
+            case .success: inputs.yield(.committed(.refused(agent: name, session: sessionID, sequence: sequence)))
+            case .failure(let error): inputs.yield(.committed(.failed("refusal \(sequence) of \(name): \(error)")))
+            }
+        }
     }
 }

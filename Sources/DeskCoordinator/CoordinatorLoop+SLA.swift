@@ -157,17 +157,27 @@ extension CoordinatorLoop {
                                   detail: "{\"body\":\(JSONText.string(body)),\"public\":true}")
         clockChanged(id) { $0.recordCustomerMessage(at: now) }
         var resumed: TicketEvent?
-        if open.status == .waitingOnCustomer || open.status == .pendingConfirmation {
-            dispatcher.setStatus(id, .inProgress)
-            clockStatus(id, .inProgress, at: now)
+        // A parked ticket (its agent left while it waited on the customer) goes back to the queue; one still
+        // held goes back in progress with its agent.
+        let parked = dispatcher.isParked(id)
+        let target: TicketStatus = parked ? .pendingAssignment : .inProgress
+        if open.status.waitsOnCustomer {
+            if parked { dispatcher.resume(id) } else { dispatcher.setStatus(id, .inProgress) }
+            clockStatus(id, target, at: now)
             resumed = TicketEvent(ticketID: id, at: now, actor: "customer", kind: .statusChanged,
-                                  detail: JSONText.object(["from": open.status.rawValue, "to": TicketStatus.inProgress.rawValue]))
+                                  detail: JSONText.object(["from": open.status.rawValue, "to": target.rawValue]))
         }
-        let status = resumed == nil ? open.status : .inProgress
-        let inputs = self.inputs, change = resumed
+        let status = resumed == nil ? open.status : target
+        let inputs = self.inputs, change = resumed, epoch = open.epoch
         store.writer.submit({ db in
             try db.appendEvent(message)
-            if let change { try db.changeStatus(id, to: .inProgress, event: change) }
+            if let change {
+                if parked {
+                    try db.resumeParked(id, event: change)
+                } else {
+                    try db.changeStatus(id, epoch: epoch, to: .inProgress, event: change)
+                }
+            }
         }) { result in
             switch result {
             case .success:
@@ -178,6 +188,7 @@ extension CoordinatorLoop {
                 inputs.yield(.committed(.failed("customer message on \(id): \(error)")))
             }
         }
+        if parked { dispatch() }
     }
 
     /// Rebuilds every open ticket's clock from its history, with what already fired; timers that fell due
@@ -201,7 +212,8 @@ extension CoordinatorLoop {
             sla = SLATimers(policies: policies)
             policyBox.set(policies)
             track(tickets)
-            for ticket in tickets where sla.policyName(of: ticket.id) != nil { slaDirty.insert(ticket.id) }
+            // Every open ticket's due times are stored again: those no policy covers any more are cleared.
+            for ticket in tickets { slaDirty.insert(ticket.id) }
             logger.info("SLA policies replaced", metadata: ["policies": "\(policies.count)", "tracked": "\(sla.count)"])
             reply(.success(sla.count))
         } catch {

@@ -22,14 +22,18 @@ final class CoordinatorLoop {
     let configuration: CoordinatorConfiguration
     let metrics: CoordinatorMetrics
     let logger: Logger
+    let tickGate: TickGate
+    /// Holds expiry after the coordinator's own stalls (see `ExpiryHold`).
+    var expiryHold: ExpiryHold
 
     var dispatcher = Dispatcher()
     var sessions: [String: AgentSession] = [:]
     var routes: [Frame: String] = [:]
     /// Heartbeat deadline per agent name, earliest first: expiry never scans all agents.
     var deadlines = IndexedHeap<String, Millis>()
-    /// Sessions and sequence numbers as stored, for agents not connected since the start.
-    var storedSessions: [String: (session: String, lastSequence: UInt64)] = [:]
+    /// Each agent's report ledger (its session's accepted, committed and refused sequence numbers), kept
+    /// while it is away so a reconnect of the same session deduplicates exactly. See `ReportLedger`.
+    var ledgers: [String: ReportLedger] = [:]
     /// The highest ticket id issued: a report on a lower id that is not open is stale, not unknown.
     var highestTicketID: TicketID = 0
     /// Macros by name, as stored; the API's saves and removals reach the loop after their commit.
@@ -60,7 +64,10 @@ final class CoordinatorLoop {
 
     init(store: TicketStore, router: AsyncSocket, events: EventPublisher,
          inputs: AsyncStream<CoordinatorInput>.Continuation, configuration: CoordinatorConfiguration,
-         metrics: CoordinatorMetrics, logger: Logger, policies: SLAPolicyBox) {
+         metrics: CoordinatorMetrics, logger: Logger, policies: SLAPolicyBox, tickGate: TickGate) {
+        self.tickGate = tickGate
+        let liveness = Millis(configuration.heartbeatIntervalMs) * Millis(configuration.heartbeatLiveness)
+        self.expiryHold = ExpiryHold(stallThreshold: Millis(configuration.heartbeatIntervalMs), grace: liveness)
         self.policyBox = policies
         self.store = store
         self.router = router
@@ -79,8 +86,8 @@ final class CoordinatorLoop {
     /// Agents holding leases get one liveness period to come back before their leases expire.
     func recover() async throws {
         let targets = configuration.responseTargets
-        let (open, sessions, highest, storedMacros) = try await store.pool.read { db in
-            (try db.openTickets(targets: targets), try db.agentSessions(),
+        let (open, sessions, refusals, highest, storedMacros) = try await store.pool.read { db in
+            (try db.openTickets(targets: targets), try db.agentSessions(), try db.reportRefusals(),
              try TicketID.fetchOne(db, sql: "SELECT MAX(id) FROM tickets") ?? 0, try db.macros())
         }
         for definition in storedMacros {
@@ -91,7 +98,10 @@ final class CoordinatorLoop {
                              metadata: ["macro": "\(definition.name)", "problem": "\(error)"])
             }
         }
-        storedSessions = sessions
+        for (name, stored) in sessions {
+            let refused = (refusals[name] ?? [:]).mapValues { ReportLedger.Refusal(code: $0.code, text: $0.message) }
+            ledgers[name] = ReportLedger(session: stored.session, committed: stored.lastSequence, refusals: refused)
+        }
         highestTicketID = highest
         for ticket in open { dispatcher.track(ticket) }
         let deadline = currentMillis() + livenessMillis
@@ -102,17 +112,27 @@ final class CoordinatorLoop {
                                             "leased": "\(open.count - dispatcher.queuedCount)"])
     }
 
-    func run(_ stream: AsyncStream<CoordinatorInput>) async {
+    /// Handles every input in order until `.shutdown` (returns) or a dead agent socket (throws).
+    func run(_ stream: AsyncStream<CoordinatorInput>) async throws {
         dispatch()
         for await input in stream {
+            let start = currentMillis()
+            defer { expiryHold.step(start: start, end: currentMillis()) }
             switch input {
-            case .agentMessage(let frames): handleAgentMessage(frames)
+            case .agentMessage(let frames, let arrivedAt):
+                handleAgentMessage(frames, arrivedAt: arrivedAt)
+                router.consumed()
             case .intake(let news, let reply): intake(news, reply: reply)
             case .committed(let outcome): committed(outcome)
-            case .tick:
-                expireSilentAgents()
+            case .tick(let at):
+                tickGate.handled()
+                if expiryHold.tick(raisedAt: at, now: start) { expireSilentAgents(at: at) }
                 handOffOrphanedPools()
                 fireSLATimers()
+            case .socketFailed(let reason):
+                logger.critical("the agent socket's thread died; stopping so the supervisor restarts the coordinator",
+                                metadata: ["error": "\(reason)"])
+                throw CoordinatorFailure(reason: "agent socket failed: \(reason)")
             case .customerMessage(let id, let body, let reply): customerMessage(id, body: body, reply: reply)
             case .slaPolicies(let policies, let document, let reply):
                 await replacePolicies(policies ?? configuration.slaPolicies, document: document, reply: reply)
@@ -248,13 +268,15 @@ final class CoordinatorLoop {
     /// Assigns while a queued ticket has an available agent. Each lease is committed before ASSIGN.
     /// Leases on tickets in `joining` (an intake not yet submitted) are returned instead, to be committed
     /// in the intake's own transaction.
+    /// With `joinAll`, every lease is returned to join the caller's change (a report that freed a slot
+    /// commits the next assignment in its own transaction: one commit, and ACK and ASSIGN in one round).
     @discardableResult
-    func dispatch(joining: Set<TicketID> = []) -> [Lease] {
+    func dispatch(joining: Set<TicketID> = [], joinAll: Bool = false) -> [Lease] {
         let now = currentMillis()
         var joined: [Lease] = []
         while let (lease, _) = dispatcher.nextAssignment(now: now) {
             clockStatus(lease.ticket, .inProgress, at: now)
-            if joining.contains(lease.ticket) {
+            if joinAll || joining.contains(lease.ticket) {
                 joined.append(lease)
                 continue
             }
@@ -285,9 +307,10 @@ final class CoordinatorLoop {
             assign.lease = WireLeaseRef(ticket: lease.ticket, epoch: lease.epoch)
             assign.ticket = WireTicketView(ticket)
             send(.assign(assign), to: session.routingID)
-        case .report(let agent, let sequence, let published, let ended):
+        case .report(let agent, let sessionID, let sequence, let published, let ended):
             events.publish(published)
-            if let session = sessions[agent] {
+            if ledgers[agent]?.session == sessionID { ledgers[agent]?.commit(sequence) }
+            if let session = sessions[agent], session.session == sessionID {
                 var ack = WireAck()
                 ack.seq = sequence
                 send(.ack(ack), to: session.routingID)
@@ -297,6 +320,12 @@ final class CoordinatorLoop {
                     revoke.reason = reason
                     send(.revoke(revoke), to: session.routingID)
                 }
+            }
+        case .refused(let agent, let sessionID, let sequence):
+            guard ledgers[agent]?.session == sessionID, let refusal = ledgers[agent]?.commit(sequence) else { return }
+            if let session = sessions[agent], session.session == sessionID {
+                send(.error(WireErrorCode(rawValue: refusal.code) ?? .invalidArgument, refusal.text, sequence: sequence),
+                     to: session.routingID)
             }
         case .publish(let published):
             events.publish(published)
@@ -326,7 +355,7 @@ final class CoordinatorLoop {
         router.post([routingID] + FrameCodec.encode(message))
     }
 
-    func handleAgentMessage(_ frames: [Frame]) {
+    func handleAgentMessage(_ frames: [Frame], arrivedAt: Millis) {
         guard frames.count >= 2 else { return }
         let routingID = frames[0]
         metrics.agentMessages.increment()
@@ -340,15 +369,15 @@ final class CoordinatorLoop {
             return
         }
         if case .hello(let hello) = message {
-            handleHello(hello, from: routingID)
+            handleHello(hello, from: routingID, arrivedAt: arrivedAt)
             return
         }
-        guard let name = routes[routingID], var session = sessions[name] else {
+        guard let name = routes[routingID], let session = sessions[name] else {
             if case .bye = message { return }
-            send(.error(.notWelcomed, "say HELLO first: this connection has no agent"), to: routingID)
+            send(.error(.notWelcomed, "say HELLO first: this connection has no agent", sequence: message.sequence ?? 0), to: routingID)
             return
         }
-        deadlines.upsert(name, order: currentMillis() + livenessMillis)
+        deadlines.upsert(name, order: max(arrivedAt + livenessMillis, deadlines.order(of: name) ?? .min))
         switch message {
         case .heartbeat:
             send(.heartbeat, to: routingID)
@@ -366,16 +395,24 @@ final class CoordinatorLoop {
                 send(.error(.invalidArgument, "\(message.command) needs a sequence number above 0"), to: routingID)
                 return
             }
-            if sequence <= session.lastSequence {
-                var ack = WireAck()  // a retry of a report already taken: acknowledge, change nothing
+            guard let ledger = ledgers[name], ledger.session == session.session else { return }
+            switch ledger.verdict(for: sequence) {
+            case .take:
+                handleReport(message, sequence: sequence, session: session)  // takes or refuses the number
+            case .acknowledge:
+                var ack = WireAck()  // a retry of a committed report: acknowledge, change nothing
                 ack.seq = sequence
                 send(.ack(ack), to: routingID)
                 metrics.duplicateReports.increment()
-                return
+            case .refuseAgain(let code, let text):
+                send(.error(WireErrorCode(rawValue: code) ?? .invalidArgument, text, sequence: sequence), to: routingID)
+                metrics.duplicateReports.increment()
+            case .inFlight:
+                metrics.duplicateReports.increment()  // answered when the original commits
+            case .gap(let expected):
+                send(.error(.invalidArgument, "sequence \(sequence) skips numbers: the next report of this session must be \(expected)",
+                            sequence: sequence), to: routingID)
             }
-            session.lastSequence = sequence
-            sessions[name] = session
-            handleReport(message, sequence: sequence, session: session)
         case .welcome, .assign, .revoke, .ack:
             send(.error(.unknownCommand, "\(message.command) is sent by the coordinator, not to it"), to: routingID)
         case .error(let error):
@@ -385,7 +422,7 @@ final class CoordinatorLoop {
         }
     }
 
-    func handleHello(_ hello: WireHello, from routingID: Frame) {
+    func handleHello(_ hello: WireHello, from routingID: Frame, arrivedAt: Millis) {
         let name = hello.agent
         guard !name.isEmpty, name.count <= 64, !name.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x20 } == true }) else {
             send(.error(.invalidArgument, "agent name must be 1 to 64 characters without spaces"), to: routingID)
@@ -399,8 +436,9 @@ final class CoordinatorLoop {
             send(.error(.invalidArgument, "tier must be 0 to 3, got \(hello.tier)"), to: routingID)
             return
         }
-        guard hello.session.count <= 128, hello.skills.count <= 64 else {
-            send(.error(.invalidArgument, "session or skills too long"), to: routingID)
+        guard !hello.session.isEmpty, hello.session.count <= 128, hello.skills.count <= 64 else {
+            send(.error(.invalidArgument, "session must be 1 to 128 characters (it keys sequence numbers across reconnects); "
+                        + "at most 64 skills"), to: routingID)
             return
         }
         var claims: (pool: String, conditions: [CompiledCondition])?
@@ -416,10 +454,10 @@ final class CoordinatorLoop {
         if let previous = sessions[name], previous.routingID != routingID { routes.removeValue(forKey: previous.routingID) }
         if let other = routes[routingID], other != name { agentGone(other, reason: "connection reused by \(name)") }
 
-        let stored = sessions[name].map { ($0.session, $0.lastSequence) } ?? storedSessions[name]
-        let lastSequence = stored.flatMap { $0.0 == hello.session ? $0.1 : nil } ?? 0
-        sessions[name] = AgentSession(name: name, routingID: routingID, session: hello.session, mode: hello.mode,
-                                      lastSequence: lastSequence)
+        // The same session keeps its ledger (reports in flight stay in flight); a new one starts at 0.
+        if ledgers[name]?.session != hello.session { ledgers[name] = ReportLedger(session: hello.session) }
+        let lastSequence = ledgers[name]?.committed ?? 0
+        sessions[name] = AgentSession(name: name, routingID: routingID, session: hello.session, mode: hello.mode)
         routes[routingID] = name
         var skills = Set(hello.skills.filter { !$0.hasPrefix("bot:") })
         // A reconnecting bot may have changed pools: it leaves every pool, then joins the one it names.
@@ -437,7 +475,7 @@ final class CoordinatorLoop {
         }
         let profile = AgentProfile(name: name, skills: skills, tier: Int(hello.tier), capacity: Int(hello.capacity))
         let now = currentMillis()
-        deadlines.upsert(name, order: now + livenessMillis)
+        deadlines.upsert(name, order: arrivedAt + livenessMillis)
 
         // Leases: keep what the agent claims and still holds; re-send what it holds but did not claim.
         let held = Set(dispatcher.leases(of: name))
@@ -476,9 +514,9 @@ final class CoordinatorLoop {
 
     /// The agent is gone (BYE or missed heartbeats): its leases end and its tickets return to the queue.
     func agentGone(_ name: String, reason: String, expired: Bool = false) {
+        let routingID = sessions[name]?.routingID
         if let session = sessions.removeValue(forKey: name) {
             routes.removeValue(forKey: session.routingID)
-            storedSessions[name] = (session.session, session.lastSequence)
         }
         deadlines.remove(name)
         let pools = dispatcher.profile(of: name)?.skills.filter { $0.hasPrefix("bot:") } ?? []
@@ -490,18 +528,28 @@ final class CoordinatorLoop {
         let ended = dispatcher.disconnect(name)
         metrics.setAgents(sessions.count)
         logger.info("agent gone", metadata: ["agent": "\(name)", "reason": "\(reason)", "leases": "\(ended.count)"])
+        forgetIfUnused(name)
         guard !ended.isEmpty else { return }
         let now = currentMillis()
         let kind: TicketEventKind = expired ? .leaseExpired : .released
-        let eventsToWrite = ended.map { lease in
+        // Tickets waiting on the customer are parked (still paused, held by no one) instead of queued.
+        let parked = ended.map { dispatcher.isParked($0.ticket) }
+        let eventsToWrite = zip(ended, parked).map { lease, isParked in
             TicketEvent(ticketID: lease.ticket, at: now, actor: "system", kind: kind,
-                        detail: "{\"agent\":\(JSONText.string(name)),\"epoch\":\(lease.epoch),\"reason\":\(JSONText.string(reason))}")
+                        detail: "{\"agent\":\(JSONText.string(name)),\"epoch\":\(lease.epoch),\"reason\":\(JSONText.string(reason))"
+                            + (isParked ? ",\"parked\":true}" : "}"))
         }
         if expired { metrics.leasesExpired.increment(by: ended.count) }
-        for lease in ended { clockStatus(lease.ticket, .pendingAssignment, at: now) }
+        for (lease, isParked) in zip(ended, parked) where !isParked { clockStatus(lease.ticket, .pendingAssignment, at: now) }
+        if expired {
+            // Best effort: a silent agent that is still alive learns at once that it lost these leases.
+            for lease in ended { sendRevoke(lease, reason: "lease expired: missed heartbeats", to: routingID) }
+        }
         let inputs = self.inputs
         store.writer.submit({ db in
-            for (lease, event) in zip(ended, eventsToWrite) { try db.endLease(lease, event: event) }
+            for ((lease, event), isParked) in zip(zip(ended, eventsToWrite), parked) {
+                if isParked { try db.parkTicket(lease, event: event) } else { try db.endLease(lease, event: event) }
+            }
         }) { result in
             switch result {
             case .success: inputs.yield(.committed(.publish(eventsToWrite)))
@@ -511,9 +559,29 @@ final class CoordinatorLoop {
         dispatch()
     }
 
-    /// Pops every agent whose heartbeat deadline passed. O(expired × log agents).
-    func expireSilentAgents() {
-        let now = currentMillis()
+    func sendRevoke(_ lease: Lease, reason: String, to routingID: Frame?) {
+        guard let routingID else { return }
+        var revoke = WireRevoke()
+        revoke.lease = WireLeaseRef(ticket: lease.ticket, epoch: lease.epoch)
+        revoke.reason = reason
+        send(.revoke(revoke), to: routingID)
+    }
+
+    /// An agent that leaves without ever having a report committed has nothing to deduplicate: its row and
+    /// ledger go, so a flood of HELLOs under random names leaves no litter (its name stays in any history).
+    func forgetIfUnused(_ name: String) {
+        guard let ledger = ledgers[name], ledger.accepted == 0, !dispatcher.knows(agent: name) else { return }
+        ledgers.removeValue(forKey: name)
+        let inputs = self.inputs
+        store.writer.submit({ db in
+            try db.execute(sql: "DELETE FROM agents WHERE name = ? AND last_sequence = 0", arguments: [name])
+        }) { result in
+            if case .failure(let error) = result { inputs.yield(.committed(.failed("forgetting agent \(name): \(error)"))) }
+        }
+    }
+
+    /// Pops every agent whose heartbeat deadline passed by `now` (the tick's time). O(expired × log agents).
+    func expireSilentAgents(at now: Millis) {
         while let first = deadlines.first, first.order <= now {
             agentGone(first.key, reason: "missed \(configuration.heartbeatLiveness) heartbeats", expired: true)
         }

@@ -32,6 +32,7 @@ public final class CoordinatorMetrics: Sendable {
     let slaWarnings = Counter("desk_sla_warnings_total", "SLA warnings fired.")
     let slaBreaches = Counter("desk_sla_breaches_total", "SLA breaches fired.")
     let botClaims = Counter("desk_bot_claims_total", "New tickets claimed by a bot pool at intake.")
+    let intakeOverloaded = Counter("desk_intake_overloaded_total", "Tickets refused with 503 because the coordinator was overloaded.")
     private let queued = Atomic<Int>(0)
     private let agents = Atomic<Int>(0)
 
@@ -42,15 +43,18 @@ public final class CoordinatorMetrics: Sendable {
     public var queuedTickets: Int { queued.load(ordering: .relaxed) }
     public var connectedAgents: Int { agents.load(ordering: .relaxed) }
 
-    /// Prometheus text exposition format 0.0.4.
-    public func render() -> String {
+    /// Prometheus text exposition format 0.0.4; `writerBacklog` is the store writer's queue length.
+    public func render(writerBacklog: Int = 0) -> String {
         var out = ""
         for counter in [ticketsCreated, ticketsResolved, assignments, leasesExpired, escalations, staleReports,
-                        duplicateReports, protocolErrors, agentMessages, intakeRejected, macrosApplied, botClaims, slaWarnings, slaBreaches] {
+                        duplicateReports, protocolErrors, agentMessages, intakeRejected, intakeOverloaded, macrosApplied, botClaims,
+                        slaWarnings, slaBreaches] {
             out += "# HELP \(counter.name) \(counter.help)\n# TYPE \(counter.name) counter\n\(counter.name) \(counter.current)\n"
         }
         out += "# HELP desk_queue_depth Tickets waiting for an agent.\n# TYPE desk_queue_depth gauge\ndesk_queue_depth \(queuedTickets)\n"
         out += "# HELP desk_agents_connected Agents connected now.\n# TYPE desk_agents_connected gauge\ndesk_agents_connected \(connectedAgents)\n"
+        out += "# HELP desk_store_writer_backlog Changes waiting for the store's writer.\n# TYPE desk_store_writer_backlog gauge\n"
+            + "desk_store_writer_backlog \(writerBacklog)\n"
         return out
     }
 }

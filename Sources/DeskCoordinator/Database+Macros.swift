@@ -17,13 +17,13 @@ extension Database {
             let body = macro.template.render(ticket: ticket, agent: agent)
             let replied = TicketEvent(ticketID: ticket.id, at: now, actor: actor, kind: .replied,
                                       detail: "{\"body\":\(JSONText.string(body)),\"public\":true,\"macro\":\(JSONText.string(name))}")
-            try recordReply(replied, body: body, macro: name)
+            try recordReply(replied, epoch: lease.epoch, body: body, macro: name)
             events.append(replied)
         }
         if let target = actions.status, target != status {
             let changed = TicketEvent(ticketID: ticket.id, at: now, actor: actor, kind: .statusChanged,
                                       detail: JSONText.object(["from": status.rawValue, "to": target.rawValue]))
-            try changeStatus(ticket.id, to: target, event: changed)
+            try changeStatus(ticket.id, epoch: lease.epoch, to: target, event: changed)
             events.append(changed)
         }
         if actions.priority != nil || actions.category != nil || actions.addTags != nil || actions.removeTags != nil {

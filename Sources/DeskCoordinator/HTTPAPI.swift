@@ -2,6 +2,7 @@ import DeskModel
 import DeskStore
 import Foundation
 import Hummingbird
+import Synchronization
 
 /// The coordinator's HTTP API: intake, ticket queries, health and metrics.
 struct HTTPAPI: Sendable {
@@ -16,6 +17,8 @@ struct HTTPAPI: Sendable {
     /// only the HTTP address (`desk loadtest run --attach URL`) can reach the rest.
     let agentEndpoint: String
     let eventEndpoint: String
+    /// Tickets handed to the loop and not yet answered, across all requests.
+    let intakeInFlight: IntakeCounter
     /// The largest request body accepted, in bytes.
     static let maxRequestBytes = 1 << 20
     /// The largest batch request body, in bytes, and the most tickets in one batch.
@@ -36,7 +39,7 @@ struct HTTPAPI: Sendable {
         }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                     body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
+                     body: .init(byteBuffer: ByteBuffer(string: metrics.render(writerBacklog: store.writer.backlog))))
         }
         return router
     }
@@ -115,9 +118,25 @@ struct HTTPAPI: Sendable {
         }
     }
 
-    /// Hands tickets to the loop and waits for their commit.
+    /// Past this many changes waiting for the store's writer, intake answers `503` with `Retry-After`
+    /// instead of queueing more: what was accepted commits, and the loop never queues without bound.
+    static let writerBacklogLimit = 50_000
+    /// Past this many tickets handed to the loop and not yet committed, intake answers `503` likewise.
+    static let intakeInFlightLimit = 100_000
+
+    /// Hands tickets to the loop and waits for their commit; refuses with `503` when the coordinator is
+    /// overloaded.
     func submit(_ news: [NewTicket]) async throws -> [(ticket: Ticket, created: Bool)] {
-        try await withCheckedThrowingContinuation { continuation in
+        let backlog = store.writer.backlog
+        let inFlight = intakeInFlight.add(news.count)
+        defer { intakeInFlight.subtract(news.count) }
+        guard backlog <= Self.writerBacklogLimit, inFlight <= Self.intakeInFlightLimit else {
+            metrics.intakeRejected.increment(by: news.count)
+            metrics.intakeOverloaded.increment(by: news.count)
+            throw APIError(.serviceUnavailable, "the coordinator is overloaded (\(backlog) changes waiting for the store, "
+                           + "\(inFlight) tickets in intake): retry shortly", retryAfter: 1)
+        }
+        return try await withCheckedThrowingContinuation { continuation in
             if case .terminated = inputs.yield(.intake(news, reply: { continuation.resume(with: $0) })) {
                 continuation.resume(throwing: APIError(.serviceUnavailable, "the coordinator is shutting down"))
             }
@@ -183,4 +202,12 @@ struct IntakeBatch: Decodable {
         }
     }
     let tickets: [Item]
+}
+
+/// A shared count of tickets in intake, for the overload refusal.
+final class IntakeCounter: Sendable {
+    private let value = Atomic<Int>(0)
+    /// Adds `count`; returns the new total.
+    func add(_ count: Int) -> Int { value.add(count, ordering: .relaxed).newValue }
+    func subtract(_ count: Int) { value.subtract(count, ordering: .relaxed) }
 }

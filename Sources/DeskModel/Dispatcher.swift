@@ -248,6 +248,31 @@ public struct Dispatcher: Sendable {
         enqueue(open)
     }
 
+    /// Ends the lease on a ticket that waits on the customer without queueing it: it keeps its status and
+    /// its epoch, and no one holds it until `resume`.
+    public mutating func park(_ ticket: TicketID) {
+        guard var open = tickets[ticket] else { return }
+        if let agent = open.assignee {
+            agents[agent]?.open.remove(ticket)
+            reposition(agent)
+            dropIfForgotten(agent)
+        }
+        open.assignee = nil
+        tickets[ticket] = open
+    }
+
+    /// Whether `ticket` is parked: open, waiting on the customer, held by no one.
+    public func isParked(_ ticket: TicketID) -> Bool {
+        guard let open = tickets[ticket] else { return false }
+        return open.assignee == nil && open.status.waitsOnCustomer
+    }
+
+    /// The customer answered on a parked ticket: it joins the queue.
+    public mutating func resume(_ ticket: TicketID) {
+        guard isParked(ticket) else { return }
+        requeue(ticket)
+    }
+
     /// Changes an open ticket's priority; a queued ticket moves to its new place in the queue.
     public mutating func setPriority(_ ticket: TicketID, _ priority: Priority) {
         guard var open = tickets[ticket] else { return }
@@ -305,14 +330,22 @@ public struct Dispatcher: Sendable {
     }
 
     /// The agent is gone (said BYE, or missed its heartbeats): its leases end and its tickets go back to
-    /// the queue. Returns the leases that ended, for the history.
+    /// the queue, except those waiting on the customer (or on their confirmation): those are parked, still
+    /// paused and unassigned, until the customer answers (`resume`). Returns the leases that ended, for the
+    /// history; `tickets[lease.ticket]?.status` tells a parked one from a requeued one.
     @discardableResult
     public mutating func disconnect(_ agent: String) -> [Lease] {
         guard let slot = agents[agent] else { return [] }
         let ended = slot.open.compactMap { lease(of: $0) }
         for key in slot.keys { pools[key]?.remove(agent) }
         agents[agent]?.connected = false
-        for lease in ended { requeue(lease.ticket) }
+        for lease in ended {
+            if let status = tickets[lease.ticket]?.status, status.waitsOnCustomer {
+                park(lease.ticket)
+            } else {
+                requeue(lease.ticket)
+            }
+        }
         agents.removeValue(forKey: agent)
         return ended.sorted { $0.ticket < $1.ticket }
     }

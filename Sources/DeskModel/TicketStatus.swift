@@ -47,6 +47,10 @@ public enum TicketStatus: String, Sendable, Codable, CaseIterable {
     }
 
     /// Whether an agent holds a lease in this status (it is working or waiting on the customer for it).
+    /// Waiting on the customer's answer or confirmation: the clock is paused by default, and a ticket left
+    /// by its agent in this state is parked rather than queued.
+    public var waitsOnCustomer: Bool { self == .waitingOnCustomer || self == .pendingConfirmation }
+
     public var isLeased: Bool {
         self == .inProgress || self == .waitingOnCustomer || self == .pendingConfirmation
     }

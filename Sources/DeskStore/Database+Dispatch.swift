@@ -13,11 +13,17 @@ extension Database {
     }
 
     /// Records a new lease (ticket in progress, lease row, `assigned` event) without reading the ticket back.
+    /// Fenced in SQL: the ticket must be open and its stored epoch below the new one (epochs only rise).
     public func recordLease(_ lease: Lease, at now: Millis) throws {
         let update = try cachedStatement(sql: """
-            UPDATE tickets SET status = 'in_progress', assignee = ?, lease_epoch = ?, updated_at = ? WHERE id = ?
+            UPDATE tickets SET status = 'in_progress', assignee = ?, lease_epoch = ?, updated_at = ?
+            WHERE id = ? AND lease_epoch < ? AND status IN ('new', 'pending_assignment')
             """)
-        try FastBinding.execute(update, [.text(lease.agent), .integer(lease.epoch), .integer(now), .integer(lease.ticket)], in: self)
+        try FastBinding.execute(update, [.text(lease.agent), .integer(lease.epoch), .integer(now), .integer(lease.ticket),
+                                         .integer(lease.epoch)], in: self)
+        guard changesCount == 1 else {
+            throw StoreError.fenced("lease \(lease.ticket)/\(lease.epoch) for \(lease.agent): the ticket is not queued below that epoch")
+        }
         let insert = try cachedStatement(sql: """
             INSERT OR REPLACE INTO leases (ticket_id, agent, epoch, granted_at) VALUES (?, ?, ?, ?)
             """)
@@ -26,42 +32,81 @@ extension Database {
                                     detail: "{\"agent\":\(JSONText.string(lease.agent)),\"epoch\":\(lease.epoch)}"))
     }
 
+    /// The statuses a leased ticket can have, as SQL.
+    static let leasedStatuses = "('in_progress', 'waiting_on_customer', 'pending_confirmation')"
+
     /// Ends a lease and puts the ticket back in the queue (release, expiry, escalation), with its event.
+    /// Fenced: the ticket must be leased under `lease.epoch`.
     public func endLease(_ lease: Lease, event: TicketEvent, tier: Int? = nil, priority: Priority? = nil) throws {
         let update = try cachedStatement(sql: """
             UPDATE tickets SET status = 'pending_assignment', assignee = NULL, tier = COALESCE(?, tier),
-                   priority = COALESCE(?, priority), updated_at = ? WHERE id = ? AND lease_epoch = ?
+                   priority = COALESCE(?, priority), updated_at = ?
+            WHERE id = ? AND lease_epoch = ? AND assignee IS NOT NULL AND status IN \(Self.leasedStatuses)
             """)
         try update.execute(arguments: [tier, priority?.rawValue, event.at, lease.ticket, lease.epoch])
+        guard changesCount == 1 else { throw StoreError.fenced("ending lease \(lease.ticket)/\(lease.epoch): not the ticket's lease") }
         try cachedStatement(sql: "DELETE FROM leases WHERE ticket_id = ? AND epoch = ?")
             .execute(arguments: [lease.ticket, lease.epoch])
         try appendEvent(event)
     }
 
-    /// Resolves a ticket: status, resolution time, lease removed, `resolved` event.
+    /// Resolves a ticket: status, resolution time, its lease row removed, `resolved` event. Fenced like
+    /// `endLease`.
     public func resolveTicket(_ lease: Lease, event: TicketEvent) throws {
         let update = try cachedStatement(sql: """
             UPDATE tickets SET status = 'resolved', resolved_at = ?, updated_at = ?, first_response_due = NULL,
-                   next_response_due = NULL, resolution_due = NULL WHERE id = ? AND lease_epoch = ?
+                   next_response_due = NULL, resolution_due = NULL
+            WHERE id = ? AND lease_epoch = ? AND assignee IS NOT NULL AND status IN \(Self.leasedStatuses)
             """)
         try FastBinding.execute(update, [.integer(event.at), .integer(event.at), .integer(lease.ticket), .integer(lease.epoch)], in: self)
-        let delete = try cachedStatement(sql: "DELETE FROM leases WHERE ticket_id = ?")
-        try FastBinding.execute(delete, [.integer(lease.ticket)], in: self)
+        guard changesCount == 1 else { throw StoreError.fenced("resolving \(lease.ticket)/\(lease.epoch): not the ticket's lease") }
+        let delete = try cachedStatement(sql: "DELETE FROM leases WHERE ticket_id = ? AND epoch = ?")
+        try FastBinding.execute(delete, [.integer(lease.ticket), .integer(lease.epoch)], in: self)
         try appendEvent(event)
     }
 
-    /// Changes a leased ticket's status (waiting on customer, pending confirmation, in progress).
-    public func changeStatus(_ ticket: TicketID, to status: TicketStatus, event: TicketEvent) throws {
-        try cachedStatement(sql: "UPDATE tickets SET status = ?, updated_at = ? WHERE id = ?")
-            .execute(arguments: [status.rawValue, event.at, ticket])
+    /// Parks a ticket that waits on the customer when its agent leaves: the lease ends (assignee cleared,
+    /// lease row removed) but the status stays, so the clock stays paused and no one is handed it until the
+    /// customer answers (`resumeParked`). Fenced like `endLease`.
+    public func parkTicket(_ lease: Lease, event: TicketEvent) throws {
+        try cachedStatement(sql: """
+            UPDATE tickets SET assignee = NULL, updated_at = ?
+            WHERE id = ? AND lease_epoch = ? AND assignee IS NOT NULL AND status IN ('waiting_on_customer', 'pending_confirmation')
+            """).execute(arguments: [event.at, lease.ticket, lease.epoch])
+        guard changesCount == 1 else { throw StoreError.fenced("parking \(lease.ticket)/\(lease.epoch): not the ticket's lease") }
+        try cachedStatement(sql: "DELETE FROM leases WHERE ticket_id = ? AND epoch = ?").execute(arguments: [lease.ticket, lease.epoch])
+        try appendEvent(event)
+    }
+
+    /// The customer answered on a parked ticket: it goes back to the queue. Fenced: it must be parked.
+    public func resumeParked(_ ticket: TicketID, event: TicketEvent) throws {
+        try cachedStatement(sql: """
+            UPDATE tickets SET status = 'pending_assignment', updated_at = ?
+            WHERE id = ? AND assignee IS NULL AND status IN ('waiting_on_customer', 'pending_confirmation')
+            """).execute(arguments: [event.at, ticket])
+        guard changesCount == 1 else { throw StoreError.fenced("resuming \(ticket): it is not parked") }
+        try appendEvent(event)
+    }
+
+    /// Changes a leased ticket's status (waiting on customer, pending confirmation, in progress). Fenced:
+    /// the ticket must still be leased under `epoch`.
+    public func changeStatus(_ ticket: TicketID, epoch: Int64, to status: TicketStatus, event: TicketEvent) throws {
+        try cachedStatement(sql: """
+            UPDATE tickets SET status = ?, updated_at = ? WHERE id = ? AND lease_epoch = ? AND assignee IS NOT NULL AND status IN \(Self.leasedStatuses)
+            """).execute(arguments: [status.rawValue, event.at, ticket, epoch])
+        guard changesCount == 1 else { throw StoreError.fenced("status of \(ticket) under epoch \(epoch): not the ticket's lease") }
         try appendEvent(event)
     }
 
     /// Records a public reply: its event, the first-response time if this is the first, and the message in
-    /// the outbox for the delivery channels (addressed to the requester, subject `Re: … [#id]`).
-    public func recordReply(_ event: TicketEvent, body: String, macro: String? = nil) throws {
-        try cachedStatement(sql: "UPDATE tickets SET first_response_at = COALESCE(first_response_at, ?), updated_at = ? WHERE id = ?")
-            .execute(arguments: [event.at, event.at, event.ticketID])
+    /// the outbox for the delivery channels (addressed to the requester, subject `Re: … [#id]`). Fenced:
+    /// the ticket must still be leased under `epoch`.
+    public func recordReply(_ event: TicketEvent, epoch: Int64, body: String, macro: String? = nil) throws {
+        try cachedStatement(sql: """
+            UPDATE tickets SET first_response_at = COALESCE(first_response_at, ?), updated_at = ?
+            WHERE id = ? AND lease_epoch = ? AND assignee IS NOT NULL AND status IN \(Self.leasedStatuses)
+            """).execute(arguments: [event.at, event.at, event.ticketID, epoch])
+        guard changesCount == 1 else { throw StoreError.fenced("reply on \(event.ticketID) under epoch \(epoch): not the ticket's lease") }
         try cachedStatement(sql: """
             INSERT INTO outbox (ticket_id, recipient, subject, body, author, macro, created_at)
             SELECT id, requester, 'Re: ' || subject || ' [#' || id || ']', ?, ?, ?, ? FROM tickets WHERE id = ?
@@ -84,14 +129,45 @@ extension Database {
         try FastBinding.execute(update, [.integer(Int64(bitPattern: sequence)), .text(session), .text(agent)], in: self)
     }
 
-    /// Creates or updates an agent's row on HELLO. A new session restarts its sequence count.
+    /// Records a refused report in the same way as a committed one: the agent's sequence reaches it, and
+    /// the refusal is kept (the newest `keep` per agent) so a retry gets the same answer after a restart.
+    public func recordRefusal(agent: String, session: String, sequence: UInt64, code: Int, message: String, at now: Millis,
+                              keep: Int) throws {
+        try recordSequence(agent: agent, session: session, sequence: sequence)
+        try execute(sql: """
+            INSERT OR REPLACE INTO report_refusals (agent, session, seq, code, message, at) VALUES (?, ?, ?, ?, ?, ?)
+            """, arguments: [agent, session, Int64(bitPattern: sequence), code, message, now])
+        try execute(sql: """
+            DELETE FROM report_refusals WHERE agent = ? AND (session != ? OR seq <= (
+                SELECT seq FROM report_refusals WHERE agent = ? ORDER BY seq DESC LIMIT 1 OFFSET ?))
+            """, arguments: [agent, session, agent, keep])
+    }
+
+    /// The kept refusals of each agent's current session: agent → sequence → (code, message).
+    public func reportRefusals() throws -> [String: [UInt64: (code: Int, message: String)]] {
+        var result: [String: [UInt64: (code: Int, message: String)]] = [:]
+        let rows = try Row.fetchCursor(self, sql: """
+            SELECT r.agent, r.seq, r.code, r.message FROM report_refusals r JOIN agents a ON a.name = r.agent
+            WHERE r.session = a.session
+            """)
+        while let row = try rows.next() {
+            let seq: Int64 = row["seq"]
+            result[row["agent"], default: [:]][UInt64(bitPattern: seq)] = (row["code"], row["message"])
+        }
+        return result
+    }
+
+    /// Creates or updates an agent's row on HELLO. A new session restarts its sequence count; the same
+    /// session never lowers the stored count (a report of it may have committed since the HELLO was decided).
     public func upsertAgent(_ profile: AgentProfile, mode: String, session: String, lastSequence: UInt64, at now: Millis) throws {
         try execute(sql: """
             INSERT INTO agents (name, skills, tier, capacity, mode, session, last_sequence, last_seen)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(name) DO UPDATE SET skills = excluded.skills, tier = excluded.tier,
                 capacity = excluded.capacity, mode = excluded.mode, session = excluded.session,
-                last_sequence = excluded.last_sequence, last_seen = excluded.last_seen
+                last_sequence = CASE WHEN agents.session = excluded.session
+                                     THEN MAX(agents.last_sequence, excluded.last_sequence) ELSE excluded.last_sequence END,
+                last_seen = excluded.last_seen
             """, arguments: [profile.name, JSONText.array(profile.skills.sorted()), profile.tier, profile.capacity,
                              mode, session, Int64(bitPattern: lastSequence), now])
     }
@@ -99,7 +175,8 @@ extension Database {
     /// Every open ticket, for rebuilding the dispatcher on start. Uses the status index.
     public func openTickets(targets: ResponseTargets) throws -> [OpenTicket] {
         let rows = try Row.fetchCursor(self, sql: """
-            SELECT id, priority, tier, skill, created_at, status, lease_epoch, assignee, pool FROM tickets
+            SELECT id, priority, tier, skill, created_at, status, lease_epoch, assignee, pool, first_response_due,
+                   resolution_due FROM tickets
             WHERE status IN ('new', 'pending_assignment', 'in_progress', 'waiting_on_customer', 'pending_confirmation')
             """)
         var open: [OpenTicket] = []
@@ -111,9 +188,13 @@ extension Database {
             }
             let createdAt: Millis = row["created_at"]
             let assignee: String? = status.isLeased ? row["assignee"] : nil
+            // The queue's due time as intake gave it: the SLA's first-response due, else its resolution due,
+            // else the configured target (so a restart never reorders a queue).
+            let firstResponseDue: Millis? = row["first_response_due"]
+            let resolutionDue: Millis? = row["resolution_due"]
             open.append(OpenTicket(
                 id: id, priority: priority, tier: row["tier"], skill: row["skill"],
-                dueAt: targets.due(priority, createdAt: createdAt), createdAt: createdAt,
+                dueAt: firstResponseDue ?? resolutionDue ?? targets.due(priority, createdAt: createdAt), createdAt: createdAt,
                 status: status == .new ? .pendingAssignment : status, epoch: row["lease_epoch"], assignee: assignee,
                 pool: row["pool"]))
         }

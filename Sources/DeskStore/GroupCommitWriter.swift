@@ -54,6 +54,10 @@ public final class GroupCommitWriter: Sendable {
 
     /// How many transactions and changes the writer has committed: for benchmarks and metrics.
     public var statistics: (transactions: Int, changes: Int) { core.statistics }
+
+    /// Changes submitted and not yet taken into a transaction: the writer's queue length, for
+    /// backpressure (intake refuses new work past a limit) and metrics.
+    public var backlog: Int { core.backlog }
 }
 
 /// A change with its result slot, type-erased for the writer's queue.
@@ -100,6 +104,12 @@ final class WriterCore: @unchecked Sendable {
     init(pool: DatabasePool, maxBatch: Int) {
         self.pool = pool
         self.maxBatch = maxBatch
+    }
+
+    var backlog: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return queue.count
     }
 
     var statistics: (transactions: Int, changes: Int) {

@@ -120,6 +120,20 @@ enum Migrations {
                 );
                 """)
         }
+        migrator.registerMigration("v4: refused reports") { db in
+            // A refused report's number and refusal, so a retry gets the same ERROR across restarts.
+            try db.execute(sql: """
+                CREATE TABLE report_refusals (
+                    agent TEXT NOT NULL,
+                    session TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    code INTEGER NOT NULL,
+                    message TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    PRIMARY KEY (agent, seq)
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -10,8 +10,10 @@ import Synchronization
 /// (high-water mark, no peer yet) waits in the queue until the socket is writable, so nothing blocks the
 /// cooperative thread pool and nothing spins.
 ///
-/// `messages` buffers without bound: its consumer must keep up (the coordinator's loop does; libzmq's
-/// receive high-water mark still bounds what a peer can queue before this thread reads it).
+/// `messages` buffers without bound unless `inboundLimit` is given: then the thread stops reading once
+/// that many delivered messages are not yet `consumed`, so a slow consumer leaves the rest in libzmq's
+/// queue (bounded by its receive high-water mark, then TCP) instead of in memory. A thread that dies on a
+/// socket error reports it to `onFailure` once.
 public final class AsyncSocket: Sendable {
     /// The socket's name, used in errors and thread names.
     public let name: String
@@ -36,6 +38,8 @@ public final class AsyncSocket: Sendable {
         name: String,
         receives: Bool = true,
         onSendFailure: (@Sendable ([Frame], any Error) -> Void)? = nil,
+        inboundLimit: Int? = nil,
+        onFailure: (@Sendable (any Error) -> Void)? = nil,
         deliver: (@Sendable ([Frame]) -> Void)? = nil
     ) throws {
         let fd = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
@@ -47,7 +51,8 @@ public final class AsyncSocket: Sendable {
         if deliver != nil { continuation.finish() }
         self.loop = SocketLoop(
             socket: socket, name: name, wakeFD: fd, receives: receives,
-            inbound: continuation, deliver: deliver, onSendFailure: onSendFailure
+            inbound: continuation, deliver: deliver, onSendFailure: onSendFailure,
+            inboundLimit: inboundLimit, onFailure: onFailure
         )
         let loop = self.loop
         let thread = Thread { loop.run() }
@@ -61,6 +66,8 @@ public final class AsyncSocket: Sendable {
         _ type: SocketType,
         name: String,
         onSendFailure: (@Sendable ([Frame], any Error) -> Void)? = nil,
+        inboundLimit: Int? = nil,
+        onFailure: (@Sendable (any Error) -> Void)? = nil,
         deliver: (@Sendable ([Frame]) -> Void)? = nil,
         configure: (Socket) throws -> Void
     ) throws {
@@ -72,7 +79,8 @@ public final class AsyncSocket: Sendable {
             throw error
         }
         let receives = type != .pub && type != .push
-        try self.init(socket, name: name, receives: receives, onSendFailure: onSendFailure, deliver: deliver)
+        try self.init(socket, name: name, receives: receives, onSendFailure: onSendFailure, inboundLimit: inboundLimit,
+                      onFailure: onFailure, deliver: deliver)
     }
 
     deinit { loop.requestClose() }
@@ -83,6 +91,15 @@ public final class AsyncSocket: Sendable {
             loop.enqueue(frames, continuation)
         }
     }
+
+    /// Tells the socket thread that the consumer has handled `count` delivered messages; with an
+    /// `inboundLimit`, a paused thread reads again once fewer than the limit are outstanding.
+    public func consumed(_ count: Int = 1) {
+        loop.consumed(count)
+    }
+
+    /// Delivered messages not yet `consumed` (0 without an `inboundLimit`).
+    public var outstanding: Int { loop.shared.withLock { $0.outstanding } }
 
     /// Queues a message and returns at once. Failures go to `onSendFailure`.
     public func post(_ frames: [Frame]) {
@@ -111,6 +128,8 @@ final class SocketLoop: Sendable {
         var closing = false
         var closed = false
         var closeWaiters: [CheckedContinuation<Void, Never>] = []
+        /// Delivered and not yet consumed; only counted with an inbound limit.
+        var outstanding = 0
     }
 
     let socket: Socket
@@ -120,14 +139,20 @@ final class SocketLoop: Sendable {
     let inbound: AsyncStream<[Frame]>.Continuation
     let deliver: (@Sendable ([Frame]) -> Void)?
     let onSendFailure: (@Sendable ([Frame], any Error) -> Void)?
+    let inboundLimit: Int?
+    let onFailure: (@Sendable (any Error) -> Void)?
     let shared = Mutex(Shared())
 
     init(
         socket: Socket, name: String, wakeFD: Int32, receives: Bool,
         inbound: AsyncStream<[Frame]>.Continuation,
         deliver: (@Sendable ([Frame]) -> Void)?,
-        onSendFailure: (@Sendable ([Frame], any Error) -> Void)?
+        onSendFailure: (@Sendable ([Frame], any Error) -> Void)?,
+        inboundLimit: Int? = nil,
+        onFailure: (@Sendable (any Error) -> Void)? = nil
     ) {
+        self.inboundLimit = inboundLimit
+        self.onFailure = onFailure
         self.deliver = deliver
         self.socket = socket
         self.name = name
@@ -150,6 +175,24 @@ final class SocketLoop: Sendable {
         } else if action.wake {
             wake()
         }
+    }
+
+    func consumed(_ count: Int) {
+        guard let limit = inboundLimit else { return }
+        let resume: Bool = shared.withLock {
+            let paused = $0.outstanding >= limit
+            $0.outstanding = max(0, $0.outstanding - count)
+            guard paused, $0.outstanding < limit, !$0.wakePending else { return false }
+            $0.wakePending = true
+            return true
+        }
+        if resume { wake() }
+    }
+
+    /// Whether the thread may read more: always without a limit.
+    private func mayReceive() -> Bool {
+        guard let limit = inboundLimit else { return true }
+        return shared.withLock { $0.outstanding < limit }
     }
 
     func requestClose(waiter: CheckedContinuation<Void, Never>? = nil) {
@@ -187,7 +230,8 @@ final class SocketLoop: Sendable {
             let socketIndex = try poller.add(socket, events: receives ? .readable : [])
             let wakeIndex = poller.add(fileDescriptor: wakeFD, events: .readable)
             while true {
-                var wanted: PollEvents = receives ? .readable : []
+                let reading = receives && mayReceive()
+                var wanted: PollEvents = reading ? .readable : []
                 if head < pending.count { wanted.insert(.writable) }
                 poller.setEvents(wanted, at: socketIndex)
                 _ = try poller.poll(timeoutMilliseconds: -1)
@@ -196,12 +240,17 @@ final class SocketLoop: Sendable {
                     var counter: UInt64 = 0
                     _ = Glibc.read(wakeFD, &counter, 8)
                 }
-                if receives && poller.events(at: socketIndex).contains(.readable) {
+                if reading && poller.events(at: socketIndex).contains(.readable) {
                     // Replies posted while delivering are taken just below, in this same iteration:
                     // no eventfd write, no second poll.
-                    shared.withLock { $0.wakePending = true }
-                    for _ in 0..<512 {
-                        guard let message = try socket.receive(wait: false) else { break }
+                    let room = shared.withLock { state -> Int in
+                        state.wakePending = true
+                        return inboundLimit.map { min(512, $0 - state.outstanding) } ?? 512
+                    }
+                    var received = 0
+                    while received < room, let message = try socket.receive(wait: false) {
+                        received += 1
+                        if inboundLimit != nil { shared.withLock { $0.outstanding += 1 } }
                         if let deliver { deliver(message) } else { inbound.yield(message) }
                     }
                 }
@@ -230,8 +279,13 @@ final class SocketLoop: Sendable {
                 }
             }
         } catch {
-            // A poll or receive failure other than EINTR/EAGAIN ends the loop; report it through sends.
-            shared.withLock { $0.closing = true }
+            // A poll or receive failure other than EINTR/EAGAIN ends the loop: pending sends fail, and the
+            // owner hears of it (a coordinator that no longer hears its agents must not run on silently).
+            let wasClosing = shared.withLock { state -> Bool in
+                defer { state.closing = true }
+                return state.closing
+            }
+            if !wasClosing { onFailure?(error) }
         }
         finish(remaining: Array(pending[head...]))
     }

@@ -314,7 +314,8 @@ func runDesk(_ arguments: [String]) async throws -> (status: Int32, output: [Str
     }
 
     @Test func badUpdatesAndMacrosAreRefusedAndChangeNothing() async throws {
-        let cluster = try await TestCluster()
+        // The raw peer never heartbeats: a 3 s liveness keeps its lease through a loaded test run.
+        let cluster = try await TestCluster(heartbeatMs: 1000)
         defer { cluster.shutdown() }
         let peer = try RawPeer(endpoint: cluster.agentsEndpoint)
         defer { peer.close() }

@@ -29,9 +29,13 @@ struct MacroOutboxTests {
     func outbox() async throws {
         let dir = try TemporaryDirectory()
         let store = try TicketStore(path: dir.file("desk.sqlite"))
-        let ticket = try await store.writer.write { try $0.insertTicket(sampleTicket(7), at: 1000, actor: "api") }.ticket
+        let ticket = try await store.writer.write { db in
+            let ticket = try db.insertTicket(sampleTicket(7), at: 1000, actor: "api").ticket
+            try db.recordLease(Lease(ticket: ticket.id, agent: "a", epoch: 1), at: 1500)
+            return ticket
+        }
         let reply = TicketEvent(ticketID: ticket.id, at: 2000, actor: "agent:a", kind: .replied, detail: "{}")
-        try await store.writer.write { try $0.recordReply(reply, body: "We are on it.", macro: "m") }
+        try await store.writer.write { try $0.recordReply(reply, epoch: 1, body: "We are on it.", macro: "m") }
         let note = TicketEvent(ticketID: ticket.id, at: 2100, actor: "agent:a", kind: .noted, detail: "{\"body\":\"secret\"}")
         try await store.writer.write { try $0.appendEvent(note) }
         let pending = try await store.pool.read { try $0.outbox(pending: true, ticket: nil, after: 0, limit: 10) }
