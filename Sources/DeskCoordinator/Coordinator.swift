@@ -63,6 +63,7 @@ public enum Coordinator {
                           responseTargets: configuration.responseTargets, agentEndpoint: agentEndpoint, eventEndpoint: eventEndpoint)
         let app = Application(
             router: api.router(),
+            server: .guardedHTTP1(limits: configuration.httpLimits, connections: metrics.connections),
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort),
                                  serverName: "desk"),
             onServerRunning: { channel in
