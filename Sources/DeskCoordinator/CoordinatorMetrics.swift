@@ -32,6 +32,8 @@ public final class CoordinatorMetrics: Sendable {
     let slaWarnings = Counter("desk_sla_warnings_total", "SLA warnings fired.")
     let slaBreaches = Counter("desk_sla_breaches_total", "SLA breaches fired.")
     let botClaims = Counter("desk_bot_claims_total", "New tickets claimed by a bot pool at intake.")
+    /// HTTP API requests per route template (recorded by `RouteMetricsMiddleware`).
+    public let requests = HTTPRequestMetrics()
     /// HTTP connections open, refused and timed out (recorded by `GuardedHTTP1Channel`).
     public let connections = HTTPConnections()
     private let queued = Atomic<Int>(0)
@@ -53,6 +55,6 @@ public final class CoordinatorMetrics: Sendable {
         }
         out += "# HELP desk_queue_depth Tickets waiting for an agent.\n# TYPE desk_queue_depth gauge\ndesk_queue_depth \(queuedTickets)\n"
         out += "# HELP desk_agents_connected Agents connected now.\n# TYPE desk_agents_connected gauge\ndesk_agents_connected \(connectedAgents)\n"
-        return out + connections.render()
+        return out + requests.render() + connections.render()
     }
 }
