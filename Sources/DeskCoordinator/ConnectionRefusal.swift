@@ -21,13 +21,11 @@ final class ConnectionRefusal: ChannelInboundHandler {
 
     private let answer: Bool
     private let linger: TimeAmount
-    private let connections: HTTPConnections
     private var lingerTimer: Scheduled<Void>?
 
-    init(answer: Bool, linger: TimeAmount = .seconds(1), connections: HTTPConnections) {
+    init(answer: Bool, linger: TimeAmount = .seconds(1)) {
         self.answer = answer
         self.linger = linger
-        self.connections = connections
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -54,6 +52,6 @@ final class ConnectionRefusal: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         lingerTimer?.cancel()
         lingerTimer = nil
-        if answer { connections.refusalClosed() }
+        context.fireChannelInactive()
     }
 }

@@ -40,9 +40,10 @@ struct GuardedHTTP1Channel: ServerChildChannel {
         let connections = self.connections
         guard connections.admit(limit: limits.maxConnections) else {
             let answer = connections.refuse()
+            if answer { channel.closeFuture.whenComplete { _ in connections.refusalClosed() } }
             logger.debug("HTTP connection refused: limit reached", metadata: ["limit": "\(limits.maxConnections)"])
             return channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandler(ConnectionRefusal(answer: answer, connections: connections))
+                try channel.pipeline.syncOperations.addHandler(ConnectionRefusal(answer: answer))
                 return .refused(channel)
             }
         }
