@@ -14,6 +14,7 @@ public final class HTTPConnections: Sendable {
     /// Refused connections kept open at once to hear their answer out; past it, new ones are closed at once.
     static let maxLingering = 1024
 
+    /// No connections yet.
     public init() {}
 
     /// Counts a new connection in when fewer than `limit` are open; false (and nothing counted) otherwise.

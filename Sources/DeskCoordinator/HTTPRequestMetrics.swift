@@ -25,6 +25,7 @@ public final class HTTPRequestMetrics: Sendable {
 
     private let series = Mutex<[Key: Series]>([:])
 
+    /// No requests yet.
     public init() {}
 
     /// Counts one finished request. `route` is the matched template (nil when no route matched).
