@@ -67,6 +67,7 @@ public enum Coordinator {
                           intakeInFlight: IntakeCounter())
         let app = Application(
             router: api.router(),
+            server: .guardedHTTP1(limits: configuration.httpLimits, connections: metrics.connections),
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort),
                                  serverName: "desk"),
             onServerRunning: { channel in

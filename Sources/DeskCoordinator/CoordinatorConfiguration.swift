@@ -21,6 +21,8 @@ public struct CoordinatorConfiguration: Sendable {
     public var escalation: EscalationPolicy
     /// SLA policies, first match wins (the P1–P4 defaults unless the config says otherwise).
     public var slaPolicies: [SLAPolicy]
+    /// Idle and header timeouts and the connection limit of the HTTP server.
+    public var httpLimits: HTTPConnectionLimits = .standard
 
     public init(
         dataDirectory: String, agentEndpoint: String = "tcp://127.0.0.1:5555",

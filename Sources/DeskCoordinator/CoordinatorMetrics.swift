@@ -33,6 +33,10 @@ public final class CoordinatorMetrics: Sendable {
     let slaBreaches = Counter("desk_sla_breaches_total", "SLA breaches fired.")
     let botClaims = Counter("desk_bot_claims_total", "New tickets claimed by a bot pool at intake.")
     let intakeOverloaded = Counter("desk_intake_overloaded_total", "Tickets refused with 503 because the coordinator was overloaded.")
+    /// HTTP API requests per route template (recorded by `RouteMetricsMiddleware`).
+    public let requests = HTTPRequestMetrics()
+    /// HTTP connections open, refused and timed out (recorded by `GuardedHTTP1Channel`).
+    public let connections = HTTPConnections()
     private let queued = Atomic<Int>(0)
     private let agents = Atomic<Int>(0)
 
@@ -55,6 +59,6 @@ public final class CoordinatorMetrics: Sendable {
         out += "# HELP desk_agents_connected Agents connected now.\n# TYPE desk_agents_connected gauge\ndesk_agents_connected \(connectedAgents)\n"
         out += "# HELP desk_store_writer_backlog Changes waiting for the store's writer.\n# TYPE desk_store_writer_backlog gauge\n"
             + "desk_store_writer_backlog \(writerBacklog)\n"
-        return out
+        return out + requests.render() + connections.render()
     }
 }

@@ -27,6 +27,8 @@ struct HTTPAPI: Sendable {
 
     func router() -> Router<BasicRequestContext> {
         let router = Router()
+        // First: middleware applies only to the routes added after it.
+        router.add(middleware: RouteMetricsMiddleware(metrics: metrics.requests))
         router.post("/api/v1/tickets") { request, _ in try await createTicket(request) }
         router.post("/api/v1/tickets/batch") { request, _ in try await createTickets(request) }
         router.get("/api/v1/tickets/{id}") { _, context in try await showTicket(context.parameters.get("id") ?? "") }

@@ -89,15 +89,18 @@ extension Database {
     }
 
     /// A ticket's history, oldest first: its `created` event (from the ticket row, id 0), then every
-    /// stored event. Empty for an unknown ticket.
+    /// stored event. Empty for an unknown ticket. A ticket written by a store from before the row held its
+    /// creator has its `created` event stored; that one is shown instead.
     public func history(of ticketID: TicketID) throws -> [TicketEvent] {
         guard let row = try Row.fetchOne(
             self, sql: "SELECT priority, created_at, created_by FROM tickets WHERE id = ?", arguments: [ticketID])
         else { return [] }
+        let stored = try storedEvents(of: ticketID)
+        if stored.first?.kind == .created { return stored }
         let priority = Priority(rawValue: row["priority"]) ?? .default
         let created = TicketEvent(ticketID: ticketID, at: row["created_at"], actor: row["created_by"],
                                   kind: .created, detail: Self.createdDetail[priority.rawValue - 1])
-        return [created] + (try storedEvents(of: ticketID))
+        return [created] + stored
     }
 
     /// The stored events of a ticket (everything after its creation), oldest first.

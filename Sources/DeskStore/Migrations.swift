@@ -1,6 +1,15 @@
 import GRDB
 
-/// The store's schema history. A shipped migration is never edited; changes go in a new one.
+/// The store's schema history.
+///
+/// Migrations are append-only from now on: a registered migration is never edited, reordered or removed
+/// once it has shipped, because databases it already ran on will never run it again. A schema change is a
+/// new migration at the end. `MigrationHistoryTests` freezes the identifiers shipped so far and upgrades a
+/// database made by the migrations exactly as they first shipped.
+///
+/// v1 and v3 were edited after they shipped (v1 gained `tickets.created_by`; v3 gained
+/// `tickets.next_response_due` and the `settings` table), so databases exist in both shapes; v4 brings the
+/// older shape up to the newer one.
 enum Migrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -120,7 +129,10 @@ enum Migrations {
                 );
                 """)
         }
-        migrator.registerMigration("v4: refused reports") { db in
+        migrator.registerMigration("v4: what v1 and v3 gained after they shipped") { db in
+            try addColumnsEditedIntoShippedMigrations(db)
+        }
+        migrator.registerMigration("v5: refused reports") { db in
             // A refused report's number and refusal, so a retry gets the same ERROR across restarts.
             try db.execute(sql: """
                 CREATE TABLE report_refusals (
@@ -135,5 +147,34 @@ enum Migrations {
                 """)
         }
         return migrator
+    }
+
+    /// Adds, only where missing, the column and table that v1 and v3 gained after they shipped. A database
+    /// made by the edited versions already has them and is left as it is.
+    ///
+    /// A database from before `created_by` stored each ticket's creation as a `created` row in
+    /// `ticket_events`; its creator is copied onto the ticket (`history(of:)` then shows that stored
+    /// event instead of making one from the row). Columns added here come last in `PRAGMA table_info`;
+    /// Desk reads columns by name, never by position in `SELECT *`.
+    static func addColumnsEditedIntoShippedMigrations(_ db: Database) throws {
+        let ticketColumns = Set(try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('tickets')"))
+        if !ticketColumns.contains("created_by") {
+            try db.execute(sql: """
+                ALTER TABLE tickets ADD COLUMN created_by TEXT NOT NULL DEFAULT 'api';
+                UPDATE tickets SET created_by = (
+                    SELECT actor FROM ticket_events e WHERE e.ticket_id = tickets.id AND e.kind = 'created' ORDER BY e.id LIMIT 1)
+                WHERE EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = tickets.id AND e.kind = 'created');
+                """)
+        }
+        if !ticketColumns.contains("next_response_due") {
+            try db.execute(sql: "ALTER TABLE tickets ADD COLUMN next_response_due INTEGER")
+        }
+        try db.execute(sql: """
+            CREATE TABLE IF NOT EXISTS settings (
+                key TEXT PRIMARY KEY,
+                value TEXT NOT NULL,
+                updated_at INTEGER NOT NULL
+            );
+            """)
     }
 }

@@ -23,12 +23,24 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(help: "Missed heartbeats before an agent's leases expire.") var liveness: Int?
     @Option(help: "Commit durability: full (survives power loss) or normal (survives kill -9).") var durability = "full"
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+    @Option(help: "Seconds an HTTP connection may sit idle (no request in progress) before it is closed (1-3600).")
+    var httpIdleTimeout = HTTPConnectionLimits.standard.idleTimeoutSeconds
+    @Option(help: "Seconds a client has to send a request's head from its first byte (1-600, at most the idle timeout).")
+    var httpHeaderTimeout = HTTPConnectionLimits.standard.headerTimeoutSeconds
+    @Option(help: "HTTP connections open at once; past it, new ones are answered 503 and closed (1-1000000).")
+    var httpMaxConnections = HTTPConnectionLimits.standard.maxConnections
+
+    var httpLimits: HTTPConnectionLimits {
+        HTTPConnectionLimits(idleTimeoutSeconds: httpIdleTimeout, headerTimeoutSeconds: httpHeaderTimeout,
+                             maxConnections: httpMaxConnections)
+    }
 
     func validate() throws {
         guard ["full", "normal"].contains(durability) else { throw ValidationError("--durability must be full or normal") }
         guard http.split(separator: ":").count == 2, Int(http.split(separator: ":")[1]) != nil else {
             throw ValidationError("--http must be host:port, like 127.0.0.1:8080")
         }
+        if let problem = httpLimits.problem { throw ValidationError(problem) }
     }
 
     func run() async throws {
@@ -36,6 +48,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
         var configuration = CoordinatorConfiguration(
             dataDirectory: data, agentEndpoint: agents, eventEndpoint: events,
             httpHost: String(parts[0]), httpPort: Int(parts[1]) ?? 8080, durability: durability)
+        configuration.httpLimits = httpLimits
         if let config {
             let file = try CoordinatorConfigFile.load(path: config)
             if let rules = file.routing { configuration.routing = RoutingRules(rules) }

@@ -134,8 +134,11 @@ final class TestCluster: @unchecked Sendable {
     let heartbeatMs: Int
     /// A `--config` file for the coordinator, if the test gave one.
     let configPath: String?
+    /// More `desk coordinator` arguments, given to every coordinator this cluster starts.
+    let coordinatorExtras: [String]
 
-    init(heartbeatMs: Int = 200, config: String? = nil) async throws {
+    init(heartbeatMs: Int = 200, config: String? = nil, coordinatorArguments extras: [String] = []) async throws {
+        coordinatorExtras = extras
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("desk-e2e-\(UUID().uuidString)").path
         self.heartbeatMs = heartbeatMs
         if let config {
@@ -146,7 +149,7 @@ final class TestCluster: @unchecked Sendable {
             configPath = nil
         }
         coordinator = try DeskProcess(Self.coordinatorArguments(directory, agents: "tcp://127.0.0.1:*", heartbeatMs: heartbeatMs,
-                                                                config: configPath))
+                                                                config: configPath) + coordinatorExtras)
         try await readAddresses()
     }
 
@@ -169,7 +172,7 @@ final class TestCluster: @unchecked Sendable {
             try await eventually(30, "the coordinator's down time") { Int64(Date().timeIntervalSince1970 * 1000) >= downUntil }
         }
         coordinator = try DeskProcess(Self.coordinatorArguments(directory, agents: agentsEndpoint, heartbeatMs: heartbeatMs,
-                                                                config: configPath))
+                                                                config: configPath) + coordinatorExtras)
         try await readAddresses()
     }
 
@@ -179,7 +182,7 @@ final class TestCluster: @unchecked Sendable {
         coordinator.stop()
         check(coordinator.process)
         coordinator = try DeskProcess(Self.coordinatorArguments(directory, agents: agentsEndpoint, heartbeatMs: heartbeatMs,
-                                                                config: configPath))
+                                                                config: configPath) + coordinatorExtras)
         try await readAddresses()
     }
 

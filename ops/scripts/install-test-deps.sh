@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # What the test suite needs beyond the build: protoc (Debian protobuf-compiler) and python3 with pyzmq
-# and protobuf (PyPI), for the cross-language test of docs/PROTOCOL.md's Python agent.
+# and protobuf (PyPI), for the cross-language test of docs/PROTOCOL.md's Python agent; promtool (Debian
+# prometheus, without its recommends; its server is not started) for the check of /metrics.
 set -euo pipefail
-if ! command -v protoc >/dev/null 2>&1; then
+# install_debian COMMAND PACKAGE: installs PACKAGE when COMMAND is missing.
+install_debian() {
+  command -v "$1" >/dev/null 2>&1 && return 0
   if [ "$(id -u)" -eq 0 ]; then apt=(apt-get); elif sudo -n true 2>/dev/null; then apt=(sudo apt-get); else
-    echo "desk: protoc missing: apt-get install protobuf-compiler (as root)" >&2; exit 1; fi
-  DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y -qq protobuf-compiler >/dev/null \
-    || { DEBIAN_FRONTEND=noninteractive "${apt[@]}" update -qq && DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y -qq protobuf-compiler >/dev/null; }
-fi
+    echo "desk: $1 missing: apt-get install $2 (as root)" >&2; exit 1; fi
+  DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y -qq --no-install-recommends "$2" >/dev/null \
+    || { DEBIAN_FRONTEND=noninteractive "${apt[@]}" update -qq \
+         && DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y -qq --no-install-recommends "$2" >/dev/null; }
+}
+install_debian protoc protobuf-compiler
+install_debian promtool prometheus
 command -v python3 >/dev/null 2>&1 || { echo "desk: python3 is needed for the tests" >&2; exit 1; }
 if ! python3 -c "import zmq, google.protobuf" >/dev/null 2>&1; then
   echo "desk: installing pyzmq and protobuf for the Python protocol test" >&2
