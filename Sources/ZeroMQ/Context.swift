@@ -20,6 +20,12 @@ public final class Context: Sendable {
         while zmq_ctx_term(handle) != 0 && zmq_errno() == EINTR {}
     }
 
+    /// Shuts the context down (`zmq_ctx_shutdown`): every blocking or polling call on its sockets fails
+    /// with `ETERM` from now on. For an emergency stop, and for tests of what a dead socket thread does.
+    public func shutdown() {
+        zmq_ctx_shutdown(handle)
+    }
+
     /// The libzmq version this process linked, as `(major, minor, patch)`.
     public static var libraryVersion: (Int32, Int32, Int32) {
         var major: Int32 = 0, minor: Int32 = 0, patch: Int32 = 0
