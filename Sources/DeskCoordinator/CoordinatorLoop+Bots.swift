@@ -42,8 +42,8 @@ extension CoordinatorLoop {
             let reason = "no bot of pool \(pool) connected"
             let events: [TicketEvent] = drained.map { id in
                 dispatcher.requeue(id, tier: 1)
-                return TicketEvent(ticketID: id, at: now, actor: "system", kind: .escalated,
-                                   detail: "{\"from_tier\":0,\"to_tier\":1,\"reason\":\(JSONText.string(reason)),\"rule\":\"handoff\"}")
+                return TicketEvent.escalated(id, at: now, actor: "system", fromTier: 0, toTier: 1, toTierName: nil, reason: reason,
+                                             rule: "handoff")
             }
             logger.info("bot pool unattended: tickets handed to people", metadata: ["pool": "\(pool)", "tickets": "\(events.count)"])
             let inputs = self.inputs

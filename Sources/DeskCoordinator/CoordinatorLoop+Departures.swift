@@ -27,13 +27,11 @@ extension CoordinatorLoop {
         forgetIfUnused(name)
         guard !ended.isEmpty else { return }
         let now = currentMillis()
-        let kind: TicketEventKind = expired ? .leaseExpired : .released
         // Tickets waiting on the customer are parked (still paused, held by no one) instead of queued.
         let parked = ended.map { dispatcher.isParked($0.ticket) }
         let eventsToWrite = zip(ended, parked).map { lease, isParked in
-            TicketEvent(ticketID: lease.ticket, at: now, actor: "system", kind: kind,
-                        detail: "{\"agent\":\(JSONText.string(name)),\"epoch\":\(lease.epoch),\"reason\":\(JSONText.string(reason))"
-                            + (isParked ? ",\"parked\":true}" : "}"))
+            expired ? TicketEvent.leaseExpired(lease, at: now, reason: reason, parked: isParked)
+                    : TicketEvent.released(lease, at: now, reason: reason, parked: isParked)
         }
         if expired { metrics.leasesExpired.increment(by: ended.count) }
         for (lease, isParked) in zip(ended, parked) where !isParked { clockStatus(lease.ticket, .pendingAssignment, at: now) }

@@ -29,8 +29,7 @@ extension CoordinatorLoop {
             news[index].sla = policy?.due
             let new = news[index]
             if let escalation = new.escalation {
-                escalations.append(TicketEvent(ticketID: highestTicketID, at: now, actor: "system", kind: .escalated,
-                                               detail: escalation.detailJSON))
+                escalations.append(escalation.event(highestTicketID, at: now))
             }
             if new.idempotencyKey == nil {
                 track(id: highestTicketID, new.priority, tier: new.tier, skill: new.skill, pool: new.pool, createdAt: now,
@@ -88,8 +87,7 @@ extension CoordinatorLoop {
         for (ticket, isNew) in stored where isNew {
             metrics.ticketsCreated.increment()
             created.insert(ticket.id)
-            events.publish(TicketEvent(ticketID: ticket.id, at: ticket.createdAt, actor: "api", kind: .created,
-                                       detail: JSONText.object(["priority": ticket.priority.label, "skill": ticket.skill])))
+            events.publish(TicketEvent.created(ticket.id, at: ticket.createdAt, actor: "api", priority: ticket.priority, skill: ticket.skill))
             if ticket.idempotencyKey != nil {
                 track(id: ticket.id, ticket.priority, tier: ticket.tier, skill: ticket.skill, pool: ticket.pool,
                       createdAt: ticket.createdAt, due: ticket.sla)
@@ -120,7 +118,6 @@ extension CoordinatorLoop {
     }
 
     static func assignedEvent(_ lease: Lease, at now: Millis) -> TicketEvent {
-        TicketEvent(ticketID: lease.ticket, at: now, actor: "system", kind: .assigned,
-                    detail: "{\"agent\":\(JSONText.string(lease.agent)),\"epoch\":\(lease.epoch)}")
+        TicketEvent.assigned(lease, at: now)
     }
 }

@@ -34,9 +34,6 @@ extension CoordinatorLoop {
         let lease = Lease(ticket: ticket.id, agent: name, epoch: leaseRef.epoch)
         let now = currentMillis()
         let actor = "agent:\(name)"
-        func event(_ kind: TicketEventKind, _ detail: String = "") -> TicketEvent {
-            TicketEvent(ticketID: ticket.id, at: now, actor: actor, kind: kind, detail: detail)
-        }
 
         var change: @Sendable (Database) throws -> Void = { _ in }
         var written: [TicketEvent] = []
@@ -45,7 +42,7 @@ extension CoordinatorLoop {
         var ended: (Lease, String)?
         switch message {
         case .accept:
-            let accepted = event(.accepted, "{\"epoch\":\(lease.epoch)}")
+            let accepted = TicketEvent.accepted(lease, at: now, actor: actor)
             written = [accepted]
             change = { db in try db.appendEvent(accepted) }
         case .progress(let progress):
@@ -53,21 +50,21 @@ extension CoordinatorLoop {
                 refuse(.invalidArgument, "progress note over 10000 characters or percent over 100", sequence, session)
                 return
             }
-            let percent = progress.hasPercent ? ",\"percent\":\(progress.percent)" : ""
-            let noted = event(.progress, "{\"note\":\(JSONText.string(progress.note))\(percent)}")
+            let noted = TicketEvent.progress(ticket.id, at: now, actor: actor, note: progress.note,
+                                             percent: progress.hasPercent ? Int(progress.percent) : nil)
             written = [noted]
             change = { db in try db.appendEvent(noted) }
         case .reply(let reply):
             guard acceptableBody(reply.body, of: "reply", sequence, session) else { return }
-            let macro = reply.macro.isEmpty ? "" : ",\"macro\":\(JSONText.string(reply.macro))"
-            let replied = event(.replied, "{\"body\":\(JSONText.string(reply.body)),\"public\":true\(macro)}")
+            let replied = TicketEvent.replied(ticket.id, at: now, actor: actor, body: reply.body,
+                                              macro: reply.macro.isEmpty ? nil : reply.macro)
             clockChanged(ticket.id) { $0.recordPublicReply(at: now) }
             written = [replied]
             let body = reply.body, macroName = reply.macro.isEmpty ? nil : reply.macro
             change = { db in try db.recordReply(replied, epoch: lease.epoch, body: body, macro: macroName) }
         case .note(let note):
             guard acceptableBody(note.body, of: "note", sequence, session) else { return }
-            let noted = event(.noted, "{\"body\":\(JSONText.string(note.body)),\"public\":false}")
+            let noted = TicketEvent.noted(ticket.id, at: now, actor: actor, body: note.body)
             written = [noted]
             change = { db in try db.appendEvent(noted) }
         case .statusChange(let statusChange):
@@ -83,7 +80,7 @@ extension CoordinatorLoop {
             }
             dispatcher.setStatus(ticket.id, target)
             clockStatus(ticket.id, target, at: now)
-            let changed = event(.statusChanged, JSONText.object(["from": ticket.status.rawValue, "to": target.rawValue]))
+            let changed = TicketEvent.statusChanged(ticket.id, at: now, actor: actor, from: ticket.status, to: target)
             written = [changed]
             change = { db in try db.changeStatus(ticket.id, epoch: lease.epoch, to: target, event: changed) }
         case .escalate(let escalate):
@@ -95,21 +92,21 @@ extension CoordinatorLoop {
             let priority = Priority(wire: escalate.priority)
             dispatcher.requeue(ticket.id, tier: targetTier, priority: priority)
             clockStatus(ticket.id, .pendingAssignment, at: now)
-            let escalated = event(.escalated, escalationDetail(from: ticket.tier, to: targetTier, reason: escalate.reason,
-                                                               priority: priority))
+            let escalated = escalationEvent(ticket.id, at: now, actor: actor, from: ticket.tier, to: targetTier,
+                                            reason: escalate.reason, priority: priority)
             written = [escalated]
             metrics.escalations.increment()
             change = { db in try db.endLease(lease, event: escalated, tier: targetTier, priority: priority) }
         case .release(let release):
             dispatcher.requeue(ticket.id)
             clockStatus(ticket.id, .pendingAssignment, at: now)
-            let released = event(.released, "{\"epoch\":\(lease.epoch),\"reason\":\(JSONText.string(release.reason))}")
+            let released = TicketEvent.released(lease, at: now, actor: actor, reason: release.reason)
             written = [released]
             change = { db in try db.endLease(lease, event: released) }
         case .resolve(let resolve):
             dispatcher.finish(ticket.id)
             clockFinished(ticket.id, at: now)
-            let resolved = event(.resolved, "{\"epoch\":\(lease.epoch),\"resolution\":\(JSONText.string(resolve.resolution))}")
+            let resolved = TicketEvent.resolved(lease, at: now, actor: actor, resolution: resolve.resolution)
             written = [resolved]
             metrics.ticketsResolved.increment()
             change = { db in try db.resolveTicket(lease, event: resolved) }
@@ -158,20 +155,19 @@ extension CoordinatorLoop {
             if let escalate = actions.escalate {
                 dispatcher.requeue(ticket.id, tier: escalate.tier, priority: escalate.priority)
                 clockStatus(ticket.id, .pendingAssignment, at: now)
-                endEvent = event(.escalated, escalationDetail(from: ticket.tier, to: escalate.tier, reason: escalate.reason,
-                                                              priority: escalate.priority, macro: macro.definition.name))
+                endEvent = escalationEvent(ticket.id, at: now, actor: actor, from: ticket.tier, to: escalate.tier,
+                                           reason: escalate.reason, priority: escalate.priority, macro: macro.definition.name)
                 metrics.escalations.increment()
                 ended = (lease, "escalated by macro \(macro.definition.name)")
             } else if let resolution = actions.resolve {
                 dispatcher.finish(ticket.id)
                 clockFinished(ticket.id, at: now)
-                endEvent = event(.resolved, "{\"epoch\":\(lease.epoch),\"resolution\":\(JSONText.string(resolution)),"
-                                 + "\"macro\":\(JSONText.string(macro.definition.name))}")
+                endEvent = TicketEvent.resolved(lease, at: now, actor: actor, resolution: resolution, macro: macro.definition.name)
                 metrics.ticketsResolved.increment()
                 ended = (lease, "resolved by macro \(macro.definition.name)")
             }
             metrics.macrosApplied.increment()
-            let from = ticket.status, end = endEvent, applied = event(.macroApplied, JSONText.object(["macro": macro.definition.name]))
+            let from = ticket.status, end = endEvent, applied = TicketEvent.macroApplied(ticket.id, at: now, actor: actor, macro: macro.definition.name)
             computed = { db in
                 try db.applyMacro(macro, lease: lease, from: from, applied: applied, end: end, actor: actor, agent: name)
             }
@@ -201,13 +197,11 @@ extension CoordinatorLoop {
         }
     }
 
-    /// The `escalated` event's detail: tiers (with their names), reason, new priority, macro.
-    func escalationDetail(from: Int, to: Int, reason: String, priority: Priority?, macro: String? = nil) -> String {
-        var detail = "{\"from_tier\":\(from),\"to_tier\":\(to),\"to_tier_name\":\(JSONText.string(configuration.escalation.name(of: to))),"
-            + "\"reason\":\(JSONText.string(reason))"
-        if let priority { detail += ",\"priority\":\"\(priority.label)\"" }
-        if let macro { detail += ",\"macro\":\(JSONText.string(macro))" }
-        return detail + "}"
+    /// An `escalated` event naming the target tier by its configured name.
+    func escalationEvent(_ ticket: TicketID, at now: Millis, actor: String, from: Int, to: Int, reason: String,
+                         priority: Priority?, macro: String? = nil) -> TicketEvent {
+        TicketEvent.escalated(ticket, at: now, actor: actor, fromTier: from, toTier: to,
+                              toTierName: configuration.escalation.name(of: to), reason: reason, priority: priority, macro: macro)
     }
 
     /// A reply or note body of 1 to `IntakeRequest.Limits.body` characters; refuses the report otherwise.

@@ -43,9 +43,8 @@ extension CoordinatorLoop {
     }
 
     func slaEvent(_ firing: SLAFiring, policy: String, at now: Millis) -> TicketEvent {
-        TicketEvent(ticketID: firing.ticket, at: now, actor: "system", kind: firing.isBreach ? .slaBreached : .slaWarning,
-                    detail: "{\"target\":\"\(firing.target.rawValue)\",\"fraction\":\(firing.fraction),\"due_at\":\(firing.dueAt),"
-                        + "\"policy\":\(JSONText.string(policy))}")
+        TicketEvent.sla(firing.ticket, at: now, breach: firing.isBreach, target: firing.target.rawValue, fraction: firing.fraction,
+                        dueAt: firing.dueAt, policy: policy)
     }
 
     /// Stores the due times that moved, and the SLA events of finished clocks, in one change.
@@ -96,8 +95,8 @@ extension CoordinatorLoop {
                         [try db.applyUpdate(id, priority: raised, category: nil, addTags: [], removeTags: [], at: now, actor: "system")]
                     }
                 case .escalate(let tier) where current.tier < tier:
-                    let detail = escalationDetail(from: current.tier, to: tier, reason: reason, priority: nil)
-                    let escalated = TicketEvent(ticketID: current.id, at: now, actor: "system", kind: .escalated, detail: detail)
+                    let escalated = escalationEvent(current.id, at: now, actor: "system", from: current.tier, to: tier, reason: reason,
+                                                    priority: nil)
                     if let lease = dispatcher.lease(of: current.id) {
                         dispatcher.requeue(current.id, tier: tier)
                         clockStatus(current.id, .pendingAssignment, at: now)
@@ -114,9 +113,7 @@ extension CoordinatorLoop {
                     dispatcher.requeue(current.id)
                     clockStatus(current.id, .pendingAssignment, at: now)
                     revokes.append((lease, reason + ": reassigned"))
-                    let released = TicketEvent(ticketID: current.id, at: now, actor: "system", kind: .released,
-                                               detail: "{\"agent\":\(JSONText.string(lease.agent)),\"epoch\":\(lease.epoch),"
-                                                   + "\"reason\":\(JSONText.string(reason + ": reassigned"))}")
+                    let released = TicketEvent.released(lease, at: now, reason: reason + ": reassigned")
                     changes.append { db in try db.endLease(lease, event: released); return [released] }
                 case .notify(let url):
                     webhooks.send("{\"event\":\"sla_breached\",\"ticket\":\(open.id),\"target\":\"\(firing.target.rawValue)\","
@@ -153,8 +150,7 @@ extension CoordinatorLoop {
             return
         }
         let now = currentMillis()
-        let message = TicketEvent(ticketID: id, at: now, actor: "customer", kind: .customerReplied,
-                                  detail: "{\"body\":\(JSONText.string(body)),\"public\":true}")
+        let message = TicketEvent.customerReplied(id, at: now, body: body)
         clockChanged(id) { $0.recordCustomerMessage(at: now) }
         var resumed: TicketEvent?
         // A parked ticket (its agent left while it waited on the customer) goes back to the queue; one still
@@ -164,8 +160,7 @@ extension CoordinatorLoop {
         if open.status.waitsOnCustomer {
             if parked { dispatcher.resume(id) } else { dispatcher.setStatus(id, .inProgress) }
             clockStatus(id, target, at: now)
-            resumed = TicketEvent(ticketID: id, at: now, actor: "customer", kind: .statusChanged,
-                                  detail: JSONText.object(["from": open.status.rawValue, "to": target.rawValue]))
+            resumed = TicketEvent.statusChanged(id, at: now, actor: "customer", from: open.status, to: target)
         }
         let status = resumed == nil ? open.status : target
         let inputs = self.inputs, change = resumed, epoch = open.epoch

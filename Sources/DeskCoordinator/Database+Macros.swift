@@ -15,14 +15,12 @@ extension Database {
         try appendEvent(applied)
         if !macro.template.isEmpty {
             let body = macro.template.render(ticket: ticket, agent: agent)
-            let replied = TicketEvent(ticketID: ticket.id, at: now, actor: actor, kind: .replied,
-                                      detail: "{\"body\":\(JSONText.string(body)),\"public\":true,\"macro\":\(JSONText.string(name))}")
+            let replied = TicketEvent.replied(ticket.id, at: now, actor: actor, body: body, macro: name)
             try recordReply(replied, epoch: lease.epoch, body: body, macro: name)
             events.append(replied)
         }
         if let target = actions.status, target != status {
-            let changed = TicketEvent(ticketID: ticket.id, at: now, actor: actor, kind: .statusChanged,
-                                      detail: JSONText.object(["from": status.rawValue, "to": target.rawValue]))
+            let changed = TicketEvent.statusChanged(ticket.id, at: now, actor: actor, from: status, to: target)
             try changeStatus(ticket.id, epoch: lease.epoch, to: target, event: changed)
             events.append(changed)
         }

@@ -28,8 +28,7 @@ extension Database {
             INSERT OR REPLACE INTO leases (ticket_id, agent, epoch, granted_at) VALUES (?, ?, ?, ?)
             """)
         try FastBinding.execute(insert, [.integer(lease.ticket), .text(lease.agent), .integer(lease.epoch), .integer(now)], in: self)
-        try appendEvent(TicketEvent(ticketID: lease.ticket, at: now, actor: "system", kind: .assigned,
-                                    detail: "{\"agent\":\(JSONText.string(lease.agent)),\"epoch\":\(lease.epoch)}"))
+        try appendEvent(TicketEvent.assigned(lease, at: now))
     }
 
     /// The statuses a leased ticket can have, as SQL.

@@ -3,8 +3,6 @@ import Foundation
 import GRDB
 
 extension Database {
-    /// The `created` event's detail per priority, built once.
-    static let createdDetail: [String] = Priority.allCases.map { JSONText.object(["priority": $0.label]) }
 
     /// Inserts a ticket, or returns the ticket already stored under the
     /// same idempotency key. `created` is false in that case. `id` is the id to give it (the coordinator
@@ -35,8 +33,7 @@ extension Database {
         ], in: self)
         let ticketID = id ?? lastInsertedRowID
         if let escalation = new.escalation {
-            try appendEvent(TicketEvent(ticketID: ticketID, at: now, actor: "system", kind: .escalated,
-                                        detail: escalation.detailJSON))
+            try appendEvent(escalation.event(ticketID, at: now))
         }
         var ticket = Ticket(
             id: ticketID, subject: new.subject, body: new.body, requester: new.requester, priority: new.priority,
@@ -93,13 +90,12 @@ extension Database {
     /// creator has its `created` event stored; that one is shown instead.
     public func history(of ticketID: TicketID) throws -> [TicketEvent] {
         guard let row = try Row.fetchOne(
-            self, sql: "SELECT priority, created_at, created_by FROM tickets WHERE id = ?", arguments: [ticketID])
+            self, sql: "SELECT priority, skill, created_at, created_by FROM tickets WHERE id = ?", arguments: [ticketID])
         else { return [] }
         let stored = try storedEvents(of: ticketID)
         if stored.first?.kind == .created { return stored }
         let priority = Priority(rawValue: row["priority"]) ?? .default
-        let created = TicketEvent(ticketID: ticketID, at: row["created_at"], actor: row["created_by"],
-                                  kind: .created, detail: Self.createdDetail[priority.rawValue - 1])
+        let created = TicketEvent.created(ticketID, at: row["created_at"], actor: row["created_by"], priority: priority, skill: row["skill"])
         return [created] + stored
     }
 
@@ -152,11 +148,10 @@ extension Ticket {
 }
 
 extension IntakeEscalation {
-    /// The `escalated` event's detail for an intake rule.
-    public var detailJSON: String {
-        var detail = "{\"from_tier\":\(fromTier),\"to_tier\":\(toTier),\"reason\":\(JSONText.string(reason)),\"rule\":\"intake\""
-        if toPriority != fromPriority { detail += ",\"priority\":\"\(toPriority.label)\"" }
-        return detail + "}"
+    /// The `escalated` event of an intake rule.
+    public func event(_ ticket: TicketID, at now: Millis) -> TicketEvent {
+        TicketEvent.escalated(ticket, at: now, actor: "system", fromTier: fromTier, toTier: toTier, toTierName: nil, reason: reason,
+                              rule: "intake", priority: toPriority != fromPriority ? toPriority : nil)
     }
 }
 
