@@ -61,10 +61,15 @@ public enum Coordinator {
                                    policies: policyBox, tickGate: tickGate)
         try await loop.recover()
 
+        let storage = StorageGuard(directory: configuration.dataDirectory, reserveBytes: configuration.diskReserveBytes)
+        if storage.check().low {
+            logger.error("disk space below the reserve at start: intake answers 507 until space returns",
+                         metadata: ["free_mib": "\(storage.freeBytes / 1_048_576)", "reserve_mib": "\(storage.reserveBytes / 1_048_576)"])
+        }
         let api = HTTPAPI(store: store, inputs: inputs, metrics: metrics, routing: configuration.routing,
                           escalation: configuration.escalation, slaPolicies: policyBox,
                           responseTargets: configuration.responseTargets, agentEndpoint: agentEndpoint, eventEndpoint: eventEndpoint,
-                          intakeInFlight: IntakeCounter())
+                          intakeInFlight: IntakeCounter(), storage: storage)
         let app = Application(
             router: api.router(),
             server: .guardedHTTP1(limits: configuration.httpLimits, connections: metrics.connections),
@@ -79,7 +84,8 @@ public enum Coordinator {
                                tickMs: max(10, configuration.heartbeatIntervalMs / 10))
         // Services stop in reverse order: the HTTP API (intake) first, then the loop.
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: core), .init(service: app)],
+            services: [.init(service: core), .init(service: StorageGuardService(storage: storage, logger: logger)),
+                       .init(service: app)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()

@@ -23,6 +23,8 @@ public struct CoordinatorConfiguration: Sendable {
     public var slaPolicies: [SLAPolicy]
     /// Idle and header timeouts and the connection limit of the HTTP server.
     public var httpLimits: HTTPConnectionLimits = .standard
+    /// Free disk space (bytes) below which intake answers `507` until space returns.
+    public var diskReserveBytes: Int64 = 64 << 20
 
     public init(
         dataDirectory: String, agentEndpoint: String = "tcp://127.0.0.1:5555",

@@ -32,6 +32,7 @@ public final class CoordinatorMetrics: Sendable {
     let slaWarnings = Counter("desk_sla_warnings_total", "SLA warnings fired.")
     let slaBreaches = Counter("desk_sla_breaches_total", "SLA breaches fired.")
     let botClaims = Counter("desk_bot_claims_total", "New tickets claimed by a bot pool at intake.")
+    let intakeDiskLow = Counter("desk_intake_disk_low_total", "Tickets refused with 507 because the store's disk was below its reserve.")
     let intakeOverloaded = Counter("desk_intake_overloaded_total", "Tickets refused with 503 because the coordinator was overloaded.")
     /// HTTP API requests per route template (recorded by `RouteMetricsMiddleware`).
     public let requests = HTTPRequestMetrics()
@@ -48,10 +49,10 @@ public final class CoordinatorMetrics: Sendable {
     public var connectedAgents: Int { agents.load(ordering: .relaxed) }
 
     /// Prometheus text exposition format 0.0.4; `writerBacklog` is the store writer's queue length.
-    public func render(writerBacklog: Int = 0) -> String {
+    public func render(writerBacklog: Int = 0, diskFreeBytes: Int64 = .max) -> String {
         var out = ""
         for counter in [ticketsCreated, ticketsResolved, assignments, leasesExpired, escalations, staleReports,
-                        duplicateReports, protocolErrors, agentMessages, intakeRejected, intakeOverloaded, macrosApplied, botClaims,
+                        duplicateReports, protocolErrors, agentMessages, intakeRejected, intakeOverloaded, intakeDiskLow, macrosApplied, botClaims,
                         slaWarnings, slaBreaches] {
             out += "# HELP \(counter.name) \(counter.help)\n# TYPE \(counter.name) counter\n\(counter.name) \(counter.current)\n"
         }
@@ -59,6 +60,10 @@ public final class CoordinatorMetrics: Sendable {
         out += "# HELP desk_agents_connected Agents connected now.\n# TYPE desk_agents_connected gauge\ndesk_agents_connected \(connectedAgents)\n"
         out += "# HELP desk_store_writer_backlog Changes waiting for the store's writer.\n# TYPE desk_store_writer_backlog gauge\n"
             + "desk_store_writer_backlog \(writerBacklog)\n"
+        if diskFreeBytes != .max {
+            out += "# HELP desk_store_disk_free_bytes Free space on the store's file system.\n# TYPE desk_store_disk_free_bytes gauge\n"
+                + "desk_store_disk_free_bytes \(diskFreeBytes)\n"
+        }
         return out + requests.render() + connections.render()
     }
 }

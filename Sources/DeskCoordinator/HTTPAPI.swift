@@ -19,6 +19,8 @@ struct HTTPAPI: Sendable {
     let eventEndpoint: String
     /// Tickets handed to the loop and not yet answered, across all requests.
     let intakeInFlight: IntakeCounter
+    /// The data directory's free space: intake answers `507` while it is below the reserve.
+    let storage: StorageGuard
     /// The largest request body accepted, in bytes.
     static let maxRequestBytes = 1 << 20
     /// The largest batch request body, in bytes, and the most tickets in one batch.
@@ -41,7 +43,7 @@ struct HTTPAPI: Sendable {
         }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                     body: .init(byteBuffer: ByteBuffer(string: metrics.render(writerBacklog: store.writer.backlog))))
+                     body: .init(byteBuffer: ByteBuffer(string: metrics.render(writerBacklog: store.writer.backlog, diskFreeBytes: storage.freeBytes))))
         }
         return router
     }
@@ -129,6 +131,11 @@ struct HTTPAPI: Sendable {
     /// Hands tickets to the loop and waits for their commit; refuses with `503` when the coordinator is
     /// overloaded.
     func submit(_ news: [NewTicket]) async throws -> [(ticket: Ticket, created: Bool)] {
+        if storage.isLow {
+            metrics.intakeRejected.increment(by: news.count)
+            metrics.intakeDiskLow.increment(by: news.count)
+            throw storage.refusal
+        }
         let backlog = store.writer.backlog
         let inFlight = intakeInFlight.add(news.count)
         defer { intakeInFlight.subtract(news.count) }

@@ -29,6 +29,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
     var httpHeaderTimeout = HTTPConnectionLimits.standard.headerTimeoutSeconds
     @Option(help: "HTTP connections open at once; past it, new ones are answered 503 and closed (1-1000000).")
     var httpMaxConnections = HTTPConnectionLimits.standard.maxConnections
+    @Option(help: "MiB of free disk space below which intake answers 507 until space returns (0-1048576).")
+    var diskReserveMb = 64
 
     var httpLimits: HTTPConnectionLimits {
         HTTPConnectionLimits(idleTimeoutSeconds: httpIdleTimeout, headerTimeoutSeconds: httpHeaderTimeout,
@@ -41,6 +43,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
             throw ValidationError("--http must be host:port, like 127.0.0.1:8080")
         }
         if let problem = httpLimits.problem { throw ValidationError(problem) }
+        guard (0...1_048_576).contains(diskReserveMb) else { throw ValidationError("--disk-reserve-mb must be 0 to 1048576, got \(diskReserveMb)") }
     }
 
     func run() async throws {
@@ -49,6 +52,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
             dataDirectory: data, agentEndpoint: agents, eventEndpoint: events,
             httpHost: String(parts[0]), httpPort: Int(parts[1]) ?? 8080, durability: durability)
         configuration.httpLimits = httpLimits
+        configuration.diskReserveBytes = Int64(diskReserveMb) << 20
         if let config {
             let file = try CoordinatorConfigFile.load(path: config)
             if let rules = file.routing { configuration.routing = RoutingRules(rules) }

@@ -137,9 +137,11 @@ final class TestCluster: @unchecked Sendable {
     /// More `desk coordinator` arguments, given to every coordinator this cluster starts.
     let coordinatorExtras: [String]
 
-    init(heartbeatMs: Int = 200, config: String? = nil, coordinatorArguments extras: [String] = []) async throws {
+    /// `directory`: the data directory to use (a fresh temporary one by default).
+    init(heartbeatMs: Int = 200, config: String? = nil, coordinatorArguments extras: [String] = [],
+         directory chosen: String? = nil) async throws {
         coordinatorExtras = extras
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("desk-e2e-\(UUID().uuidString)").path
+        directory = chosen ?? FileManager.default.temporaryDirectory.appendingPathComponent("desk-e2e-\(UUID().uuidString)").path
         self.heartbeatMs = heartbeatMs
         if let config {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
