@@ -105,6 +105,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "DeskAutomationTests", dependencies: ["DeskAutomation", "DeskModel"], swiftSettings: strict),
         .testTarget(name: "DeskStoreTests", dependencies: ["DeskStore"], swiftSettings: strict),
+        .testTarget(name: "DeskAgentTests", dependencies: ["DeskAgent", "DeskModel", "DeskProtocol"], swiftSettings: strict),
         .testTarget(
             name: "DeskEndToEndTests",
             dependencies: [
