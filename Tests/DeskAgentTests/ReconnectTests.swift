@@ -40,6 +40,24 @@ import Testing
         #expect(await finishes(within: 5) { await second.value }.map { (try? $0.get()) != nil } == true)
     }
 
+    @Test func notWelcomedAnswerKeepsTheReportAndItsWaiterForAfterWelcome() async throws {
+        let probe = try RuntimeProbe()
+        probe.hold(7)
+        let runtime = probe.runtime
+        let answer = Task { await runtime.perform(.note("sent while the coordinator forgot us"), on: 7) }
+        #expect(await eventually(5) { probe.unacked[1] != nil })
+        var refusal = WireError()
+        refusal.seq = 1
+        refusal.code = .notWelcomed
+        refusal.message = "say HELLO first"
+        probe.deliver(.error(refusal))
+        #expect(probe.unacked[1] != nil, "the report is not forgotten")
+        #expect(probe.waiterCount == 1)
+        probe.welcome(lastSequence: 0)
+        probe.ack(1)
+        #expect(await finishes(within: 5) { await answer.value }.map { (try? $0.get()) != nil } == true)
+    }
+
     @Test func botPlanMovesOnWhenWelcomeSaysItsStepWasCommitted() async throws {
         // A bot's plan: each step after ACCEPT waits for the ACK of the one before.
         let probe = try RuntimeProbe { _ in
