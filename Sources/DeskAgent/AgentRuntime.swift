@@ -346,10 +346,10 @@ public final class AgentRuntime: @unchecked Sendable {
     /// Sends `report` on the lease held on `ticket` and waits for the coordinator's answer. A report that
     /// ends the lease (resolve, release, escalate, or a macro that does) drops it once acknowledged.
     ///
-    /// Cancelling the calling task stops the wait at once with `AgentRefusal.cancelled`; a report already
-    /// sent stays queued and is sent again until acknowledged, and its late answer wakes nobody. Whichever
-    /// comes first (the answer, a WELCOME saying it was committed, cancellation, the runtime stopping)
-    /// completes the caller, exactly once: each takes the waiter out of `waiters` under the lock.
+    /// Cancelling the calling task stops the wait at once with `AgentRefusal.cancelled`. A report already
+    /// sent stays queued and is sent again until answered, and its answer still does the lease's
+    /// bookkeeping; it just wakes nobody. Whichever comes first (the answer, a WELCOME saying the report was
+    /// committed, cancellation, the runtime stopping) resumes the caller, exactly once.
     public func perform(_ report: WorkPlan.Report, on ticket: TicketID) async -> Result<Void, AgentRefusal> {
         let wait = PerformWait()
         return await withTaskCancellationHandler {
@@ -363,24 +363,24 @@ public final class AgentRuntime: @unchecked Sendable {
                         continuation.resume(returning: .failure(AgentRefusal(code: .unknownTicket, message: "you hold no lease on ticket \(ticket)")))
                         return
                     }
+                    wait.continuation = continuation
                     let sequence = sendReport(report, on: ticket, epoch: lease.epoch)
-                    wait.sequence = sequence
                     let ends = report.endsLease
                     waiters[sequence] = { [self] result in
-                        // Runs under the lock, from whoever took it out of `waiters`.
+                        // Runs under the lock, from `finished` or when the runtime stops.
                         switch result {
                         case .success where ends: held.removeValue(forKey: ticket)
                         case .failure(let refusal) where refusal.code == .staleLease: held.removeValue(forKey: ticket)
                         default: break
                         }
-                        continuation.resume(returning: result)
+                        wait.resume(result)
                     }
                 }
             }
         } onCancel: {
             lock.withLock {
                 wait.cancelled = true
-                if let sequence = wait.sequence, let waiter = waiters.removeValue(forKey: sequence) { waiter(.failure(.cancelled)) }
+                wait.resume(.failure(.cancelled))
             }
         }
     }
@@ -427,9 +427,15 @@ public struct AgentRefusal: Error, Sendable, CustomStringConvertible {
     public static let agentStopping = AgentRefusal(code: .errorUnspecified, message: "the agent stopped before the coordinator answered")
 }
 
-/// One `perform` call's place in the runtime, guarded by the runtime's lock: the sequence of its report
-/// once sent, and whether its task was cancelled (perhaps before the report was sent).
+/// One `perform` call's wait, guarded by the runtime's lock: whether its task was cancelled (perhaps before
+/// its report was sent), and its caller until resumed.
 final class PerformWait: @unchecked Sendable {
-    var sequence: UInt64?
     var cancelled = false
+    var continuation: CheckedContinuation<Result<Void, AgentRefusal>, Never>?
+
+    /// Resumes the caller the first time; does nothing after that. Called with the runtime's lock held.
+    func resume(_ result: Result<Void, AgentRefusal>) {
+        continuation?.resume(returning: result)
+        continuation = nil
+    }
 }
