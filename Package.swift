@@ -113,6 +113,7 @@ let package = Package(
         .testTarget(name: "DeskAutomationTests", dependencies: ["DeskAutomation", "DeskModel"], swiftSettings: strict),
         .testTarget(name: "DeskStoreTests", dependencies: ["DeskStore"], swiftSettings: strict),
         .testTarget(name: "DeskCoordinatorTests", dependencies: ["DeskCoordinator", "DeskModel", "DeskProtocol"], swiftSettings: strict),
+        .testTarget(name: "DeskAgentTests", dependencies: ["DeskAgent", "DeskModel", "DeskProtocol"], swiftSettings: strict),
         .testTarget(
             name: "DeskEndToEndTests",
             dependencies: [

@@ -46,6 +46,8 @@ public final class AgentRuntime: @unchecked Sendable {
     /// Callers of `perform` waiting for their report's ACK or ERROR.
     var waiters: [UInt64: @Sendable (Result<Void, AgentRefusal>) -> Void] = [:]
     var away = false
+    /// Where `connect` reports an endpoint that can never work; `run` then stops and throws it.
+    var fatal: AsyncStream<AgentConnectionError>.Continuation?
     /// Told about assignments, revocations and the connection (the staff console prints them). Called
     /// with the runtime's lock held: it must not call back into the runtime synchronously.
     let observer: (@Sendable (AgentEvent) -> Void)?
@@ -64,9 +66,15 @@ public final class AgentRuntime: @unchecked Sendable {
 
     static func now() -> Millis { Millis((Date().timeIntervalSince1970 * 1000).rounded()) }
 
-    /// Runs until the calling task is cancelled; then says BYE and closes.
-    public func run() async {
-        lock.withLock { connect() }
+    /// Runs until the calling task is cancelled; then says BYE and closes. Throws, at once, when the endpoint
+    /// is one libzmq can never use (malformed, or an unknown transport); any other failure to open the
+    /// socket is logged and retried with the reconnect backoff.
+    public func run() async throws(AgentConnectionError) {
+        let (failures, fatal) = AsyncStream.makeStream(of: AgentConnectionError.self)
+        lock.withLock {
+            self.fatal = fatal
+            connect()
+        }
         let ticker = Task { [self] in
             while !Task.isCancelled {
                 let wait = lock.withLock { untilNextTick() }
@@ -74,11 +82,19 @@ public final class AgentRuntime: @unchecked Sendable {
                 lock.withLock { tick() }
             }
         }
-        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+        var failure: AgentConnectionError?
+        for await error in failures {  // ends when the task is cancelled
+            failure = error
+            break
+        }
         ticker.cancel()
         let last: AsyncSocket? = lock.withLock {
             stopped = true
             generation += 1
+            // Nobody is left to answer: whoever still waits is told so, once.
+            let orphans = waiters
+            waiters.removeAll()
+            for (_, waiter) in orphans { waiter(.failure(.agentStopping)) }
             defer { socket = nil }
             return socket
         }
@@ -88,6 +104,7 @@ public final class AgentRuntime: @unchecked Sendable {
             try? await last.send(FrameCodec.encode(.bye(bye)))
             await last.close()
         }
+        if let failure { throw failure }
     }
 
     // MARK: - Connection
@@ -99,15 +116,23 @@ public final class AgentRuntime: @unchecked Sendable {
         welcomed = false
         let generation = self.generation
         do {
-            let socket = try AsyncSocket(context, .dealer, name: "agent-\(options.name)",
-                                         deliver: { [weak self] frames in self?.received(frames, generation: generation) }) { socket in
+            socket = try AsyncSocket(context, .dealer, name: "agent-\(options.name)",
+                                     deliver: { [weak self] frames in self?.received(frames, generation: generation) }) { socket in
                 try socket.set(.sendHighWaterMark, 100_000)
                 try socket.connect(options.endpoint)
             }
-            self.socket = socket
-        } catch {
-            logger.error("cannot open the agent socket", metadata: ["error": "\(error)"])
+        } catch let error as ZMQError where error.rejectsEndpoint {
+            // Retrying never helps an endpoint libzmq refuses outright: stop, and say why (`run` throws).
+            logger.critical("the agent endpoint is unusable", metadata: ["endpoint": "\(options.endpoint)", "error": "\(error)"])
             socket = nil
+            fatal?.yield(AgentConnectionError(endpoint: options.endpoint, reason: error.message))
+            return
+        } catch {
+            // Anything else (out of file descriptors, say) may pass: try again after the backoff.
+            logger.error("cannot open the agent socket; retrying", metadata: ["error": "\(error)"])
+            socket = nil
+            reconnect(reason: "cannot open the socket: \(error)")
+            return
         }
         lastHeard = Self.now()
         sendHello()
@@ -198,11 +223,14 @@ public final class AgentRuntime: @unchecked Sendable {
             for dropped in welcome.droppedLeases where held[dropped.ticketID]?.epoch == dropped.epoch {
                 held.removeValue(forKey: dropped.ticketID)
             }
-            // Reports the coordinator already committed are done; the rest go again, in order.
-            for sequence in unacked.keys where sequence <= welcome.lastSequence { unacked.removeValue(forKey: sequence) }
+            // Every unacknowledged report goes again, in order. Those at or below `last_sequence` were
+            // committed (their effect or their refusal), and the coordinator answers each retry exactly: ACK
+            // again for an effect, the same ERROR for a refusal. Dropping them here would tell a waiter
+            // "done" for a report that was refused; the retry costs one round trip.
             for sequence in unacked.keys.sorted() { if let report = unacked[sequence] { send(report) } }
             if away { sendCredit() }
-            logger.info("welcomed", metadata: ["agent": "\(options.name)", "resent": "\(unacked.count)"])
+            logger.info("welcomed", metadata: ["agent": "\(options.name)", "resent": "\(unacked.count)",
+                                               "committed": "\(welcome.lastSequence)"])
             observer?(.welcomed)
         case .assign(let assign):
             let ticket = assign.lease.ticketID
@@ -219,7 +247,8 @@ public final class AgentRuntime: @unchecked Sendable {
             unacked.removeValue(forKey: ack.seq)
             finished(ack.seq, .success(()))
         case .error(let error):
-            if error.seq > 0 {
+            // NOT_WELCOMED refuses the session, not the report: it is kept, and sent again after WELCOME.
+            if error.seq > 0 && error.code != .notWelcomed {
                 unacked.removeValue(forKey: error.seq)
                 finished(error.seq, .failure(AgentRefusal(code: error.code, message: error.message)))
             }
@@ -315,24 +344,42 @@ public final class AgentRuntime: @unchecked Sendable {
 
     /// Sends `report` on the lease held on `ticket` and waits for the coordinator's answer. A report that
     /// ends the lease (resolve, release, escalate, or a macro that does) drops it once acknowledged.
+    ///
+    /// Cancelling the calling task stops the wait at once with `AgentRefusal.cancelled`. A report already
+    /// sent stays queued and is sent again until answered, and its answer still does the lease's
+    /// bookkeeping; it just wakes nobody. Whichever comes first (the answer, a WELCOME saying the report was
+    /// committed, cancellation, the runtime stopping) resumes the caller, exactly once.
     public func perform(_ report: WorkPlan.Report, on ticket: TicketID) async -> Result<Void, AgentRefusal> {
-        await withCheckedContinuation { continuation in
-            lock.withLock {
-                guard let lease = held[ticket] else {
-                    continuation.resume(returning: .failure(AgentRefusal(code: .unknownTicket, message: "you hold no lease on ticket \(ticket)")))
-                    return
-                }
-                let sequence = sendReport(report, on: ticket, epoch: lease.epoch)
-                let ends = report.endsLease
-                waiters[sequence] = { [self] result in
-                    // Runs under the lock, from `finished`.
-                    switch result {
-                    case .success where ends: held.removeValue(forKey: ticket)
-                    case .failure(let refusal) where refusal.code == .staleLease: held.removeValue(forKey: ticket)
-                    default: break
+        let wait = PerformWait()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                lock.withLock {
+                    guard !wait.cancelled else {
+                        continuation.resume(returning: .failure(.cancelled))
+                        return
                     }
-                    continuation.resume(returning: result)
+                    guard let lease = held[ticket] else {
+                        continuation.resume(returning: .failure(AgentRefusal(code: .unknownTicket, message: "you hold no lease on ticket \(ticket)")))
+                        return
+                    }
+                    wait.continuation = continuation
+                    let sequence = sendReport(report, on: ticket, epoch: lease.epoch)
+                    let ends = report.endsLease
+                    waiters[sequence] = { [self] result in
+                        // Runs under the lock, from `finished` or when the runtime stops.
+                        switch result {
+                        case .success where ends: held.removeValue(forKey: ticket)
+                        case .failure(let refusal) where refusal.code == .staleLease: held.removeValue(forKey: ticket)
+                        default: break
+                        }
+                        wait.resume(result)
+                    }
                 }
+            }
+        } onCancel: {
+            lock.withLock {
+                wait.cancelled = true
+                wait.resume(.failure(.cancelled))
             }
         }
     }
@@ -370,4 +417,24 @@ public struct AgentRefusal: Error, Sendable, CustomStringConvertible {
         self.message = message
     }
     public var description: String { message }
+
+    /// The caller stopped waiting (its task was cancelled); a report already sent is still sent again
+    /// until the coordinator acknowledges it.
+    public static let cancelled = AgentRefusal(code: .errorUnspecified,
+                                               message: "cancelled while waiting for the coordinator's answer; a report already sent is sent again until acknowledged")
+    /// The agent stopped before the coordinator answered.
+    public static let agentStopping = AgentRefusal(code: .errorUnspecified, message: "the agent stopped before the coordinator answered")
+}
+
+/// One `perform` call's wait, guarded by the runtime's lock: whether its task was cancelled (perhaps before
+/// its report was sent), and its caller until resumed.
+final class PerformWait: @unchecked Sendable {
+    var cancelled = false
+    var continuation: CheckedContinuation<Result<Void, AgentRefusal>, Never>?
+
+    /// Resumes the caller the first time; does nothing after that. Called with the runtime's lock held.
+    func resume(_ result: Result<Void, AgentRefusal>) {
+        continuation?.resume(returning: result)
+        continuation = nil
+    }
 }

@@ -37,6 +37,8 @@ public final class StaffConsole: @unchecked Sendable {
     let name: String
     let api: APIClient?
     let interactive: Bool
+    /// How long a command waits for the coordinator's answer before the console gives up on it.
+    let answerTimeout: Duration
     let lock = NSLock()
     var runtime: AgentRuntime?
     /// Guarded by `lock`.
@@ -45,8 +47,9 @@ public final class StaffConsole: @unchecked Sendable {
     var arrivalWaiter: (id: Int, resume: @Sendable (TicketID?) -> Void)?
     var waiterCount = 0
 
-    public init(name: String, api: String?, interactive: Bool) {
+    public init(name: String, api: String?, interactive: Bool, answerTimeout: Duration = .seconds(30)) {
         self.name = name
+        self.answerTimeout = answerTimeout
         self.api = api.map(APIClient.init(base:))
         self.interactive = interactive
     }
@@ -263,10 +266,11 @@ public final class StaffConsole: @unchecked Sendable {
 
     func report(_ report: WorkPlan.Report, on id: TicketID, done: String) async throws {
         guard let runtime else { throw ConsoleError("not started") }
+        let timeout = answerTimeout
         let answer = await withTaskGroup(of: Result<Void, AgentRefusal>?.self) { group in
             group.addTask { await runtime.perform(report, on: id) }
             group.addTask {
-                try? await Task.sleep(for: .seconds(30))
+                try? await Task.sleep(for: timeout)
                 return nil
             }
             let first = await group.next() ?? nil
@@ -276,8 +280,14 @@ public final class StaffConsole: @unchecked Sendable {
         switch answer {
         case .success: say(done)
         case .failure(let refusal): throw ConsoleError("refused: \(refusal.message)")
-        case nil: throw ConsoleError("no answer from the coordinator within 30 s; it is sent again when the connection returns")
+        case nil: throw ConsoleError("no answer from the coordinator within \(Self.seconds(timeout)); it is sent again when the connection returns")
         }
+    }
+
+    /// A duration as the console prints it: "30 s", "0.2 s".
+    static func seconds(_ duration: Duration) -> String {
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        return seconds == seconds.rounded() ? "\(Int(seconds)) s" : "\(seconds) s"
     }
 
     func nextArrival(timeout seconds: Double) async -> TicketID? {

@@ -54,8 +54,17 @@ public struct BotRules: Sendable {
         return rules.first { $0.condition.matches(&facts) }
     }
 
-    /// What the coordinator needs to route tickets to this pool: the conditions, in rule order.
-    public var claims: BotClaims { BotClaims(pool: pool, conditions: rules.map(\.condition.source)) }
+    /// What the coordinator needs to route tickets to this pool: each rule's condition without its regex, in
+    /// rule order. The coordinator runs no regex (a backtracking pattern on a long body would stall intake
+    /// for everyone); it claims by the cheap fields, and the bot checks the regex itself on the claimed ticket
+    /// (`match`), handing it to people when no rule holds whole.
+    public var claims: BotClaims {
+        BotClaims(pool: pool, conditions: rules.map { rule in
+            var claim = rule.condition.source
+            claim.regex = nil
+            return claim
+        })
+    }
 
     public static func parse(_ text: String, file: String) throws(FileError) -> BotRules {
         let yaml = YAMLSource(file: file)
@@ -127,6 +136,12 @@ public struct BotRules: Sendable {
             condition.priorities = priorities
         }
         guard !condition.isEmpty else { throw yaml.fail(node, "rule '\(rule)' has an empty 'when': it would take every ticket") }
+        if condition.regex != nil, condition.categories == nil, condition.priorities == nil, condition.channels == nil,
+           condition.keywords == nil, condition.requesterDomains == nil {
+            throw yaml.fail(fields["regex"], "rule '\(rule)' has only a regex: the coordinator claims tickets for bots by "
+                            + "keywords, category, priority, channel or requester_domain and runs no regex, so give the rule "
+                            + "at least one of those; the bot then checks the regex itself on what it claims")
+        }
         return condition
     }
 

@@ -19,6 +19,13 @@ extension CoordinatorLoop {
         var compiled: [CompiledCondition] = []
         for (index, condition) in claims.conditions.enumerated() {
             guard !condition.isEmpty else { throw RuleError("condition \(index + 1) is empty and would claim every ticket") }
+            // A regex would run on this serial loop for every new ticket, against up to 100,000 characters of
+            // body: one backtracking pattern from anything that reaches the agent port could freeze intake.
+            guard condition.regex == nil else {
+                throw RuleError("condition \(index + 1) has a regex; claims may not carry one (the coordinator runs no regex "
+                                + "on intake): claim by keywords, categories, priorities, channels or requester_domains, "
+                                + "and check the regex in the bot after the claim")
+            }
             do {
                 compiled.append(try condition.compiled())
             } catch {

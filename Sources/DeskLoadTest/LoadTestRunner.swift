@@ -32,12 +32,14 @@ public final class LoadTestRunner: @unchecked Sendable {
         return URLSession(configuration: configuration)
     }()
 
-    /// Coordinator endpoints, fixed after its first start so a restart binds the same ones.
-    var http = ""
-    var agentsEndpoint = "tcp://127.0.0.1:*"
-    var eventsEndpoint = "tcp://127.0.0.1:*"
-    var httpBind = "127.0.0.1:0"
-    var coordinatorLines = AsyncStream<String>.makeStream()
+    /// Coordinator endpoints, fixed after its first start so a restart binds the same ones. Written by the
+    /// fault task (a restart) while intake reads them: one value behind a lock.
+    let endpoints = CoordinatorEndpoints()
+    /// The coordinator's HTTP API now.
+    var http: String { endpoints.current.http }
+    var agentsEndpoint: String { endpoints.current.agents }
+    var eventsEndpoint: String { endpoints.current.events }
+    let coordinatorLines = AsyncStream<String>.makeStream()
 
     /// Results of the intake, guarded by `lock`.
     let lock = NSLock()
@@ -63,8 +65,9 @@ public final class LoadTestRunner: @unchecked Sendable {
     // MARK: - Processes
 
     func coordinatorProgram() -> ProcessSupervisor.Program {
-        .init(name: "coordinator", executable: executable, arguments: [
-            "coordinator", "--data", directory, "--http", httpBind, "--agents", agentsEndpoint, "--events", eventsEndpoint,
+        let bind = endpoints.current
+        return .init(name: "coordinator", executable: executable, arguments: [
+            "coordinator", "--data", directory, "--http", bind.httpBind, "--agents", bind.agents, "--events", bind.events,
             "--heartbeat-ms", "\(scenario.heartbeatMs)", "--liveness", "3", "--durability", "full", "--log-level", "error",
         ], captureOutput: true)
     }
@@ -85,10 +88,7 @@ public final class LoadTestRunner: @unchecked Sendable {
         guard let agents = found["agents"], let events = found["events"], let http = found["http"] else {
             throw ClusterError("the coordinator did not start (no addresses within 30 s)")
         }
-        agentsEndpoint = agents
-        eventsEndpoint = events
-        self.http = http
-        httpBind = String(http.dropFirst("http://".count))
+        endpoints.set(.init(http: http, agents: agents, events: events, httpBind: String(http.dropFirst("http://".count))))
     }
 
     /// Attaches to a running coordinator: its agent and event endpoints come from its `/healthz`; one
@@ -97,15 +97,15 @@ public final class LoadTestRunner: @unchecked Sendable {
         guard let base = URL(string: url), let scheme = base.scheme, ["http", "https"].contains(scheme), let host = base.host else {
             throw ClusterError("--attach needs the coordinator's HTTP address, like http://127.0.0.1:8080; got '\(url)'")
         }
-        http = url.hasSuffix("/") ? String(url.dropLast()) : url
+        let http = url.hasSuffix("/") ? String(url.dropLast()) : url
         var request = URLRequest(url: URL(string: http + "/healthz")!)
         request.timeoutInterval = 5
         guard let (data, _) = try? await session.data(for: request) else {
             throw ClusterError("no coordinator answers at \(http) (GET /healthz failed)")
         }
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-              let endpoints = object["endpoints"] as? [String: Any],
-              let agents = endpoints["agents"] as? String, let events = endpoints["events"] as? String else {
+              let listed = object["endpoints"] as? [String: Any],
+              let agents = listed["agents"] as? String, let events = listed["events"] as? String else {
             throw ClusterError("\(http)/healthz does not name the coordinator's agent and event endpoints: is it a desk coordinator?")
         }
         func reachable(_ endpoint: String) -> String {
@@ -114,8 +114,7 @@ public final class LoadTestRunner: @unchecked Sendable {
             }
             return endpoint
         }
-        agentsEndpoint = reachable(agents)
-        eventsEndpoint = reachable(events)
+        endpoints.set(.init(http: http, agents: reachable(agents), events: reachable(events)))
         baselineAgents = (object["agents"] as? Int) ?? 0
         progress("attached to \(http): agents \(agentsEndpoint), events \(eventsEndpoint); agents already connected: \(baselineAgents)")
     }

@@ -75,9 +75,12 @@ struct AgentCommand: AsyncParsableCommand {
             }
             console.attach(runtime)
             let box = RuntimeBox(runtime)
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await box.runtime.run() }
-                await console.run(StaffConsole.standardInputLines())
+            // Whichever ends first ends both: the console (quit, or the end of its input) or the runtime (an
+            // endpoint it can never use, thrown here so the process exits non-zero).
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await box.runtime.run() }
+                group.addTask { await console.run(StaffConsole.standardInputLines()) }
+                try await group.next()
                 group.cancelAll()
             }
             return
@@ -101,10 +104,11 @@ final class RuntimeBox: @unchecked Sendable {
     init(_ runtime: AgentRuntime) { self.runtime = runtime }
 }
 
-/// Runs the agent until graceful shutdown, then lets it say BYE.
+/// Runs the agent until graceful shutdown, then lets it say BYE. An endpoint the agent can never use
+/// fails the service, so the process exits non-zero naming it.
 struct AgentService: Service {
     let runtime: RuntimeBox
     func run() async throws {
-        await cancelWhenGracefulShutdown { [runtime] in await runtime.runtime.run() }
+        try await cancelWhenGracefulShutdown { [runtime] in try await runtime.runtime.run() }
     }
 }

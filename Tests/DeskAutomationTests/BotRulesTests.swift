@@ -69,7 +69,7 @@ import Testing
             ("rules:\n  - name: a\n    when: { keywords: [x] }\n    then:\n      - macro: m\n", 5, "must end with resolve, escalate or handoff"),
             ("rules:\n  - name: a\n    when: {}\n    then:\n      - resolve: ok\n", 3, "empty 'when'"),
             ("rules:\n  - name: a\n    when: { priority: P9 }\n    then:\n      - resolve: ok\n", 3, "'P9' is not a priority"),
-            ("rules:\n  - name: a\n    when: { regex: '(' }\n    then:\n      - resolve: ok\n", 3, "does not compile"),
+            ("rules:\n  - name: a\n    when: { keywords: [x], regex: '(' }\n    then:\n      - resolve: ok\n", 3, "does not compile"),
             ("rules:\n  - name: a\n    when: { keywords: [x] }\n    then:\n      - explode: now\n", 5, "unknown key 'explode'"),
             ("rules:\n  - name: a\n    when: { keywords: [x] }\n    then:\n      - escalate: { tier: 7, reason: r }\n", 5, "1 to 3"),
             ("rules:\n  - name: a\n    when: { colour: red }\n    then:\n      - resolve: ok\n", 3, "unknown key 'colour'"),
@@ -86,6 +86,52 @@ import Testing
                 #expect(error.message.contains(message), "\(error)")
             }
         }
+    }
+
+    @Test func ruleWithOnlyARegexIsRefusedNamingLineAndWhy() {
+        let text = """
+            pool: helpdesk
+            rules:
+              - name: orders
+                when:
+                  category: billing
+                then:
+                  - resolve: ok
+              - name: order-numbers
+                when:
+                  regex: 'order\\s+#?\\d+'
+                then:
+                  - resolve: ok
+            """
+        do {
+            _ = try BotRules.parse(text, file: "rules.yaml")
+            Issue.record("a rule with only a regex was accepted")
+        } catch {
+            #expect(error.description.hasPrefix("rules.yaml:10:"), "\(error)")
+            #expect(error.message.contains("rule 'order-numbers' has only a regex"), "\(error)")
+            #expect(error.message.contains("keywords, category, priority, channel or requester_domain"), "\(error)")
+        }
+    }
+
+    @Test func claimsCarryTheCheapFieldsOfEachRuleAndNeverItsRegex() throws {
+        let rules = try BotRules.parse("""
+            rules:
+              - name: vip
+                when: { category: billing, requester_domain: bigcorp.com, regex: 'order\\s+\\d+' }
+                then:
+                  - resolve: ok
+              - name: reset
+                when: { keywords: [password] }
+                then:
+                  - resolve: ok
+            """, file: "r.yaml")
+        #expect(rules.claims.conditions == [
+            RuleCondition(categories: ["billing"], requesterDomains: ["bigcorp.com"]),
+            RuleCondition(keywords: ["password"]),
+        ])
+        // The bot still holds its rules to the whole condition, regex included.
+        #expect(rules.match(facts("Order 12", requester: "a@bigcorp.com", category: "billing"))?.name == "vip")
+        #expect(rules.match(facts("Order twelve", requester: "a@bigcorp.com", category: "billing")) == nil)
     }
 
     @Test func escalationPolicyRaisesTierAndPriorityOnce() throws {

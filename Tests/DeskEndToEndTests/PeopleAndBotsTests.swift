@@ -230,6 +230,37 @@ func runDesk(_ arguments: [String]) async throws -> (status: Int32, output: [Str
         #expect(botRun.output.contains { $0.contains("rules.yaml:8:") && $0.contains("nothing can follow resolve") }, "\(botRun.output)")
     }
 
+    @Test func botRuleWithARegexAnswersWhatMatchesAndHandsOffWhatDoesNot() async throws {
+        let cluster = try await TestCluster()
+        defer { cluster.shutdown() }
+        let imported = try await runDesk(["macro", "import", repositoryFile("cluster/macros.yaml"), "--server", cluster.http])
+        #expect(imported.status == 0, "\(imported.output)")
+        try cluster.startBot("helpbot")  // the shipped rules: known-outage has keywords and a regex
+        try await eventually(20, "bot connected") { (try await cluster.request("GET", "/healthz").json["agents"] as? Int) == 1 }
+
+        let (status, outage) = await cluster.create(["subject": "The app is down", "body": "Nothing loads since 9:00.",
+                                                     "requester": "fay@example.com"])
+        #expect(status == 201)
+        #expect(outage["tier"] as? Int == 0)
+        #expect(outage["pool"] as? String == "helpdesk")
+        let outageID = (outage["id"] as? NSNumber)?.int64Value ?? 0
+        try await eventually(20, "the bot resolved ticket \(outageID)") { try await cluster.status(of: outageID) == "resolved" }
+        let history = try await cluster.history(outageID)
+        #expect(history.first { $0.kind == "replied" }?.detail["macro"] as? String == "known-outage")
+        #expect(history.last?.actor == "agent:helpbot")
+
+        // The claim (a keyword) takes it, the rule's regex does not hold: the bot hands it to people.
+        let (_, toaster) = await cluster.create(["subject": "Outage?", "body": "my toaster", "requester": "fay@example.com"])
+        #expect(toaster["tier"] as? Int == 0, "claimed by the keyword; the coordinator runs no regex")
+        let toasterID = (toaster["id"] as? NSNumber)?.int64Value ?? 0
+        try await eventually(20, "the bot handed ticket \(toasterID) off") {
+            try await cluster.history(toasterID).contains { $0.kind == "escalated" && $0.actor == "agent:helpbot" }
+        }
+        let handoff = try await cluster.history(toasterID).first { $0.kind == "escalated" }
+        #expect(handoff?.detail["to_tier"] as? Int == 1)
+        #expect(try await cluster.history(toasterID).contains { $0.kind == "replied" } == false, "the bot did not answer it")
+    }
+
     @Test func ticketsOfAVanishedBotGoToPeople() async throws {
         let cluster = try await TestCluster()
         defer { cluster.shutdown() }
@@ -311,6 +342,26 @@ func runDesk(_ arguments: [String]) async throws -> (status: Int32, output: [Str
         let (_, ticket) = await cluster.create(["subject": "x", "body": "reset my password", "requester": "a@b.co"])
         #expect(ticket["tier"] as? Int == 1)
         #expect((try await cluster.request("GET", "/healthz").json["status"] as? String) == "ok")
+    }
+
+    @Test func claimWithARegexIsRefusedOnTheWireNamingTheCondition() async throws {
+        let cluster = try await TestCluster()
+        defer { cluster.shutdown() }
+        let peer = try RawPeer(endpoint: cluster.agentsEndpoint)
+        defer { peer.close() }
+        var hello = WireHello()
+        hello.agent = "backtracker"
+        hello.capacity = 1
+        hello.tier = 0
+        hello.session = "s"
+        hello.claims = #"{"pool":"p","conditions":[{"keywords":["password"]},{"keywords":["order"],"regex":"(a+)+$"}]}"#
+        let refused = try error(after: .hello(hello), on: peer)
+        #expect(refused?.code == .invalidArgument)
+        #expect(refused?.message.contains("condition 2") == true, "\(refused?.message ?? "no error")")
+        #expect(refused?.message.contains("regex") == true, "\(refused?.message ?? "no error")")
+        // Not welcomed, so no pool: a ticket its keywords would match stays with people.
+        let (_, ticket) = await cluster.create(["subject": "order 12", "body": "where is my order", "requester": "a@b.co"])
+        #expect(ticket["tier"] as? Int == 1)
     }
 
     @Test func badUpdatesAndMacrosAreRefusedAndChangeNothing() async throws {
