@@ -121,6 +121,46 @@ struct CoordinatorCoreTests {
         #expect(assignments == 1, "the lease never moved")
     }
 
+    @Test("a loop step longer than the liveness period (new SLA policies over 20,000 open tickets) expires no healthy agent")
+    func longLoopStepExpiresNoOne() async throws {
+        let cluster = try await TestCluster(heartbeatMs: 50)
+        defer { cluster.shutdown() }
+        try cluster.startAgent("steady", skills: ["billing"], capacity: 1, serviceTime: "60s")
+        let (_, first) = await cluster.create(["subject": "long", "body": "b", "requester": "a@example.com", "category": "billing"])
+        let id = try #require((first["id"] as? NSNumber)?.int64Value)
+        try await eventually(10, "the long ticket assigned") { try await cluster.status(of: id) == "in_progress" }
+        // 20,000 queued tickets the busy agent cannot take: each one's clock is rebuilt by the PUT below.
+        let item = #"{"subject":"backlog","body":"b","requester":"a@example.com","category":"billing"}"#
+        let batch = Data(("{\"tickets\":[" + Array(repeating: item, count: 1000).joined(separator: ",") + "]}").utf8)
+        for _ in 0..<20 {
+            #expect(try await cluster.request("POST", "/api/v1/tickets/batch", body: batch).status == 200)
+        }
+        let policies = Data(#"{"policies":[{"name":"tight","first_response":"1h","resolution":"8h"}]}"#.utf8)
+        let started = ContinuousClock.now
+        let wallStart = Int64(Date().timeIntervalSince1970 * 1000)
+        #expect(try await cluster.request("PUT", "/api/v1/sla/policies", body: policies).status == 200)
+        print("DEBUG PUT wall start \(wallStart) end \(Int64(Date().timeIntervalSince1970 * 1000))")
+        let took = ContinuousClock.now - started
+        // Work that needs the loop after the step: a customer message on the long ticket.
+        let answered = try await cluster.request("POST", "/api/v1/tickets/\(id)/messages", body: Data(#"{"body":"still there?"}"#.utf8))
+        #expect(answered.status == 201)
+        let expired = try cluster.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM ticket_events WHERE kind = 'lease_expired'") }
+        #expect(expired == 0, "the PUT took \(took); the liveness period is 150 ms")
+        if expired != 0 {
+            let rows = try cluster.read { try Row.fetchAll($0, sql: "SELECT ticket_id, kind, at, detail FROM ticket_events WHERE kind IN ('lease_expired','assigned') ORDER BY id") }
+            Issue.record("DEBUG put started \(Int64(Date().timeIntervalSince1970 * 1000)) now; events: \(rows)")
+        }
+        let assignments = try cluster.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM ticket_events WHERE kind = 'assigned' AND ticket_id = ?", arguments: [id]) }
+        #expect(assignments == 1, "the lease never moved")
+        // Let one liveness period pass after the hold ends, by a customer message round trip each 100 ms.
+        try await eventually(5, "the agent still holds the long ticket a second later") {
+            _ = try await cluster.request("GET", "/healthz")
+            return ContinuousClock.now - started > took + .seconds(1)
+        }
+        let expiredLater = try cluster.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM ticket_events WHERE kind = 'lease_expired'") }
+        #expect(expiredLater == 0, "heard again after the hold: the agent is alive")
+    }
+
     @Test("an agent leaving parks its tickets waiting on the customer; the customer's answer queues them for someone else")
     func waitingTicketsAreParked() async throws {
         let cluster = try await TestCluster(heartbeatMs: 1000)
