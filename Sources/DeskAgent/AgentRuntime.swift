@@ -46,6 +46,8 @@ public final class AgentRuntime: @unchecked Sendable {
     /// Callers of `perform` waiting for their report's ACK or ERROR.
     var waiters: [UInt64: @Sendable (Result<Void, AgentRefusal>) -> Void] = [:]
     var away = false
+    /// The timer's current sleep, cut short when WELCOME changes the heartbeat interval.
+    var napping: Task<Void, Never>?
     /// Where `connect` reports an endpoint that can never work; `run` then stops and throws it.
     var fatal: AsyncStream<AgentConnectionError>.Continuation?
     /// Told about assignments, revocations and the connection (the staff console prints them). Called
@@ -77,9 +79,19 @@ public final class AgentRuntime: @unchecked Sendable {
         }
         let ticker = Task { [self] in
             while !Task.isCancelled {
-                let wait = lock.withLock { untilNextTick() }
-                try? await Task.sleep(for: .milliseconds(wait))
-                lock.withLock { tick() }
+                // The nap is cancelled by a WELCOME that shortens the heartbeat: a wait computed before it
+                // (a quarter of the default interval) must not outlast a short liveness period.
+                let nap = lock.withLock { () -> Task<Void, Never> in
+                    let wait = untilNextTick()
+                    let nap = Task { _ = try? await Task.sleep(for: .milliseconds(wait)) }
+                    napping = nap
+                    return nap
+                }
+                await nap.value
+                lock.withLock {
+                    napping = nil
+                    tick()
+                }
             }
         }
         var failure: AgentConnectionError?
@@ -219,6 +231,7 @@ public final class AgentRuntime: @unchecked Sendable {
             welcomed = true
             reconnectDelayMs = options.reconnectInitialMs
             if welcome.heartbeatIntervalMs > 0 { heartbeatMs = Int(welcome.heartbeatIntervalMs) }
+            napping?.cancel()  // the timer recomputes its next wake-up under the coordinator's interval
             if welcome.heartbeatLiveness > 0 { liveness = Int(welcome.heartbeatLiveness) }
             for dropped in welcome.droppedLeases where held[dropped.ticketID]?.epoch == dropped.epoch {
                 held.removeValue(forKey: dropped.ticketID)
