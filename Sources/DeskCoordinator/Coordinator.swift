@@ -56,9 +56,10 @@ public enum Coordinator {
         }
         let policyBox = SLAPolicyBox(policies)
         let tickGate = TickGate()
+        let webhooks = WebhookDeliveryService(store: store, metrics: metrics, logger: logger)
         let loop = CoordinatorLoop(store: store, router: router, events: EventPublisher(socket: publisher),
                                    inputs: inputs, configuration: configuration, metrics: metrics, logger: logger,
-                                   policies: policyBox, tickGate: tickGate)
+                                   policies: policyBox, tickGate: tickGate, webhooks: webhooks)
         try await loop.recover()
 
         let api = HTTPAPI(store: store, inputs: inputs, metrics: metrics, routing: configuration.routing,
@@ -77,9 +78,11 @@ public enum Coordinator {
         )
         let core = LoopService(loop: LoopBox(loop), stream: stream, inputs: inputs, tickGate: tickGate,
                                tickMs: max(10, configuration.heartbeatIntervalMs / 10))
-        // Services stop in reverse order: the HTTP API (intake) first, then the loop.
+        // Services stop in reverse order: the HTTP API (intake) first, then the loop, then webhook delivery
+        // (whose attempts in flight are cancelled; what is pending resumes at the next start). The store
+        // closes only after every service has returned.
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: core), .init(service: app)],
+            services: [.init(service: webhooks), .init(service: core), .init(service: app)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()

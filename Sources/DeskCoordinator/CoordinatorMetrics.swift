@@ -33,17 +33,24 @@ public final class CoordinatorMetrics: Sendable {
     let slaBreaches = Counter("desk_sla_breaches_total", "SLA breaches fired.")
     let botClaims = Counter("desk_bot_claims_total", "New tickets claimed by a bot pool at intake.")
     let intakeOverloaded = Counter("desk_intake_overloaded_total", "Tickets refused with 503 because the coordinator was overloaded.")
+    let webhooksDelivered = Counter("desk_webhook_deliveries_delivered_total", "Webhook deliveries answered with a 2xx.")
+    let webhooksFailed = Counter("desk_webhook_deliveries_failed_total", "Webhook deliveries given up after their last attempt.")
+    let webhooksDropped = Counter("desk_webhook_deliveries_dropped_total", "Webhook deliveries dropped because the delivery queue was full.")
     /// HTTP API requests per route template (recorded by `RouteMetricsMiddleware`).
     public let requests = HTTPRequestMetrics()
     /// HTTP connections open, refused and timed out (recorded by `GuardedHTTP1Channel`).
     public let connections = HTTPConnections()
     private let queued = Atomic<Int>(0)
     private let agents = Atomic<Int>(0)
+    private let webhooksHeld = Atomic<Int>(0)
 
     public init() {}
 
     func setQueued(_ count: Int) { queued.store(count, ordering: .relaxed) }
     func setAgents(_ count: Int) { agents.store(count, ordering: .relaxed) }
+    func setWebhooksQueued(_ count: Int) { webhooksHeld.store(count, ordering: .relaxed) }
+    /// Webhook deliveries held by the delivery service: waiting, backing off or in flight.
+    public var queuedWebhooks: Int { webhooksHeld.load(ordering: .relaxed) }
     public var queuedTickets: Int { queued.load(ordering: .relaxed) }
     public var connectedAgents: Int { agents.load(ordering: .relaxed) }
 
@@ -52,13 +59,15 @@ public final class CoordinatorMetrics: Sendable {
         var out = ""
         for counter in [ticketsCreated, ticketsResolved, assignments, leasesExpired, escalations, staleReports,
                         duplicateReports, protocolErrors, agentMessages, intakeRejected, intakeOverloaded, macrosApplied, botClaims,
-                        slaWarnings, slaBreaches] {
+                        slaWarnings, slaBreaches, webhooksDelivered, webhooksFailed, webhooksDropped] {
             out += "# HELP \(counter.name) \(counter.help)\n# TYPE \(counter.name) counter\n\(counter.name) \(counter.current)\n"
         }
         out += "# HELP desk_queue_depth Tickets waiting for an agent.\n# TYPE desk_queue_depth gauge\ndesk_queue_depth \(queuedTickets)\n"
         out += "# HELP desk_agents_connected Agents connected now.\n# TYPE desk_agents_connected gauge\ndesk_agents_connected \(connectedAgents)\n"
         out += "# HELP desk_store_writer_backlog Changes waiting for the store's writer.\n# TYPE desk_store_writer_backlog gauge\n"
             + "desk_store_writer_backlog \(writerBacklog)\n"
+        out += "# HELP desk_webhook_deliveries_queued Webhook deliveries waiting, backing off or in flight.\n"
+            + "# TYPE desk_webhook_deliveries_queued gauge\ndesk_webhook_deliveries_queued \(queuedWebhooks)\n"
         return out + requests.render() + connections.render()
     }
 }
