@@ -78,11 +78,12 @@ import Testing
         #expect(took < .seconds(3), "the attempt in flight (5 s timeout) is cancelled, not waited for: \(took)")
         // The interrupted attempt is not counted; the delivery is still pending.
         #expect(try attempts(cluster, id).map { "\($0.attempt) \($0.status)" } == ["1 500"])
-        let pending = try cluster.read { db in
-            try Row.fetchOne(db, sql: "SELECT state, attempts FROM webhook_deliveries WHERE ticket_id = ?", arguments: [id])
+        // (Read without throwing, so that on a store without the table the test goes on to the restart.)
+        let pending = try? cluster.read { db in
+            try Row.fetchOne(db, sql: "SELECT state || ' ' || attempts FROM webhook_deliveries WHERE ticket_id = ?", arguments: [id])
+                .map { $0[0] as String }
         }
-        #expect(pending?["state"] as String? == "pending")
-        #expect(pending?["attempts"] as Int? == 1)
+        #expect(pending == "pending 1")
 
         try await cluster.startCoordinatorAgain()
         try await eventually(15, "the delivery resumed after the restart") { hooks.received.count >= 1 }
