@@ -114,7 +114,16 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "DeskAutomationTests", dependencies: ["DeskAutomation", "DeskModel"], swiftSettings: strict),
         .testTarget(name: "DeskStoreTests", dependencies: ["DeskStore"], swiftSettings: strict),
-        .testTarget(name: "DeskCoordinatorTests", dependencies: ["DeskCoordinator", "DeskModel", "DeskProtocol"], swiftSettings: strict),
+        .testTarget(
+            name: "DeskCoordinatorTests",
+            dependencies: [
+                "DeskCoordinator", "DeskModel", "DeskProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "DeskEndToEndTests",
             dependencies: [
