@@ -80,7 +80,7 @@ public enum Coordinator {
         let api = HTTPAPI(store: store, inputs: inputs, metrics: metrics, routing: configuration.routing,
                           escalation: configuration.escalation, slaPolicies: policyBox,
                           responseTargets: configuration.responseTargets, agentEndpoint: agentEndpoint, eventEndpoint: eventEndpoint,
-                          intakeInFlight: IntakeCounter())
+                          intakeInFlight: IntakeCounter(), intakeLimits: configuration.intakeLimits)
         var app = Application(
             router: api.router(),
             server: .guardedHTTP1(limits: configuration.httpLimits, connections: metrics.connections),

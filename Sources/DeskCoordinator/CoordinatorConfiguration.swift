@@ -23,6 +23,8 @@ public struct CoordinatorConfiguration: Sendable {
     public var slaPolicies: [SLAPolicy]
     /// Idle and header timeouts and the connection limit of the HTTP server.
     public var httpLimits: HTTPConnectionLimits = .standard
+    /// When intake answers `503` because the loop or the store's writer is behind.
+    public var intakeLimits: IntakeLimits = .standard
 
     public init(
         dataDirectory: String, agentEndpoint: String = "tcp://127.0.0.1:5555",

@@ -81,3 +81,33 @@ struct HTTPAPIInProcessTests {
         }
     }
 }
+
+@Suite("HTTP API in process: overload")
+struct HTTPAPIOverloadTests {
+    @Test("intake past its in-flight limit answers 503 with Retry-After, and nothing of it is stored")
+    func overloadRefuses() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("desk-inproc-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var configuration = CoordinatorConfiguration(dataDirectory: directory, agentEndpoint: "tcp://127.0.0.1:*",
+                                                     eventEndpoint: "tcp://127.0.0.1:*", httpPort: 0)
+        configuration.intakeLimits = IntakeLimits(writerBacklog: 50_000, inFlight: 2)
+        let app = try await Coordinator.buildApplication(configuration, logger: Logger(label: "desk-test"))
+        let item = #"{"subject": "s", "body": "b", "requester": "a@b.co"}"#
+        try await app.test(.router) { client in
+            let three = "{\"tickets\":[\(item),\(item),\(item)]}"
+            try await client.execute(uri: "/api/v1/tickets/batch", method: .post, body: ByteBuffer(string: three)) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(response.headers[.retryAfter] == "1")
+                #expect((HTTPAPIInProcessTests.json(response.body)["error"] as? String)?.contains("overloaded") == true)
+            }
+            try await client.execute(uri: "/api/v1/tickets?status=pending_assignment", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect((HTTPAPIInProcessTests.json(response.body)["tickets"] as? [Any])?.isEmpty == true, "nothing stored")
+            }
+            let two = "{\"tickets\":[\(item),\(item)]}"
+            try await client.execute(uri: "/api/v1/tickets/batch", method: .post, body: ByteBuffer(string: two)) { response in
+                #expect(response.status == .ok, "within the limit")
+            }
+        }
+    }
+}
