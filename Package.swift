@@ -117,7 +117,8 @@ let package = Package(
         .testTarget(
             name: "DeskCoordinatorTests",
             dependencies: [
-                "DeskCoordinator", "DeskModel", "DeskProtocol",
+                "DeskCoordinator", "DeskModel", "DeskProtocol", "DeskStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
