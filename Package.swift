@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .systemLibrary(
@@ -71,6 +72,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
@@ -112,7 +114,17 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "DeskAutomationTests", dependencies: ["DeskAutomation", "DeskModel"], swiftSettings: strict),
         .testTarget(name: "DeskStoreTests", dependencies: ["DeskStore"], swiftSettings: strict),
-        .testTarget(name: "DeskCoordinatorTests", dependencies: ["DeskCoordinator", "DeskModel", "DeskProtocol"], swiftSettings: strict),
+        .testTarget(
+            name: "DeskCoordinatorTests",
+            dependencies: [
+                "DeskCoordinator", "DeskModel", "DeskProtocol", "DeskStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "DeskAgentTests", dependencies: ["DeskAgent", "DeskModel", "DeskProtocol"], swiftSettings: strict),
         .testTarget(
             name: "DeskEndToEndTests",

@@ -16,6 +16,21 @@ public enum Coordinator {
     public static func run(
         _ configuration: CoordinatorConfiguration, logger: Logger, announce: @escaping @Sendable (String) -> Void
     ) async throws {
+        let app = try await buildApplication(configuration, logger: logger, announce: announce)
+        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+
+    /// The whole coordinator as a Hummingbird application: opens (and migrates) the store, binds the agent
+    /// and event sockets, recovers the loop, and returns the HTTP API with the loop and webhook delivery
+    /// as its services. Running it (`runService`, or `test(.router)`/`test(.live)` from
+    /// `HummingbirdTesting`) runs the coordinator; its graceful shutdown stops the HTTP server, then the
+    /// loop, then webhook delivery, and closes the store and sockets last.
+    ///
+    /// The sockets are bound here: with `tcp://127.0.0.1:*` endpoints and port 0 several can run in one
+    /// test process.
+    public static func buildApplication(
+        _ configuration: CoordinatorConfiguration, logger: Logger, announce: @escaping @Sendable (String) -> Void = { _ in }
+    ) async throws -> some ApplicationProtocol {
         let durability = Durability(rawValue: configuration.durability) ?? .full
         let store = try TicketStore(directory: configuration.dataDirectory, durability: durability)
         let context = try Context()
@@ -56,9 +71,10 @@ public enum Coordinator {
         }
         let policyBox = SLAPolicyBox(policies)
         let tickGate = TickGate()
+        let webhooks = WebhookDeliveryService(store: store, metrics: metrics, logger: logger)
         let loop = CoordinatorLoop(store: store, router: router, events: EventPublisher(socket: publisher),
                                    inputs: inputs, configuration: configuration, metrics: metrics, logger: logger,
-                                   policies: policyBox, tickGate: tickGate)
+                                   policies: policyBox, tickGate: tickGate, webhooks: webhooks)
         try await loop.recover()
 
         let storage = StorageGuard(directory: configuration.dataDirectory, reserveBytes: configuration.diskReserveBytes)
@@ -69,8 +85,8 @@ public enum Coordinator {
         let api = HTTPAPI(store: store, inputs: inputs, metrics: metrics, routing: configuration.routing,
                           escalation: configuration.escalation, slaPolicies: policyBox,
                           responseTargets: configuration.responseTargets, agentEndpoint: agentEndpoint, eventEndpoint: eventEndpoint,
-                          intakeInFlight: IntakeCounter(), storage: storage)
-        let app = Application(
+                          intakeInFlight: IntakeCounter(), storage: storage, intakeLimits: configuration.intakeLimits)
+        var app = Application(
             router: api.router(),
             server: .guardedHTTP1(limits: configuration.httpLimits, connections: metrics.connections),
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort),
@@ -82,16 +98,12 @@ public enum Coordinator {
         )
         let core = LoopService(loop: LoopBox(loop), stream: stream, inputs: inputs, tickGate: tickGate,
                                tickMs: max(10, configuration.heartbeatIntervalMs / 10))
-        // Services stop in reverse order: the HTTP API (intake) first, then the loop.
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: core), .init(service: StorageGuardService(storage: storage, logger: logger)),
-                       .init(service: app)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
-        try await group.run()
-        await store.close()
-        await router.close()
-        await publisher.close()
+        // Services stop in reverse order: the HTTP server (intake) first (the application adds it last),
+        // then the loop, then webhook delivery (whose attempts in flight are cancelled; what is pending
+        // resumes at the next start), and last the store and sockets, once every other service returned.
+        app.addServices(ClosingService(store: store, sockets: [router, publisher]), webhooks, StorageGuardService(storage: storage, logger: logger),
+                        core)
+        return app
     }
 }
 

@@ -25,6 +25,8 @@ public struct CoordinatorConfiguration: Sendable {
     public var httpLimits: HTTPConnectionLimits = .standard
     /// Free disk space (bytes) below which intake answers `507` until space returns.
     public var diskReserveBytes: Int64 = 64 << 20
+    /// When intake answers `503` because the loop or the store's writer is behind.
+    public var intakeLimits: IntakeLimits = .standard
 
     public init(
         dataDirectory: String, agentEndpoint: String = "tcp://127.0.0.1:5555",

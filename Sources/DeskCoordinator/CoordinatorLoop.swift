@@ -51,7 +51,8 @@ final class CoordinatorLoop {
     /// Tickets whose due times moved since the last flush, and SLA events of clocks that finished.
     var slaDirty: Set<TicketID> = []
     var slaPending: [TicketEvent] = []
-    let webhooks: WebhookSender
+    /// Delivers the breach notifications (`notify`); `send` never blocks the loop.
+    let webhooks: WebhookDeliveryService
     /// The policies in force, shown by the API.
     let policyBox: SLAPolicyBox
 
@@ -64,7 +65,8 @@ final class CoordinatorLoop {
 
     init(store: TicketStore, router: AsyncSocket, events: EventPublisher,
          inputs: AsyncStream<CoordinatorInput>.Continuation, configuration: CoordinatorConfiguration,
-         metrics: CoordinatorMetrics, logger: Logger, policies: SLAPolicyBox, tickGate: TickGate) {
+         metrics: CoordinatorMetrics, logger: Logger, policies: SLAPolicyBox, tickGate: TickGate,
+         webhooks: WebhookDeliveryService) {
         self.tickGate = tickGate
         let liveness = Millis(configuration.heartbeatIntervalMs) * Millis(configuration.heartbeatLiveness)
         self.expiryHold = ExpiryHold(stallThreshold: Millis(configuration.heartbeatIntervalMs), grace: liveness)
@@ -77,7 +79,7 @@ final class CoordinatorLoop {
         self.metrics = metrics
         self.logger = logger
         self.sla = SLATimers(policies: policies.policies)
-        self.webhooks = WebhookSender(store: store, logger: logger)
+        self.webhooks = webhooks
     }
 
     var livenessMillis: Millis { Millis(configuration.heartbeatIntervalMs) * Millis(configuration.heartbeatLiveness) }

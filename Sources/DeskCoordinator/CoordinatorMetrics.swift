@@ -34,17 +34,24 @@ public final class CoordinatorMetrics: Sendable {
     let botClaims = Counter("desk_bot_claims_total", "New tickets claimed by a bot pool at intake.")
     let intakeDiskLow = Counter("desk_intake_disk_low_total", "Tickets refused with 507 because the store's disk was below its reserve.")
     let intakeOverloaded = Counter("desk_intake_overloaded_total", "Tickets refused with 503 because the coordinator was overloaded.")
+    let webhooksDelivered = Counter("desk_webhook_deliveries_delivered_total", "Webhook deliveries answered with a 2xx.")
+    let webhooksFailed = Counter("desk_webhook_deliveries_failed_total", "Webhook deliveries given up after their last attempt.")
+    let webhooksDropped = Counter("desk_webhook_deliveries_dropped_total", "Webhook deliveries dropped because the delivery queue was full.")
     /// HTTP API requests per route template (recorded by `RouteMetricsMiddleware`).
     public let requests = HTTPRequestMetrics()
     /// HTTP connections open, refused and timed out (recorded by `GuardedHTTP1Channel`).
     public let connections = HTTPConnections()
     private let queued = Atomic<Int>(0)
     private let agents = Atomic<Int>(0)
+    private let webhooksHeld = Atomic<Int>(0)
 
     public init() {}
 
     func setQueued(_ count: Int) { queued.store(count, ordering: .relaxed) }
     func setAgents(_ count: Int) { agents.store(count, ordering: .relaxed) }
+    func setWebhooksQueued(_ count: Int) { webhooksHeld.store(count, ordering: .relaxed) }
+    /// Webhook deliveries held by the delivery service: waiting, backing off or in flight.
+    public var queuedWebhooks: Int { webhooksHeld.load(ordering: .relaxed) }
     public var queuedTickets: Int { queued.load(ordering: .relaxed) }
     public var connectedAgents: Int { agents.load(ordering: .relaxed) }
 
@@ -53,7 +60,7 @@ public final class CoordinatorMetrics: Sendable {
         var out = ""
         for counter in [ticketsCreated, ticketsResolved, assignments, leasesExpired, escalations, staleReports,
                         duplicateReports, protocolErrors, agentMessages, intakeRejected, intakeOverloaded, intakeDiskLow, macrosApplied, botClaims,
-                        slaWarnings, slaBreaches] {
+                        slaWarnings, slaBreaches, webhooksDelivered, webhooksFailed, webhooksDropped] {
             out += "# HELP \(counter.name) \(counter.help)\n# TYPE \(counter.name) counter\n\(counter.name) \(counter.current)\n"
         }
         out += "# HELP desk_queue_depth Tickets waiting for an agent.\n# TYPE desk_queue_depth gauge\ndesk_queue_depth \(queuedTickets)\n"
@@ -64,6 +71,8 @@ public final class CoordinatorMetrics: Sendable {
             out += "# HELP desk_store_disk_free_bytes Free space on the store's file system.\n# TYPE desk_store_disk_free_bytes gauge\n"
                 + "desk_store_disk_free_bytes \(diskFreeBytes)\n"
         }
+        out += "# HELP desk_webhook_deliveries_queued Webhook deliveries waiting, backing off or in flight.\n"
+            + "# TYPE desk_webhook_deliveries_queued gauge\ndesk_webhook_deliveries_queued \(queuedWebhooks)\n"
         return out + requests.render() + connections.render()
     }
 }

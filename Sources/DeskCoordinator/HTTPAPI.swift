@@ -21,6 +21,8 @@ struct HTTPAPI: Sendable {
     let intakeInFlight: IntakeCounter
     /// The data directory's free space: intake answers `507` while it is below the reserve.
     let storage: StorageGuard
+    /// Past these, intake answers `503` with `Retry-After` instead of queueing more.
+    var intakeLimits: IntakeLimits = .standard
     /// The largest request body accepted, in bytes.
     static let maxRequestBytes = 1 << 20
     /// The largest batch request body, in bytes, and the most tickets in one batch.
@@ -122,12 +124,6 @@ struct HTTPAPI: Sendable {
         }
     }
 
-    /// Past this many changes waiting for the store's writer, intake answers `503` with `Retry-After`
-    /// instead of queueing more: what was accepted commits, and the loop never queues without bound.
-    static let writerBacklogLimit = 50_000
-    /// Past this many tickets handed to the loop and not yet committed, intake answers `503` likewise.
-    static let intakeInFlightLimit = 100_000
-
     /// Hands tickets to the loop and waits for their commit; refuses with `503` when the coordinator is
     /// overloaded.
     func submit(_ news: [NewTicket]) async throws -> [(ticket: Ticket, created: Bool)] {
@@ -139,7 +135,7 @@ struct HTTPAPI: Sendable {
         let backlog = store.writer.backlog
         let inFlight = intakeInFlight.add(news.count)
         defer { intakeInFlight.subtract(news.count) }
-        guard backlog <= Self.writerBacklogLimit, inFlight <= Self.intakeInFlightLimit else {
+        guard backlog <= intakeLimits.writerBacklog, inFlight <= intakeLimits.inFlight else {
             metrics.intakeRejected.increment(by: news.count)
             metrics.intakeOverloaded.increment(by: news.count)
             throw APIError(.serviceUnavailable, "the coordinator is overloaded (\(backlog) changes waiting for the store, "

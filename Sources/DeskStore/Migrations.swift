@@ -146,6 +146,25 @@ enum Migrations {
                 );
                 """)
         }
+        migrator.registerMigration("v6: webhook deliveries") { db in
+            // Each webhook delivery, stored as pending before its first attempt and marked delivered, failed
+            // or dropped, so a delivery still retrying when the coordinator stops is resumed at the next start.
+            // Its attempts stay in `webhook_attempts` (whose `delivery` is this table's `id`).
+            try db.execute(sql: """
+                CREATE TABLE webhook_deliveries (
+                    id TEXT PRIMARY KEY,
+                    ticket_id INTEGER NOT NULL,
+                    url TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed', 'dropped')),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE INDEX webhook_deliveries_pending ON webhook_deliveries(created_at, id) WHERE state = 'pending';
+                CREATE INDEX webhook_deliveries_ticket ON webhook_deliveries(ticket_id, created_at);
+                """)
+        }
         return migrator
     }
 

@@ -54,7 +54,7 @@ import Testing
         let console = StaffConsole(name: "alice", api: nil, interactive: false, answerTimeout: .milliseconds(200))
         console.attach(probe.runtime)
 
-        let outcome = await finishes(within: 10) { () -> String in
+        let outcome = await finishes(within: 30) { () -> String in
             do {
                 try await console.report(.note("anyone there?"), on: 7, done: "noted")
                 return "answered"

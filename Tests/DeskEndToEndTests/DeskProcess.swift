@@ -109,6 +109,8 @@ final class DeskProcess: @unchecked Sendable {
 
     var isRunning: Bool { process.isRunning }
     func kill9() { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+    /// Sends SIGTERM and returns at once (see `exitStatus(within:)`).
+    func terminate() { kill(process.processIdentifier, SIGTERM) }
     func stop() {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGTERM)
@@ -183,6 +185,14 @@ final class TestCluster: @unchecked Sendable {
     func restartCoordinatorAfterSigterm(_ check: (Process) -> Void) async throws {
         coordinator.stop()
         check(coordinator.process)
+        coordinator = try DeskProcess(Self.coordinatorArguments(directory, agents: agentsEndpoint, heartbeatMs: heartbeatMs,
+                                                                config: configPath) + coordinatorExtras)
+        try await readAddresses()
+    }
+
+    /// Starts a new coordinator on the same data and agent endpoint after the test stopped the last one.
+    func startCoordinatorAgain() async throws {
+        guard !coordinator.isRunning else { throw E2EError("the coordinator is still running") }
         coordinator = try DeskProcess(Self.coordinatorArguments(directory, agents: agentsEndpoint, heartbeatMs: heartbeatMs,
                                                                 config: configPath) + coordinatorExtras)
         try await readAddresses()

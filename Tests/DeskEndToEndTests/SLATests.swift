@@ -3,46 +3,6 @@ import GRDB
 import Hummingbird
 import Testing
 
-/// A real local HTTP server that records the bodies POSTed to `/hook`.
-final class HookReceiver: @unchecked Sendable {
-    private let lock = NSLock()
-    private var bodies: [String] = []
-    /// Requests answered 500 before the receiver starts accepting (to see the sender retry).
-    private var failuresLeft: Int
-
-    init(failFirst: Int = 0) { failuresLeft = failFirst }
-    private var port: Int?
-    private var task: Task<Void, any Error>?
-
-    func start() async throws -> Int {
-        let router = Router()
-        router.post("/hook") { [self] request, _ -> Response in
-            let buffer = try await request.body.collect(upTo: 1 << 20)
-            let fail: Bool = lock.withLock {
-                if failuresLeft > 0 { failuresLeft -= 1; return true }
-                bodies.append(String(buffer: buffer))
-                return false
-            }
-            return Response(status: fail ? .internalServerError : .ok)
-        }
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { [self] channel in lock.withLock { port = channel.localAddress?.port } })
-        task = Task { try await app.runService(gracefulShutdownSignals: []) }
-        var found: Int?
-        try await eventually(10, "the hook receiver to listen") {
-            found = lock.withLock { port }
-            return found != nil
-        }
-        return found!
-    }
-
-    var received: [[String: Any]] {
-        lock.withLock { bodies }.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
-    }
-
-    func stop() { task?.cancel() }
-}
-
 /// SLA clocks end to end, on real processes and a policy measured in seconds.
 @Suite(.serialized) struct SLATests {
     static func config(hook: Int) -> String {

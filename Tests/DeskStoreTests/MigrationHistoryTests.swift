@@ -49,6 +49,7 @@ struct MigrationHistoryTests {
         "v3: SLA due times, webhook attempts",
         "v4: what v1 and v3 gained after they shipped",
         "v5: refused reports",
+        "v6: webhook deliveries",
     ]
 
     @Test("the list of migrations only grows: the shipped identifiers are its prefix, in order")
