@@ -93,7 +93,7 @@ extension LoadTestRunner {
     func stallCoordinator(seconds: Double, start: Date) async {
         let from = Date().timeIntervalSince(start)
         guard supervisor.signal("coordinator", SIGSTOP) else {
-            lock.withLock { faultProblems.append("stall_coordinator at \(Int(from)) s: the coordinator is not running") }
+            lock.withLock { faultProblems.append(String(format: "stall_coordinator at %.1f s:", from) + " the coordinator is not running") }
             return
         }
         progress(String(format: "fault at %.1f s: SIGSTOP coordinator for %g s", from, seconds))
@@ -127,7 +127,7 @@ extension LoadTestRunner {
             faultWindows.append(FaultWindow(fault: "replace_sla_policies \(file)", from: from, to: to, note: note))
             if status != 200 {
                 let body = answer.map { String(decoding: $0.0.prefix(300), as: UTF8.self) } ?? ""
-                faultProblems.append("replace_sla_policies at \(Int(from)) s: \(note) \(body)")
+                faultProblems.append(String(format: "replace_sla_policies at %.1f s: ", from) + "\(note) \(body)")
             }
         }
     }
