@@ -63,11 +63,17 @@ public struct LoadTestReport: Sendable, Codable {
     /// Every ticket's wait for an agent (created → first assigned, ms) by priority label, for staffing.
     /// Not written to result.json.
     public var waitsByPriority: [String: [Double]] = [:]
+    /// Coordinator-side faults (a stall, a policy replacement) with dispatch and intake around each.
+    public var faultWindows: [FaultWindow]?
+    /// Lease expiries and moved leases in the run's histories.
+    public var leaseStability: LeaseStability?
+    /// The preloaded tickets after the run, when the scenario has a preload.
+    public var preload: PreloadCheck?
 
     enum CodingKeys: String, CodingKey {
         case scenario, planned, accepted, resolved, stillOpen, throughput, intakeLatency, dispatchLatency, streamDispatchLatency, queueWait
         case resolutionTime, firstResponse, slaAttainment, utilisation, auditPassed, auditFailed, auditFailures
-        case openReasons, drained, erlangC, timeline, latencyOverTime
+        case openReasons, drained, erlangC, timeline, latencyOverTime, faultWindows, leaseStability, preload
     }
 
     /// The share of `priority` tickets (all when nil) that waited at most `milliseconds` for an agent.
@@ -118,6 +124,7 @@ public struct LoadTestReport: Sendable, Codable {
                                 erlang.measuredMeanWait,
                                 erlang.predictedMeanWait > 0 ? (erlang.measuredMeanWait / erlang.predictedMeanWait - 1) * 100 : 0))
         }
+        lines += coordinatorFaultLines
         for reason in openReasons.prefix(10) { lines.append("  open: \(reason)") }
         for failure in auditFailures.prefix(20) { lines.append("  audit failure: \(failure)") }
         lines.append("audit: \(auditPassed) passed, \(auditFailed) failed")

@@ -46,10 +46,21 @@ public final class LoadTestRunner: @unchecked Sendable {
     var sent = 0
     var accepted: [TicketID: Int] = [:]  // ticket id -> index of its request
     var intake: [Double] = []  // intake latency in ms, from the intended send time
+    var intakeIntended: [Double] = []  // each intake latency's intended send time, seconds into the run
     var refused: [String] = []
     var queueDepth: [(t: Double, depth: Int, resolved: Int)] = []
     /// Whether the progress line keeps coming (a flag: see `run`).
     var reporting = true
+    /// The fewest agents the coordinator's `/healthz` reported during the run (nil before the first answer).
+    var fewestAgents: Int?
+    /// What the coordinator-side faults did, for the report; a fault that could not be carried out is a
+    /// problem the audit lists.
+    var faultWindows: [FaultWindow] = []
+    var faultProblems: [String] = []
+    /// The run's start, once intake begins (fault windows and intake times are seconds from it).
+    var runStart = Date()
+    /// The SLA policy documents of `replace_sla_policies` faults, by file, read before anything starts.
+    var policyDocuments: [String: Data] = [:]
 
     public init(scenario: Scenario, executable: String, directory: String, attach: String? = nil, logger: Logger,
                 progress: @escaping @Sendable (String) -> Void) {
@@ -69,7 +80,7 @@ public final class LoadTestRunner: @unchecked Sendable {
         return .init(name: "coordinator", executable: executable, arguments: [
             "coordinator", "--data", directory, "--http", bind.httpBind, "--agents", bind.agents, "--events", bind.events,
             "--heartbeat-ms", "\(scenario.heartbeatMs)", "--liveness", "3", "--durability", "full", "--log-level", "error",
-        ], captureOutput: true)
+        ] + (scenario.preload == nil ? [] : ["--config", configPath]), captureOutput: true)
     }
 
     /// Starts the coordinator and waits for its three addresses.
@@ -158,9 +169,12 @@ public final class LoadTestRunner: @unchecked Sendable {
             }
         }
         defer { watcher.cancel() }
+        try readPolicyDocuments()
+        if scenario.preload != nil { try writeCoordinatorConfig() }
         if let attached { try await attachCoordinator(attached) } else { try await startCoordinator() }
         let follower = try EventFollower(endpoint: eventsEndpoint)
         self.follower = follower
+        if let preload = scenario.preload { try await preloadTickets(preload) }
         for bot in scenario.bots {
             if let macros = bot.macros {
                 let result = try await runDesk(["macro", "import", macros, "--server", http])
@@ -176,6 +190,7 @@ public final class LoadTestRunner: @unchecked Sendable {
 
         let schedule = scenario.arrival.schedule(duration: scenario.durationSeconds, seed: scenario.seed)
         let start = Date()
+        lock.withLock { runStart = start }
         let faults = Task { await self.runFaults(start: start) }
         let reporter = Task { await self.reportProgress(start: start, planned: schedule.count) }
         await sendAll(schedule, start: start)
@@ -195,6 +210,7 @@ public final class LoadTestRunner: @unchecked Sendable {
         await follower.stop()
         let rows = try await auditedTickets()
         var report = try report(rows, planned: schedule.count, elapsed: elapsed, drained: drained)
+        try auditCoordinatorFaults(&report, rows: rows)
         report.streamDispatchLatency = Percentiles(follower.dispatchMilliseconds)
         return report
     }
@@ -282,6 +298,7 @@ public final class LoadTestRunner: @unchecked Sendable {
                         if answer.status == 201 || answer.status == 200, let id = (answer.object["id"] as? NSNumber)?.int64Value {
                             accepted[id] = ticket.index
                             intake.append(answered.timeIntervalSince(ticket.intended) * 1000)
+                            intakeIntended.append(ticket.intended.timeIntervalSince(runStart))
                         } else if answer.status == 400 || answer.status == 413 {
                             refused.append("request \(ticket.index): \(answer.status) \(answer.object["error"] ?? "")")
                         } else {
@@ -335,6 +352,10 @@ public final class LoadTestRunner: @unchecked Sendable {
                     try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
                     self.supervisor.signal(victim, SIGCONT)
                 }
+            case .stallCoordinator(let seconds):
+                await stallCoordinator(seconds: seconds, start: start)
+            case .replaceSLAPolicies(let file):
+                await replaceSLAPolicies(file: file, start: start)
             }
         }
     }
@@ -352,7 +373,10 @@ public final class LoadTestRunner: @unchecked Sendable {
             let health = try? await health()
             let resolved = (try? resolvedCount()) ?? 0
             let (sentNow, acceptedNow) = lock.withLock { (sent, accepted.count) }
-            lock.withLock { queueDepth.append((t, health?.queued ?? -1, resolved)) }
+            lock.withLock {
+                queueDepth.append((t, health?.queued ?? -1, resolved))
+                if let agents = health?.agents { fewestAgents = min(fewestAgents ?? agents, agents) }
+            }
             progress(String(format: "t=%5.1fs  sent %d/%d  accepted %d  resolved %d  queued %@  agents %@", t, sentNow, planned,
                             acceptedNow, resolved, health.map { "\($0.queued)" } ?? "-", health.map { "\($0.agents)" } ?? "-"))
         }
@@ -387,8 +411,10 @@ public final class LoadTestRunner: @unchecked Sendable {
             let ids = lock.withLock { Array(accepted.keys) }
             return ids.count - follower.resolvedCount(of: ids)
         }
+        // Preloaded tickets stay open on purpose: they are not waited for.
         return try database().read {
-            try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM tickets WHERE status NOT IN ('resolved', 'closed', 'archived')") ?? 0
+            try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM tickets WHERE status NOT IN ('resolved', 'closed', 'archived') "
+                                 + "AND (idempotency_key IS NULL OR idempotency_key NOT LIKE ?)", arguments: [preloadKeyPattern]) ?? 0
         }
     }
 

@@ -40,6 +40,10 @@ public struct Scenario: Sendable {
         case killAgents(count: Int)
         case killCoordinator(restartAfterSeconds: Double)
         case stallAgent(seconds: Double)
+        /// SIGSTOP of the coordinator, SIGCONT `seconds` later: the coordinator's own stall.
+        case stallCoordinator(seconds: Double)
+        /// `PUT /api/v1/sla/policies` with the JSON document in `file` (the config's `sla:` section).
+        case replaceSLAPolicies(file: String)
     }
 
     public var name: String
@@ -61,8 +65,15 @@ public struct Scenario: Sendable {
     /// The spawned coordinator's heartbeat interval (`--heartbeat-ms`; three missed ones end an agent's
     /// leases). Short by default so a killed agent's tickets move on quickly.
     public var heartbeatMs: Int = 500
+    /// Open tickets put in before the run, in a category no pool works (`preload:`).
+    public var preload: Preload?
+    /// What the audit must also hold (`expect:`).
+    public var expectations = Expectations()
 
-    static let topKeys = ["name", "duration", "seed", "arrival", "mix", "body_bytes", "agents", "bots", "faults", "drain", "heartbeat"]
+    static let topKeys = ["name", "duration", "seed", "arrival", "mix", "body_bytes", "agents", "bots", "faults", "drain", "heartbeat",
+                          "preload", "expect"]
+    static let faultKinds = "kill_agents: N, kill_coordinator: {restart_after: 2s}, stall_agent: 5s, stall_coordinator: 5s, "
+        + "replace_sla_policies: {file: F.json}"
 
     /// Reads and checks a scenario; the first problem is thrown with its line.
     public static func parse(_ text: String, file: String) throws(FileError) -> Scenario {
@@ -139,13 +150,14 @@ public struct Scenario: Sendable {
 
         var faults: [(Double, Fault)] = []
         for item in try top["faults"].map({ n throws(FileError) in try yaml.sequence(n, "faults") }) ?? [] {
-            let f = try yaml.mapping(item, "a fault", allowed: ["at", "kill_agents", "kill_coordinator", "stall_agent"])
+            let f = try yaml.mapping(item, "a fault", allowed: ["at", "kill_agents", "kill_coordinator", "stall_agent", "stall_coordinator",
+                                                                "replace_sla_policies"])
             guard let at = f["at"] else { throw yaml.fail(item, "a fault needs 'at' (seconds into the run)") }
             let when = try seconds(at, "at", yaml)
             guard when < duration else { throw yaml.fail(at, "a fault at \(when) s is after the run's \(duration) s") }
             let kinds = f.keys.filter { $0 != "at" }
             guard kinds.count == 1, let kind = kinds.first, let value = f[kind] else {
-                throw yaml.fail(item, "a fault is one of kill_agents: N, kill_coordinator: {restart_after: 2s}, stall_agent: 5s")
+                throw yaml.fail(item, "a fault is one of " + faultKinds)
             }
             switch kind {
             case "kill_agents":
@@ -158,6 +170,12 @@ public struct Scenario: Sendable {
                 let k = try yaml.mapping(value, "kill_coordinator", allowed: ["restart_after"])
                 faults.append((when, .killCoordinator(restartAfterSeconds: try k["restart_after"].map { n throws(FileError) in
                     try seconds(n, "restart_after", yaml) } ?? 1)))
+            case "stall_coordinator":
+                let length = try seconds(value, "stall_coordinator", yaml)
+                guard length > 0, length <= 60 else { throw yaml.fail(value, "stall_coordinator must be above 0 and at most 60 s") }
+                faults.append((when, .stallCoordinator(seconds: length)))
+            case "replace_sla_policies":
+                faults.append((when, .replaceSLAPolicies(file: try parsePolicyFile(value, yaml))))
             default:
                 faults.append((when, .stallAgent(seconds: try seconds(value, "stall_agent", yaml))))
             }
@@ -172,6 +190,8 @@ public struct Scenario: Sendable {
             guard (0.05...60).contains(value) else { throw yaml.fail(n, "heartbeat is 50ms to 60s, got \(value) s") }
             scenario.heartbeatMs = Int((value * 1000).rounded())
         }
+        if let n = top["preload"] { scenario.preload = try parsePreload(n, scenario, yaml) }
+        if let n = top["expect"] { scenario.expectations = try parseExpectations(n, scenario, yaml) }
         return scenario
     }
 

@@ -82,9 +82,8 @@ struct LoadTestCommand: AsyncParsableCommand {
             do { text = try String(contentsOfFile: file, encoding: .utf8) } catch { throw ValidationError("\(file): cannot read the file") }
             let scenario: Scenario
             do { scenario = try Scenario.parse(text, file: file) } catch { throw ValidationError(error.description) }
-            if attach != nil, let (at, _) = scenario.faults.first(where: { if case .killCoordinator = $0.1 { true } else { false } }) {
-                throw ValidationError("\(file): the scenario kills the coordinator at \(at) s, which an attached run cannot do "
-                                      + "(it did not start that coordinator and cannot restart it): run it with --spawn")
+            if attach != nil, let reason = scenario.attachRefusal {
+                throw ValidationError("\(file): \(reason): run it with --spawn")
             }
             let base = out ?? FileManager.default.temporaryDirectory.appendingPathComponent("desk-loadtest-\(UUID().uuidString)").path
             let data = base + "/data"
@@ -125,6 +124,10 @@ struct LoadTestCommand: AsyncParsableCommand {
             }
             for bot in scenario.bots { print("  bot \(bot.name): \(bot.count) × rules \(bot.rules)") }
             for (at, fault) in scenario.faults { print("  at \(at) s: \(fault)") }
+            if let preload = scenario.preload {
+                print("  preload: \(preload.open) open \(preload.priority.label) tickets in category \(preload.category), never worked")
+            }
+            if scenario.expectations.noExpiry { print("  expect: no lease expires and no lease moves") }
             if let prediction = Self.mmc(scenario) { print(prediction) }
         }
 

@@ -10,7 +10,8 @@ import Testing
 
     @Test func everyShippedScenarioParses() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.directory.path).filter { $0.hasSuffix(".yaml") }.sorted()
-        #expect(Set(files).isSuperset(of: ["smoke.yaml", "steady.yaml", "burst.yaml", "mmc.yaml", "chaos.yaml", "many-agents.yaml"]))
+        #expect(Set(files).isSuperset(of: ["smoke.yaml", "steady.yaml", "burst.yaml", "mmc.yaml", "chaos.yaml", "many-agents.yaml",
+                                           "stall.yaml", "sla-replace.yaml"]))
         for file in files {
             let path = Self.directory.appendingPathComponent(file).path
             let scenario = try Scenario.parse(try String(contentsOfFile: path, encoding: .utf8), file: file)
@@ -28,6 +29,13 @@ import Testing
                                                  encoding: .utf8), file: "many-agents.yaml")
         #expect(many.heartbeatMs == 1000)
         #expect(many.pools.map(\.count) == [1000])
+        let stall = try Scenario.parse(try String(contentsOfFile: Self.directory.appendingPathComponent("stall.yaml").path, encoding: .utf8),
+                                       file: "stall.yaml")
+        #expect(stall.faults.map(\.fault) == [.stallCoordinator(seconds: 5)] && stall.expectations.noExpiry)
+        let replace = try Scenario.parse(try String(contentsOfFile: Self.directory.appendingPathComponent("sla-replace.yaml").path,
+                                                    encoding: .utf8), file: "sla-replace.yaml")
+        #expect(replace.preload == Scenario.Preload(open: 100_000, category: "backlog", priority: .p4) && replace.expectations.noExpiry)
+        #expect(replace.faults.map(\.fault) == [.replaceSLAPolicies(file: "loadtest/scenarios/sla-policies.json")])
     }
 
     @Test func badScenariosNameLineAndReason() {
@@ -47,6 +55,70 @@ import Testing
             ("duration: 10s\narrival: { process: poisson, rate: 5 }\nagentz: []\n", 3, "unknown key 'agentz'"),
             ("duration: 10s\narrival: { process: poisson, rate: 5 }\nagents:\n  - { name: a }\n  - { name: a }\n", 4, "used by two"),
             (base + "heartbeat: 10ms\n", 5, "heartbeat is 50ms to 60s"),
+        ]
+        for (text, line, reason) in cases {
+            do {
+                _ = try Scenario.parse(text, file: "s.yaml")
+                Issue.record("accepted: \(text)")
+            } catch {
+                #expect(error.line == line, "\(error)")
+                #expect(error.message.contains(reason), "\(error)")
+            }
+        }
+    }
+
+    @Test func coordinatorFaultsPreloadAndExpectationsParse() throws {
+        let text = """
+            duration: 40s
+            arrival: { process: poisson, rate: 100 }
+            agents:
+              - { name: l1, count: 4, skills: [billing, network] }
+            preload: { open: 100000, category: Backlog }
+            faults:
+              - { at: 15s, stall_coordinator: 5s }
+              - { at: 20s, replace_sla_policies: { file: loadtest/scenarios/sla-policies.json } }
+            expect: { no_expiry: true }
+
+            """
+        let scenario = try Scenario.parse(text, file: "s.yaml")
+        #expect(scenario.faults.map(\.fault) == [.stallCoordinator(seconds: 5),
+                                                 .replaceSLAPolicies(file: "loadtest/scenarios/sla-policies.json")])
+        #expect(scenario.preload == Scenario.Preload(open: 100_000, category: "backlog", priority: .p4))
+        #expect(scenario.expectations.noExpiry)
+        #expect(scenario.attachRefusal?.contains("stops the coordinator (SIGSTOP) at 15.0 s") == true)
+
+        let plain = try Scenario.parse("duration: 10s\narrival: { process: poisson, rate: 5 }\nagents:\n  - { name: a }\n", file: "p.yaml")
+        #expect(plain.preload == nil && !plain.expectations.noExpiry && plain.attachRefusal == nil)
+        let preloadOnly = try Scenario.parse("duration: 10s\narrival: { process: poisson, rate: 5 }\nagents:\n  - { name: a }\n"
+                                             + "preload: { open: 10, category: backlog, priority: P2 }\n", file: "p.yaml")
+        #expect(preloadOnly.preload?.priority == .p2)
+        #expect(preloadOnly.attachRefusal?.contains("preloads open tickets") == true)
+    }
+
+    @Test func badCoordinatorFaultsPreloadAndExpectationsNameLineAndReason() {
+        let base = "duration: 10s\narrival: { process: poisson, rate: 5 }\nagents:\n  - { name: a, count: 2, skills: [billing] }\n"
+        let cases: [(String, Int, String)] = [
+            (base + "faults:\n  - { at: 2s, stall_coordinator: 0s }\n", 6, "stall_coordinator must be above 0 and at most 60 s"),
+            (base + "faults:\n  - { at: 2s, stall_coordinator: 2m }\n", 6, "stall_coordinator must be above 0 and at most 60 s"),
+            (base + "faults:\n  - { at: 2s, stall_coordinator: awhile }\n", 6, "stall_coordinator 'awhile' is not a duration"),
+            (base + "faults:\n  - { at: 2s, replace_sla_policies: { path: p.json } }\n", 6, "unknown key 'path'"),
+            (base + "faults:\n  - { at: 2s, replace_sla_policies: {} }\n", 6, "replace_sla_policies needs file"),
+            (base + "faults:\n  - { at: 2s, replace_sla_policies: { file: p.yaml } }\n", 6, "must be a .json file"),
+            (base + "faults:\n  - { at: 2s, stall_coordinator: 1s, kill_agents: 1 }\n", 6, "a fault is one of"),
+            (base + "preload: { open: 0, category: backlog }\n", 5, "preload.open must be 1 to 1000000"),
+            (base + "preload: { open: many, category: backlog }\n", 5, "preload.open must be a whole number"),
+            (base + "preload: { open: 10 }\n", 5, "preload needs open"),
+            (base + "preload: { open: 10, category: billing }\n", 5, "is a skill of pool 'a'"),
+            (base + "preload: { open: 10, category: \"back log\" }\n", 5, "must be a word"),
+            (base + "preload: { open: 10, category: backlog, priority: P9 }\n", 5, "'P9' is not a priority"),
+            (base + "preload: { open: 10, category: backlog, size: 3 }\n", 5, "unknown key 'size'"),
+            ("duration: 10s\narrival: { process: poisson, rate: 5 }\nmix: { category: { backlog: 1, billing: 1 } }\n"
+             + "agents:\n  - { name: a }\npreload: { open: 10, category: backlog }\n", 6, "is in mix.category"),
+            (base + "expect: { no_expiry: maybe }\n", 5, "expect.no_expiry must be true or false"),
+            (base + "expect: { no_loss: true }\n", 5, "unknown key 'no_loss'"),
+            (base + "faults:\n  - { at: 2s, kill_agents: 1 }\nexpect: { no_expiry: true }\n", 7,
+             "cannot hold with the agent fault at 2.0 s"),
+            (base + "faults:\n  - { at: 2s, stall_agent: 5s }\nexpect:\n  no_expiry: true\n", 8, "killing or stalling an agent"),
         ]
         for (text, line, reason) in cases {
             do {
