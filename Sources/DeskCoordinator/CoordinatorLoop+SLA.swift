@@ -47,17 +47,30 @@ extension CoordinatorLoop {
                         dueAt: firing.dueAt, policy: policy)
     }
 
-    /// Stores the due times that moved, and the SLA events of finished clocks, in one change.
-    func flushSLA() {
+    /// Due-time updates stored per change at most: new policies move every open ticket's due times, and
+    /// 100,000 updates in one change held the writer (and every intake and report behind it) for seconds.
+    static let dueTimesPerFlush = 2_000
+
+    /// Stores the due times that moved, and the SLA events of finished clocks, in one change. A backlog of
+    /// more than `dueTimesPerFlush` due times (new policies move them all) is stored one slice per tick, so
+    /// intake and reports never wait behind it; a stored due time can so lag its clock by a few seconds
+    /// after a policy change. The clocks themselves, and what fires, never do.
+    func flushSLA(tick: Bool = false) {
         guard !slaDirty.isEmpty || !slaPending.isEmpty else { return }
+        let slice = slaDirty.count <= Self.dueTimesPerFlush || tick ? Self.dueTimesPerFlush : 0
+        guard slice > 0 || !slaPending.isEmpty else { return }
         // A ticket no policy covers any more (after new policies) has its due times cleared.
-        let updates = slaDirty.map { ($0, sla.due(of: $0)) }
-        let pending = slaPending
-        slaDirty.removeAll(keepingCapacity: true)
+        var updates: [(TicketID, SLADue?)] = []
+        updates.reserveCapacity(min(slaDirty.count, slice))
+        while updates.count < slice, let ticket = slaDirty.popFirst() {
+            updates.append((ticket, sla.due(of: ticket)))
+        }
+        let pending = slaPending, dueTimes = updates
         slaPending.removeAll(keepingCapacity: true)
+        guard !dueTimes.isEmpty || !pending.isEmpty else { return }
         let inputs = self.inputs
         store.writer.submit({ db in
-            for (ticket, due) in updates { try db.updateDue(ticket, due) }
+            for (ticket, due) in dueTimes { try db.updateDue(ticket, due) }
             for event in pending { try db.appendEvent(event) }
         }) { result in
             switch result {

@@ -144,7 +144,7 @@ final class CoordinatorLoop {
                 sayGoodbye()
                 return
             }
-            flushSLA()
+            if case .tick = input { flushSLA(tick: true) } else { flushSLA() }
         }
     }
 

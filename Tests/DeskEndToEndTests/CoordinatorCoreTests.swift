@@ -123,7 +123,10 @@ struct CoordinatorCoreTests {
 
     @Test("a loop step longer than the liveness period (new SLA policies over 20,000 open tickets) expires no healthy agent")
     func longLoopStepExpiresNoOne() async throws {
-        let cluster = try await TestCluster(heartbeatMs: 50)
+        // Liveness 300 ms: the PUT below rebuilds 20,001 clocks in one loop step of about 0.5-1 s in a debug
+        // build (0.24 s in a release one, where heartbeat 50 ms showed the defect: the lease expired the
+        // moment the step ended).
+        let cluster = try await TestCluster(heartbeatMs: 100)
         defer { cluster.shutdown() }
         try cluster.startAgent("steady", skills: ["billing"], capacity: 1, serviceTime: "60s")
         let (_, first) = await cluster.create(["subject": "long", "body": "b", "requester": "a@example.com", "category": "billing"])
@@ -135,7 +138,7 @@ struct CoordinatorCoreTests {
         for _ in 0..<20 {
             #expect(try await cluster.request("POST", "/api/v1/tickets/batch", body: batch).status == 200)
         }
-        let policies = Data(#"{"policies":[{"name":"tight","first_response":"1h","resolution":"8h"}]}"#.utf8)
+        let policies = Data(#"{"policies":[{"name":"tight","first_response":"1h","resolution":"8h"}],"defaults":false}"#.utf8)
         let started = ContinuousClock.now
         #expect(try await cluster.request("PUT", "/api/v1/sla/policies", body: policies).status == 200)
         let took = ContinuousClock.now - started
@@ -143,7 +146,7 @@ struct CoordinatorCoreTests {
         let answered = try await cluster.request("POST", "/api/v1/tickets/\(id)/messages", body: Data(#"{"body":"still there?"}"#.utf8))
         #expect(answered.status == 201)
         let expired = try cluster.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM ticket_events WHERE kind = 'lease_expired'") }
-        #expect(expired == 0, "the PUT took \(took); the liveness period is 150 ms")
+        #expect(expired == 0, "the PUT took \(took); the liveness period is 300 ms")
         if expired != 0 {
             let rows = try cluster.read { try Row.fetchAll($0, sql: "SELECT ticket_id, kind, at, detail FROM ticket_events WHERE kind IN ('lease_expired','assigned') ORDER BY id") }
             Issue.record("leases granted and expired: \(rows)")
@@ -157,6 +160,16 @@ struct CoordinatorCoreTests {
         }
         let expiredLater = try cluster.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM ticket_events WHERE kind = 'lease_expired'") }
         #expect(expiredLater == 0, "heard again after the hold: the agent is alive")
+        // The 20,001 new due times are stored a slice per tick, behind nothing and ahead of nothing.
+        do {
+            try await eventually(30, "every open ticket's due times stored under the new policy") {
+                try cluster.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM tickets WHERE sla_policy = 'tight'") } == 20_001
+            }
+        } catch {
+            let rows = try cluster.read { try Row.fetchAll($0, sql: "SELECT sla_policy, status, COUNT(*) AS n FROM tickets GROUP BY 1, 2") }
+            Issue.record("policies stored: \(rows)")
+            throw error
+        }
     }
 
     @Test("an agent leaving parks its tickets waiting on the customer; the customer's answer queues them for someone else")
