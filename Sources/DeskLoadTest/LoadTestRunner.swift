@@ -156,10 +156,11 @@ public final class LoadTestRunner: @unchecked Sendable {
 
     // MARK: - Running
 
-    /// Runs the scenario; returns the measurements and the audit.
-    public func run() async throws -> LoadTestReport {
+    /// Forwards the supervised coordinator's output lines, and its exit as `exited STATUS`, to
+    /// `coordinatorLines` (where `startCoordinator` reads its addresses) until the task is cancelled.
+    func forwardCoordinatorOutput() -> Task<Void, Never> {
         let forward = coordinatorLines.continuation
-        let watcher = Task { [supervisor] in
+        return Task { [supervisor] in
             for await event in supervisor.events {
                 switch event {
                 case .line(let name, let line) where name == "coordinator": forward.yield(line)
@@ -168,6 +169,11 @@ public final class LoadTestRunner: @unchecked Sendable {
                 }
             }
         }
+    }
+
+    /// Runs the scenario; returns the measurements and the audit.
+    public func run() async throws -> LoadTestReport {
+        let watcher = forwardCoordinatorOutput()
         defer { watcher.cancel() }
         try readPolicyDocuments()
         if scenario.preload != nil { try writeCoordinatorConfig() }

@@ -36,16 +36,7 @@ import Testing
         let runner = LoadTestRunner(scenario: scenario, executable: try Self.fakeCoordinator(in: directory), directory: directory,
                                     logger: Logger(label: "test"), progress: { _ in })
         // What `run` does: the coordinator's output lines reach `startCoordinator`.
-        let forward = runner.coordinatorLines.continuation
-        let watcher = Task { [supervisor = runner.supervisor] in
-            for await event in supervisor.events {
-                switch event {
-                case .line(let name, let line) where name == "coordinator": forward.yield(line)
-                case .exited(let name, let status, _) where name == "coordinator": forward.yield("exited \(status)")
-                default: break
-                }
-            }
-        }
+        let watcher = runner.forwardCoordinatorOutput()
         defer { watcher.cancel() }
 
         try await runner.startCoordinator()
