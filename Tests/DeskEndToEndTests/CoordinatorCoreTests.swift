@@ -121,7 +121,10 @@ struct CoordinatorCoreTests {
         #expect(assignments == 1, "the lease never moved")
     }
 
-    @Test("a loop step longer than the liveness period (new SLA policies over 20,000 open tickets) expires no healthy agent")
+    /// Slow (20,000 tickets, then a heavy loop step): it ran beside the second-scale SLA tests and starved
+    /// them, so it runs only when `DESK_SLOW_TESTS` is set (`ExpiryHoldTests` cover the rule in every run).
+    @Test("a loop step longer than the liveness period (new SLA policies over 20,000 open tickets) expires no healthy agent",
+          .enabled(if: ProcessInfo.processInfo.environment["DESK_SLOW_TESTS"] != nil))
     func longLoopStepExpiresNoOne() async throws {
         // Liveness 300 ms: the PUT below rebuilds 20,001 clocks in one loop step of about 0.5-1 s in a debug
         // build (0.24 s in a release one, where heartbeat 50 ms showed the defect: the lease expired the
