@@ -99,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "desk",
             dependencies: [
-                "DeskCoordinator", "DeskAgent", "DeskAutomation", "DeskLoadTest",
+                "DeskCoordinator", "DeskAgent", "DeskAutomation", "DeskLoadTest", "DeskModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -9,24 +9,32 @@ public struct APIError: HTTPResponseError, Sendable {
     public let field: String?
     /// Seconds for a `Retry-After` header (overload refusals).
     public let retryAfter: Int?
+    /// The methods a path takes (for `405`'s `Allow` header).
+    public let allow: String?
 
-    public init(_ status: HTTPResponse.Status, _ message: String, field: String? = nil, retryAfter: Int? = nil) {
+    public init(_ status: HTTPResponse.Status, _ message: String, field: String? = nil, retryAfter: Int? = nil, allow: String? = nil) {
         self.status = status
         self.message = message
         self.field = field
         self.retryAfter = retryAfter
+        self.allow = allow
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let field = self.field.map { ",\"field\":" + JSONText.string($0) } ?? ""
         var response = TicketJSON.response("{\"error\":\(JSONText.string(message))\(field)}", status: status)
         if let retryAfter { response.headers[.retryAfter] = "\(retryAfter)" }
+        if let allow { response.headers[.allow] = allow }
         return response
     }
 
     /// A decoding failure described by the JSON path it happened at.
     /// `prefix` path components are left out of the field name (for an item inside a batch).
     static func describing(_ error: any Error, droppingPrefix prefix: Int = 0) -> APIError {
+        if let unknown = error as? UnknownFieldError {
+            let field = unknown.dropping(prefix).field
+            return APIError(.badRequest, "unknown field '\(field)'", field: field)
+        }
         guard let decoding = error as? DecodingError else {
             return APIError(.badRequest, "invalid JSON: \(error)")
         }

@@ -1,6 +1,6 @@
 import DeskModel
 import Foundation
-import Yams
+import DeskAutomation
 
 /// The coordinator's `--config` YAML file: routing rules, response targets and heartbeat settings.
 ///
@@ -59,11 +59,9 @@ public struct CoordinatorConfigFile: Decodable, Sendable {
         }
         let file: CoordinatorConfigFile
         do {
-            file = try YAMLDecoder().decode(CoordinatorConfigFile.self, from: text)
-        } catch let error as YamlError {
-            throw ConfigError("\(path): \(error)")
-        } catch let error as DecodingError {
-            throw ConfigError("\(path): \(ConfigError.describe(error))")
+            file = try YAMLSource(file: path).decodeStrictly(CoordinatorConfigFile.self, from: text)
+        } catch {
+            throw ConfigError(error.description)
         }
         if let ms = file.heartbeatMs, !(10...60_000).contains(ms) {
             throw ConfigError("\(path): heartbeat_ms must be 10 to 60000, got \(ms)")
@@ -105,17 +103,4 @@ public struct CoordinatorConfigFile: Decodable, Sendable {
 public struct ConfigError: Error, Sendable, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
-
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ context: DecodingError.Context) -> String {
-            context.codingPath.map { $0.intValue.map { "item \($0 + 1)" } ?? $0.stringValue }.joined(separator: " > ")
-        }
-        switch error {
-        case .typeMismatch(let type, let context): return "\(path(context)): expected \(type)"
-        case .valueNotFound(_, let context): return "\(path(context)): missing value"
-        case .keyNotFound(let key, let context): return "\(path(context)): missing '\(key.stringValue)'"
-        case .dataCorrupted(let context): return "\(path(context)): \(context.debugDescription)"
-        @unknown default: return "\(error)"
-        }
-    }
 }

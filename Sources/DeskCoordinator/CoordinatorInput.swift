@@ -34,7 +34,8 @@ enum CoordinatorInput: Sendable {
 /// What to do once a submitted change is durable.
 enum CommitOutcome: Sendable {
     /// An intake is committed: publish the new tickets, queue the keyed ones, send the joined leases.
-    case intake([(ticket: Ticket, created: Bool)], leases: [Lease], at: Millis, escalations: [TicketEvent])
+    /// `issued` are the ids the loop gave the tickets, in order (a replay's differs from its stored ticket's).
+    case intake([(ticket: Ticket, created: Bool)], issued: [TicketID], leases: [Lease], at: Millis, escalations: [TicketEvent])
     /// A lease is committed: send ASSIGN (if it is still current) and publish.
     case assigned(Lease, Ticket, [TicketEvent])
     /// A report is committed: ACK it, publish its events, and REVOKE `ended` when a macro ended the lease.

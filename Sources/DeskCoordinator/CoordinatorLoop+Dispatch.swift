@@ -40,8 +40,8 @@ extension CoordinatorLoop {
 
     func committed(_ outcome: CommitOutcome) {
         switch outcome {
-        case .intake(let stored, let leases, let now, let escalations):
-            intakeCommitted(stored, leases: leases, at: now, escalations: escalations)
+        case .intake(let stored, let issued, let leases, let now, let escalations):
+            intakeCommitted(stored, issued: issued, leases: leases, at: now, escalations: escalations)
         case .assigned(let lease, let ticket, let published):
             events.publish(published)
             // The agent may have gone (or the lease ended) while the commit ran: then expiry handled it.

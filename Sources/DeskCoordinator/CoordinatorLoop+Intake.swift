@@ -22,20 +22,19 @@ extension CoordinatorLoop {
         var escalations: [TicketEvent] = []
         ids.reserveCapacity(news.count)
         for index in news.indices {
-            highestTicketID += 1
-            ids.append(highestTicketID)
+            let id = nextTicketID()
+            ids.append(id)
             if !botPools.isEmpty { claim(&news[index]) }
             let policy = initialDue(news[index], createdAt: now)
             news[index].sla = policy?.due
             let new = news[index]
             if let escalation = new.escalation {
-                escalations.append(escalation.event(highestTicketID, at: now))
+                escalations.append(escalation.event(id, at: now))
             }
             if new.idempotencyKey == nil {
-                track(id: highestTicketID, new.priority, tier: new.tier, skill: new.skill, pool: new.pool, createdAt: now,
-                      due: new.sla)
-                if let policy { startClock(highestTicketID, policy: policy.policy, createdAt: now) }
-                queued.insert(highestTicketID)
+                track(id: id, new.priority, tier: new.tier, skill: new.skill, pool: new.pool, createdAt: now, due: new.sla)
+                if let policy { startClock(id, policy: policy.policy, createdAt: now) }
+                queued.insert(id)
             }
         }
         let joined = dispatch(joining: queued)
@@ -50,10 +49,17 @@ extension CoordinatorLoop {
             reply(result)
             switch result {
             case .success(let stored):
-                inputs.yield(.committed(.intake(stored, leases: joined, at: now, escalations: escalated)))
+                inputs.yield(.committed(.intake(stored, issued: allocated, leases: joined, at: now, escalations: escalated)))
             case .failure(let error): inputs.yield(.committed(.failed("intake of \(claimed.count) tickets: \(error)")))
             }
         }
+    }
+
+    /// The next ticket id: an id a replay left unused first (smallest first), else one past the highest.
+    func nextTicketID() -> TicketID {
+        if let id = unusedTicketIDs.popLast() { return id }
+        highestTicketID += 1
+        return highestTicketID
     }
 
     /// Queues a new ticket. Within a priority, the earliest SLA due time goes first (first response, else
@@ -80,10 +86,14 @@ extension CoordinatorLoop {
     }
 
     /// The intake's transaction committed: the tickets exist, the joined leases are granted.
-    func intakeCommitted(_ stored: [(ticket: Ticket, created: Bool)], leases: [Lease], at now: Millis,
+    func intakeCommitted(_ stored: [(ticket: Ticket, created: Bool)], issued: [TicketID], leases: [Lease], at now: Millis,
                          escalations: [TicketEvent]) {
         var keyed = false
         var created: Set<TicketID> = []
+        let unused = zip(stored, issued).filter { !$0.0.created }.map(\.1)
+        if !unused.isEmpty {
+            unusedTicketIDs = (unusedTicketIDs + unused).sorted(by: >)
+        }
         for (ticket, isNew) in stored where isNew {
             metrics.ticketsCreated.increment()
             created.insert(ticket.id)

@@ -85,8 +85,15 @@ extension CoordinatorLoop {
             change = { db in try db.changeStatus(ticket.id, epoch: lease.epoch, to: target, event: changed) }
         case .escalate(let escalate):
             let targetTier = escalate.tier == 0 ? min(3, ticket.tier + 1) : Int(escalate.tier)
-            guard targetTier >= ticket.tier, targetTier <= 3 else {
-                refuse(.invalidArgument, "escalation tier must be from \(ticket.tier) to 3, got \(targetTier)", sequence, session)
+            guard ticket.tier < 3 else {
+                refuse(.invalidArgument, "ticket \(ticket.id) is already at the highest tier (3): there is no tier to escalate to",
+                       sequence, session)
+                return
+            }
+            // Escalating means a higher tier: the same tier would only hand the ticket back to the queue.
+            guard targetTier > ticket.tier, targetTier <= 3 else {
+                refuse(.invalidArgument, "escalation goes to a higher tier: \(ticket.tier + 1) to 3 for this tier-\(ticket.tier) ticket, "
+                       + "got \(targetTier)", sequence, session)
                 return
             }
             let priority = Priority(wire: escalate.priority)
@@ -139,8 +146,8 @@ extension CoordinatorLoop {
                        sequence, session)
                 return
             }
-            if let escalate = actions.escalate, escalate.tier < ticket.tier {
-                refuse(.invalidArgument, "macro '\(apply.macro)' escalates to tier \(escalate.tier), below the ticket's tier \(ticket.tier)",
+            if let escalate = actions.escalate, escalate.tier <= ticket.tier {
+                refuse(.invalidArgument, "macro '\(apply.macro)' escalates to tier \(escalate.tier), not above the ticket's tier \(ticket.tier)",
                        sequence, session)
                 return
             }

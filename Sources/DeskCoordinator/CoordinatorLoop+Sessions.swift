@@ -107,7 +107,15 @@ extension CoordinatorLoop {
                 return
             }
         }
-        // A new connection for a known name supersedes the old one.
+        // One name, one process: a second process (another session) is refused while the first is alive.
+        // The same session on a new connection is that process reconnecting, and supersedes its old one.
+        if let previous = sessions[name], previous.routingID != routingID, previous.session != hello.session {
+            metrics.helloRefusedNameInUse.increment()
+            send(.error(.invalidArgument, "agent name '\(name)' is in use by another connected process; "
+                        + "choose another name, or stop that process (its session ends within "
+                        + "\(livenessMillis) ms of its last message)"), to: routingID)
+            return
+        }
         if let previous = sessions[name], previous.routingID != routingID { routes.removeValue(forKey: previous.routingID) }
         if let other = routes[routingID], other != name { agentGone(other, reason: "connection reused by \(name)") }
 

@@ -36,6 +36,9 @@ final class CoordinatorLoop {
     var ledgers: [String: ReportLedger] = [:]
     /// The highest ticket id issued: a report on a lower id that is not open is stale, not unknown.
     var highestTicketID: TicketID = 0
+    /// Ids issued to a keyed ticket that turned out to be a replay of its idempotency key, largest first:
+    /// the next new tickets take them, so a replay never uses up an id (issue 13, item 2).
+    var unusedTicketIDs: [TicketID] = []
     /// Macros by name, as stored; the API's saves and removals reach the loop after their commit.
     var macros: [String: CheckedMacro] = [:]
     /// Bot pools by name: what they claim and which connected bots serve them.

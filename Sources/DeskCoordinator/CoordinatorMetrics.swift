@@ -31,6 +31,8 @@ public final class CoordinatorMetrics: Sendable {
     let macrosApplied = Counter("desk_macros_applied_total", "Macros applied to tickets (by staff or bots).")
     let slaWarnings = Counter("desk_sla_warnings_total", "SLA warnings fired.")
     let slaBreaches = Counter("desk_sla_breaches_total", "SLA breaches fired.")
+    let helloRefusedNameInUse = Counter("desk_hello_refused_name_in_use_total",
+                                        "HELLOs refused because another connected process uses the agent name.")
     let botClaims = Counter("desk_bot_claims_total", "New tickets claimed by a bot pool at intake.")
     let intakeDiskLow = Counter("desk_intake_disk_low_total", "Tickets refused with 507 because the store's disk was below its reserve.")
     let intakeOverloaded = Counter("desk_intake_overloaded_total", "Tickets refused with 503 because the coordinator was overloaded.")
@@ -60,7 +62,7 @@ public final class CoordinatorMetrics: Sendable {
         var out = ""
         for counter in [ticketsCreated, ticketsResolved, assignments, leasesExpired, escalations, staleReports,
                         duplicateReports, protocolErrors, agentMessages, intakeRejected, intakeOverloaded, intakeDiskLow, macrosApplied, botClaims,
-                        slaWarnings, slaBreaches, webhooksDelivered, webhooksFailed, webhooksDropped] {
+                        helloRefusedNameInUse, slaWarnings, slaBreaches, webhooksDelivered, webhooksFailed, webhooksDropped] {
             out += "# HELP \(counter.name) \(counter.help)\n# TYPE \(counter.name) counter\n\(counter.name) \(counter.current)\n"
         }
         out += "# HELP desk_queue_depth Tickets waiting for an agent.\n# TYPE desk_queue_depth gauge\ndesk_queue_depth \(queuedTickets)\n"

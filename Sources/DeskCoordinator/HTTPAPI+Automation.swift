@@ -6,20 +6,20 @@ import Hummingbird
 
 /// Macros, the outbox and the customer's view of a ticket.
 extension HTTPAPI {
-    func addAutomationRoutes(to router: Router<BasicRequestContext>) {
-        router.get("/api/v1/macros") { _, _ in try await listMacros() }
-        router.post("/api/v1/macros") { request, _ in try await saveMacro(request, name: nil) }
-        router.put("/api/v1/macros/{name}") { request, context in try await saveMacro(request, name: context.parameters.get("name") ?? "") }
-        router.get("/api/v1/macros/{name}") { _, context in try await showMacro(context.parameters.get("name") ?? "") }
-        router.delete("/api/v1/macros/{name}") { _, context in try await removeMacro(context.parameters.get("name") ?? "") }
-        router.post("/api/v1/tickets/{id}/messages") { request, context in
+    func addAutomationRoutes(to router: Router<BasicRequestContext>, _ routes: RouteTable) {
+        router.on(routes, .get, "/api/v1/macros") { _, _ in try await listMacros() }
+        router.on(routes, .post, "/api/v1/macros") { request, _ in try await saveMacro(request, name: nil) }
+        router.on(routes, .put, "/api/v1/macros/{name}") { request, context in try await saveMacro(request, name: context.parameters.get("name") ?? "") }
+        router.on(routes, .get, "/api/v1/macros/{name}") { _, context in try await showMacro(context.parameters.get("name") ?? "") }
+        router.on(routes, .delete, "/api/v1/macros/{name}") { _, context in try await removeMacro(context.parameters.get("name") ?? "") }
+        router.on(routes, .post, "/api/v1/tickets/{id}/messages") { request, context in
             try await customerMessage(request, context.parameters.get("id") ?? "")
         }
-        router.get("/api/v1/sla/policies") { _, _ in TicketJSON.response(slaPoliciesJSON) }
-        router.put("/api/v1/sla/policies") { request, _ in try await replacePolicies(request) }
-        router.delete("/api/v1/sla/policies") { _, _ in try await replacePolicies(nil) }
-        router.get("/api/v1/outbox") { request, _ in try await outbox(request.uri.queryParameters) }
-        router.post("/api/v1/outbox/{id}/delivered") { _, context in try await delivered(context.parameters.get("id") ?? "") }
+        router.on(routes, .get, "/api/v1/sla/policies") { _, _ in TicketJSON.response(slaPoliciesJSON) }
+        router.on(routes, .put, "/api/v1/sla/policies") { request, _ in try await replacePolicies(request) }
+        router.on(routes, .delete, "/api/v1/sla/policies") { _, _ in try await replacePolicies(nil) }
+        router.on(routes, .get, "/api/v1/outbox") { request, _ in try await outbox(request.uri.queryParameters) }
+        router.on(routes, .post, "/api/v1/outbox/{id}/delivered") { _, context in try await delivered(context.parameters.get("id") ?? "") }
     }
 
     static func macroJSON(_ macro: MacroDefinition) -> String {
@@ -71,6 +71,7 @@ extension HTTPAPI {
 
     /// `GET /api/v1/outbox?pending=true&ticket=ID&after=ID&limit=N`: public replies for the delivery channels.
     func outbox(_ query: Parameters) async throws -> Response {
+        try Self.refuseUnknown(query, allowed: ["pending", "ticket", "after", "limit"])
         let pending = query.get("pending").map { $0 == "true" || $0 == "1" } ?? true
         let after = Int64(query.get("after") ?? "0") ?? -1
         guard after >= 0 else { throw APIError(.badRequest, "after must be an outbox id", field: "after") }
@@ -116,29 +117,8 @@ extension HTTPAPI {
         return TicketJSON.response("{\"ticket\":\(id),\"status\":\"\(status.rawValue)\"}", status: .created)
     }
 
-    /// The SLA policies in force, in matching order.
-    var slaPoliciesJSON: String {
-        func ms(_ value: Int64?) -> String { value.map(String.init) ?? "null" }
-        let items = slaPolicies.policies.map { policy -> String in
-            let actions = policy.onBreach.map { action -> String in
-                switch action {
-                case .raisePriority: "\"raise_priority\""
-                case .reassign: "\"reassign\""
-                case .escalate(let tier): "{\"escalate\":\(tier)}"
-                case .notify(let url): "{\"notify\":\(JSONText.string(url))}"
-                }
-            }
-            return "{\"name\":\(JSONText.string(policy.name)),\"priority\":\(policy.priority.map { "\"\($0.label)\"" } ?? "null"),"
-                + "\"categories\":\(policy.categories.map { JSONText.array($0.sorted()) } ?? "null"),"
-                + "\"channels\":\(policy.channels.map { JSONText.array($0.sorted()) } ?? "null"),"
-                + "\"requester_domains\":\(policy.requesterDomains.map(JSONText.array) ?? "null"),"
-                + "\"first_response_ms\":\(ms(policy.targets.firstResponse)),\"next_response_ms\":\(ms(policy.targets.nextResponse)),"
-                + "\"resolution_ms\":\(ms(policy.targets.resolution)),\"calendar\":\(JSONText.string(policy.calendar.name)),"
-                + "\"pause_in\":\(JSONText.array(policy.pausedStatuses.map(\.rawValue).sorted())),"
-                + "\"warn_at\":[\(policy.warnAt.map { "\($0)" }.joined(separator: ","))],\"on_breach\":[\(actions.joined(separator: ","))]}"
-        }
-        return "{\"policies\":[" + items.joined(separator: ",") + "]}"
-    }
+    /// The SLA policies in force, in matching order, as a document `PUT` takes back unchanged.
+    var slaPoliciesJSON: String { SLAPolicyDocument.render(slaPolicies.policies) }
 
     /// `PUT /api/v1/sla/policies`: the `sla:` section of the config file as JSON (calendars, policies,
     /// defaults). Checked like the file (400 naming the policy and the problem), stored, and in force once

@@ -30,20 +30,22 @@ struct HTTPAPI: Sendable {
     static let maxBatchTickets = 1000
 
     func router() -> Router<BasicRequestContext> {
-        let router = Router()
+        let router = Router(options: .autoGenerateHeadEndpoints)
+        let routes = RouteTable()
         // First: middleware applies only to the routes added after it.
+        router.add(middleware: UnmatchedRouteMiddleware(table: routes))
         router.add(middleware: RouteMetricsMiddleware(metrics: metrics.requests))
-        router.post("/api/v1/tickets") { request, _ in try await createTicket(request) }
-        router.post("/api/v1/tickets/batch") { request, _ in try await createTickets(request) }
-        router.get("/api/v1/tickets/{id}") { _, context in try await showTicket(context.parameters.get("id") ?? "") }
-        router.get("/api/v1/tickets") { request, _ in try await listTickets(request.uri.queryParameters) }
-        router.get("/api/v1/tickets/{id}/conversation") { _, context in try await conversation(context.parameters.get("id") ?? "") }
-        addAutomationRoutes(to: router)
-        router.get("/healthz") { _, _ in
-            TicketJSON.response("{\"status\":\"ok\",\"queued\":\(metrics.queuedTickets),\"agents\":\(metrics.connectedAgents),"
+        router.on(routes, .post, "/api/v1/tickets") { request, _ in try await createTicket(request) }
+        router.on(routes, .post, "/api/v1/tickets/batch") { request, _ in try await createTickets(request) }
+        router.on(routes, .get, "/api/v1/tickets/{id}") { _, context in try await showTicket(context.parameters.get("id") ?? "") }
+        router.on(routes, .get, "/api/v1/tickets") { request, _ in try await listTickets(request.uri.queryParameters) }
+        router.on(routes, .get, "/api/v1/tickets/{id}/conversation") { _, context in try await conversation(context.parameters.get("id") ?? "") }
+        addAutomationRoutes(to: router, routes)
+        router.on(routes, .get, "/healthz") { _, _ in
+            TicketJSON.response("{\"status\":\"ok\",\"version\":\"\(DeskVersion.current)\",\"queued\":\(metrics.queuedTickets),\"agents\":\(metrics.connectedAgents),"
                                 + "\"endpoints\":{\"agents\":\(JSONText.string(agentEndpoint)),\"events\":\(JSONText.string(eventEndpoint))}}")
         }
-        router.get("/metrics") { _, _ in
+        router.on(routes, .get, "/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                      body: .init(byteBuffer: ByteBuffer(string: metrics.render(writerBacklog: store.writer.backlog, diskFreeBytes: storage.freeBytes))))
         }
@@ -117,7 +119,7 @@ struct HTTPAPI: Sendable {
             throw APIError(.contentTooLarge, "request body is over \(limit) bytes")
         }
         do {
-            return try JSONDecoder().decode(type, from: Data(buffer.readableBytesView))
+            return try JSONDecoder().decode(Strict<T>.self, from: Data(buffer.readableBytesView)).value
         } catch {
             metrics.intakeRejected.increment()
             throw APIError.describing(error)
@@ -162,7 +164,16 @@ struct HTTPAPI: Sendable {
         return TicketJSON.response(TicketJSON.ticket(ticket, history: history))
     }
 
+    /// Refuses query parameters a list does not take (`?q=…` once silently listed every ticket).
+    static func refuseUnknown(_ query: Parameters, allowed: [String]) throws {
+        for (key, _) in query where !allowed.contains(String(key)) {
+            throw APIError(.badRequest, "unknown query parameter '\(key.prefix(64))' (this list takes "
+                           + allowed.joined(separator: ", ") + ")", field: String(key.prefix(64)))
+        }
+    }
+
     func listTickets(_ query: Parameters) async throws -> Response {
+        try Self.refuseUnknown(query, allowed: ["status", "priority", "agent", "limit", "cursor"])
         var status: TicketStatus?
         if let text = query.get("status"), !text.isEmpty {
             guard let parsed = TicketStatus(rawValue: text) else {
@@ -200,7 +211,7 @@ struct IntakeBatch: Decodable {
         let request: Result<IntakeRequest, APIError>
         init(from decoder: any Decoder) throws {
             do {
-                request = .success(try IntakeRequest(from: decoder))
+                request = .success(try Strict<IntakeRequest>(from: decoder).value)
             } catch {
                 request = .failure(APIError.describing(error, droppingPrefix: decoder.codingPath.count))
             }

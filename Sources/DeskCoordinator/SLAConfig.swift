@@ -170,11 +170,3 @@ final class SLAPolicyBox: Sendable {
     }
     func set(_ policies: [SLAPolicy]) { lock.withLock { $0 = policies } }
 }
-
-/// SLA policies as the API takes them: the config file's `sla:` section, as JSON.
-enum SLAPolicyDocument {
-    static func policies(_ json: String, targets: ResponseTargets) throws -> [SLAPolicy] {
-        let file = try JSONDecoder().decode(SLAConfigFile.self, from: Data(json.utf8))
-        return try file.policies(defaults: SLAPolicy.defaults(firstResponse: targets))
-    }
-}

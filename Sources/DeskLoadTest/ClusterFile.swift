@@ -1,5 +1,5 @@
 import Foundation
-import Yams
+import DeskAutomation
 
 /// A cluster definition: one coordinator and the agents to start beside it (`cluster/local.yaml`).
 public struct ClusterFile: Decodable, Sendable {
@@ -41,9 +41,9 @@ public struct ClusterFile: Decodable, Sendable {
         }
         let file: ClusterFile
         do {
-            file = try YAMLDecoder().decode(ClusterFile.self, from: text)
+            file = try YAMLSource(file: path).decodeStrictly(ClusterFile.self, from: text)
         } catch {
-            throw ClusterError("\(path): \(error)")
+            throw ClusterError(error.description)
         }
         var names = Set<String>()
         for agent in file.expandedAgents {

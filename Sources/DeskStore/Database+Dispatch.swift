@@ -236,20 +236,22 @@ extension Database {
 
 extension Database {
     /// Sets any of priority and category, adds and removes tags, and appends the `updated` event naming
-    /// what changed. Returns the event.
+    /// each field that changed with its value before and after: `{"priority":{"from":"P3","to":"P1"}}`.
+    /// Returns the event.
     public func applyUpdate(_ id: TicketID, priority: Priority?, category: String?, addTags: [String], removeTags: [String],
                             at now: Millis, actor: String) throws -> TicketEvent {
+        guard let ticket = try ticket(id) else { throw StoreError.notFound("ticket \(id)") }
         var tags: [String]?
         if !addTags.isEmpty || !removeTags.isEmpty {
-            guard let ticket = try ticket(id) else { throw StoreError.notFound("ticket \(id)") }
             var next = ticket.tags.filter { !removeTags.contains($0) }
             for tag in addTags where !next.contains(tag) { next.append(tag) }
             tags = next
         }
         var detail: [String] = []
-        if let priority { detail.append("\"priority\":\"\(priority.label)\"") }
-        if let category { detail.append("\"category\":\(JSONText.string(category))") }
-        if let tags { detail.append("\"tags\":\(JSONText.array(tags))") }
+        func change(_ field: String, _ from: String, _ to: String) { detail.append("\"\(field)\":{\"from\":\(from),\"to\":\(to)}") }
+        if let priority { change("priority", "\"\(ticket.priority.label)\"", "\"\(priority.label)\"") }
+        if let category { change("category", JSONText.string(ticket.category), JSONText.string(category)) }
+        if let tags { change("tags", JSONText.array(ticket.tags), JSONText.array(tags)) }
         let event = TicketEvent(ticketID: id, at: now, actor: actor, kind: .updated, detail: "{" + detail.joined(separator: ",") + "}")
         try updateTicket(id, priority: priority, category: category, tags: tags, event: event)
         return event

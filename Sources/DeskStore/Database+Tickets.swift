@@ -20,8 +20,8 @@ extension Database {
         let statement = try cachedStatement(sql: """
             INSERT INTO tickets (id, subject, body, requester, priority, category, channel, tags, status, tier,
                                  skill, idempotency_key, created_at, created_by, updated_at, pool, sla_policy,
-                                 first_response_due, next_response_due, resolution_due)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 first_response_due, next_response_due, resolution_due, created_priority, created_skill)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         try FastBinding.execute(statement, [
             .optionalInteger(id), .text(new.subject), .text(new.body), .text(new.requester), .integer(Int64(new.priority.rawValue)),
@@ -29,7 +29,7 @@ extension Database {
             .integer(Int64(new.tier)), .text(new.skill), .optionalText(new.idempotencyKey), .integer(now),
             .text(actor), .integer(now), .text(new.pool), .optionalText(new.sla?.policy),
             .optionalInteger(new.sla?.firstResponseDue), .optionalInteger(new.sla?.nextResponseDue),
-            .optionalInteger(new.sla?.resolutionDue),
+            .optionalInteger(new.sla?.resolutionDue), .integer(Int64(new.priority.rawValue)), .text(new.skill),
         ], in: self)
         let ticketID = id ?? lastInsertedRowID
         if let escalation = new.escalation {
@@ -89,8 +89,12 @@ extension Database {
     /// stored event. Empty for an unknown ticket. A ticket written by a store from before the row held its
     /// creator has its `created` event stored; that one is shown instead.
     public func history(of ticketID: TicketID) throws -> [TicketEvent] {
+        // The priority and skill as created (v7), not as they are now; rows older than v7 have only the latter.
         guard let row = try Row.fetchOne(
-            self, sql: "SELECT priority, skill, created_at, created_by FROM tickets WHERE id = ?", arguments: [ticketID])
+            self, sql: """
+                SELECT COALESCE(created_priority, priority) AS priority, COALESCE(created_skill, skill) AS skill,
+                       created_at, created_by FROM tickets WHERE id = ?
+                """, arguments: [ticketID])
         else { return [] }
         let stored = try storedEvents(of: ticketID)
         if stored.first?.kind == .created { return stored }

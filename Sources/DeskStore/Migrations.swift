@@ -165,6 +165,14 @@ enum Migrations {
                 CREATE INDEX webhook_deliveries_ticket ON webhook_deliveries(ticket_id, created_at);
                 """)
         }
+        migrator.registerMigration("v7: each ticket's priority and skill as created") { db in
+            // The history's `created` record shows these, so a later change of priority or skill does
+            // not rewrite the past. Older rows keep NULL: what they were created with is not known.
+            try db.execute(sql: """
+                ALTER TABLE tickets ADD COLUMN created_priority INTEGER;
+                ALTER TABLE tickets ADD COLUMN created_skill TEXT;
+                """)
+        }
         return migrator
     }
 

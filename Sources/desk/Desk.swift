@@ -1,4 +1,5 @@
 import ArgumentParser
+import DeskModel
 
 /// The one Desk executable: `desk coordinator`, `desk agent`, `desk ticket`, `desk bench`, ...
 @main
@@ -6,6 +7,7 @@ struct Desk: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "desk",
         abstract: "Desk: a self-hosted technical-support ticket system built as a cluster.",
+        version: DeskVersion.current,
         subcommands: [CoordinatorCommand.self, AgentCommand.self, TicketCommand.self, MacroCommand.self, ClusterCommand.self, LoadTestCommand.self, BenchCommand.self, DebugCommand.self]
     )
 }

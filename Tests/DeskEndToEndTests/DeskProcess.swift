@@ -244,6 +244,13 @@ final class TestCluster: @unchecked Sendable {
         }
     }
 
+    /// One unlabelled sample from `/metrics` (nil when the metric is absent).
+    func metric(_ name: String) async throws -> Int? {
+        let (data, _) = try await URLSession.shared.data(from: URL(string: http + "/metrics")!)
+        let line = String(decoding: data, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix(name + " ") }
+        return line.flatMap { Int($0.split(separator: " ").last ?? "") }
+    }
+
     func status(of id: Int64) async throws -> String {
         try await request("GET", "/api/v1/tickets/\(id)").json["status"] as? String ?? ""
     }

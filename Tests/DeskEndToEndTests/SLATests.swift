@@ -257,7 +257,7 @@ import Testing
         #expect(kinds.filter { $0.hasPrefix("sla_") } == ["sla_warning", "sla_breached"])
         let raised = history.first { $0.kind == "updated" }
         #expect(raised?.actor == "system")
-        #expect(raised?.detail["priority"] as? String == "P2")
+        #expect(raised?.detail["priority"] as? [String: String] == ["from": "P3", "to": "P2"])
         let released = history.first { $0.kind == "released" }
         #expect((released?.detail["reason"] as? String)?.contains("reassigned") == true)
         #expect(history.filter { $0.kind == "assigned" }.last?.detail["epoch"] as? Int == 2)
