@@ -23,6 +23,8 @@ enum CoordinatorInput: Sendable {
     /// A macro was saved (or removed, when only the name is given) through the API; the store has it.
     case macroSaved(CheckedMacro)
     case macroRemoved(String)
+    /// A lead's request from the API (agents list, assign, update, reopen) or its commit: see `SteeringRequest`.
+    case steering(SteeringRequest)
     /// The timer, raised at `at`: check heartbeat deadlines and SLA timers. At most one is queued.
     case tick(at: Millis)
     /// The agent socket's thread died: the coordinator can no longer hear its agents and must stop.

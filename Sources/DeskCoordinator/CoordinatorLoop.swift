@@ -143,6 +143,7 @@ final class CoordinatorLoop {
                 await replacePolicies(policies ?? configuration.slaPolicies, document: document, reply: reply)
             case .macroSaved(let macro): macros[macro.definition.name] = macro
             case .macroRemoved(let name): macros.removeValue(forKey: name)
+            case .steering(let request): steer(request)
             case .shutdown:
                 sayGoodbye()
                 return

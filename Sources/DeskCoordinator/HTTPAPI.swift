@@ -41,6 +41,7 @@ struct HTTPAPI: Sendable {
         router.on(routes, .get, "/api/v1/tickets") { request, _ in try await listTickets(request.uri.queryParameters) }
         router.on(routes, .get, "/api/v1/tickets/{id}/conversation") { _, context in try await conversation(context.parameters.get("id") ?? "") }
         addAutomationRoutes(to: router, routes)
+        addSteeringRoutes(to: router, routes)
         router.on(routes, .get, "/healthz") { _, _ in
             TicketJSON.response("{\"status\":\"ok\",\"version\":\"\(DeskVersion.current)\",\"queued\":\(metrics.queuedTickets),\"agents\":\(metrics.connectedAgents),"
                                 + "\"endpoints\":{\"agents\":\(JSONText.string(agentEndpoint)),\"events\":\(JSONText.string(eventEndpoint))}}")
@@ -170,38 +171,6 @@ struct HTTPAPI: Sendable {
             throw APIError(.badRequest, "unknown query parameter '\(key.prefix(64))' (this list takes "
                            + allowed.joined(separator: ", ") + ")", field: String(key.prefix(64)))
         }
-    }
-
-    func listTickets(_ query: Parameters) async throws -> Response {
-        try Self.refuseUnknown(query, allowed: ["status", "priority", "agent", "limit", "cursor"])
-        var status: TicketStatus?
-        if let text = query.get("status"), !text.isEmpty {
-            guard let parsed = TicketStatus(rawValue: text) else {
-                throw APIError(.badRequest, "unknown status '\(text)'", field: "status")
-            }
-            status = parsed
-        }
-        var priority: Priority?
-        if let text = query.get("priority"), !text.isEmpty {
-            guard let parsed = Priority(label: text) else {
-                throw APIError(.badRequest, "unknown priority '\(text)': expected P1, P2, P3 or P4", field: "priority")
-            }
-            priority = parsed
-        }
-        let agent = query.get("agent").flatMap { $0.isEmpty ? nil : $0 }
-        let limitText = query.get("limit") ?? "50"
-        guard let limit = Int(limitText), (1...500).contains(limit) else {
-            throw APIError(.badRequest, "limit must be 1 to 500", field: "limit")
-        }
-        var cursor: TicketID?
-        if let text = query.get("cursor"), !text.isEmpty {
-            guard let parsed = TicketID(text) else { throw APIError(.badRequest, "cursor must be a ticket id", field: "cursor") }
-            cursor = parsed
-        }
-        let page = try await store.pool.read { [status, priority, cursor] db in
-            try db.listTickets(status: status, priority: priority, agent: agent, after: cursor, limit: limit)
-        }
-        return TicketJSON.response(TicketJSON.page(page, next: page.count == limit ? page.last?.id : nil))
     }
 }
 

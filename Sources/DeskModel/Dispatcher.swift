@@ -135,10 +135,10 @@ public enum LeaseCheck: Equatable, Sendable {
 /// Nothing here does I/O: the coordinator's loop commits what these methods decide before telling
 /// anyone. Times are passed in (`now`), so tests drive a clock by hand.
 public struct Dispatcher: Sendable {
-    private(set) public var tickets: [TicketID: OpenTicket] = [:]
-    private var queues: [QueueKey: IndexedHeap<TicketID, TicketOrder>] = [:]
+    public internal(set) var tickets: [TicketID: OpenTicket] = [:]
+    var queues: [QueueKey: IndexedHeap<TicketID, TicketOrder>] = [:]
     private var pools: [QueueKey: IndexedHeap<String, AgentOrder>] = [:]
-    private var agents: [String: AgentSlot] = [:]
+    var agents: [String: AgentSlot] = [:]
 
     public init() {}
 
@@ -190,7 +190,7 @@ public struct Dispatcher: Sendable {
         }
     }
 
-    private mutating func enqueue(_ ticket: OpenTicket) {
+    mutating func enqueue(_ ticket: OpenTicket) {
         let key = ticket.key
         if queues[key] == nil { createKey(key) }
         queues[key]?.upsert(ticket.id, order: ticket.order)
@@ -358,7 +358,7 @@ public struct Dispatcher: Sendable {
     }
 
     /// Puts `agent` in (or takes it out of) the pools of its keys, by its current load.
-    private mutating func reposition(_ agent: String) {
+    mutating func reposition(_ agent: String) {
         guard let slot = agents[agent] else { return }
         for key in slot.keys {
             if slot.available {
@@ -370,7 +370,7 @@ public struct Dispatcher: Sendable {
     }
 
     /// A disconnected agent with no lease left is forgotten.
-    private mutating func dropIfForgotten(_ agent: String) {
+    mutating func dropIfForgotten(_ agent: String) {
         if let slot = agents[agent], !slot.connected, slot.open.isEmpty { agents.removeValue(forKey: agent) }
     }
 }

@@ -122,6 +122,7 @@ extension SLAClock {
                 if clock.awaitingReplySince == nil { fired.removeAll { $0.target == .nextResponse } }
                 clock.recordCustomerMessage(at: event.at)
             case .resolved: clock.record(.resolved, at: event.at)
+            case .reopened: clock.record(.pendingAssignment, at: event.at)
             case .slaWarning, .slaBreached:
                 if let name = JSONField.string("target", in: event.detail), let target = SLATarget(rawValue: name),
                    let fraction = JSONField.number("fraction", in: event.detail) {

@@ -8,9 +8,10 @@ extension TicketEvent {
                     detail: JSONText.object(["priority": priority.label, "skill": skill]))
     }
 
-    /// A lease was granted: `{"agent","epoch"}`.
-    public static func assigned(_ lease: Lease, at: Millis) -> TicketEvent {
-        TicketEvent(ticketID: lease.ticket, at: at, actor: "system", kind: .assigned,
+    /// A lease was granted: `{"agent","epoch"}`. The actor is `system` for the dispatcher's own choice,
+    /// `api` for a lead's assignment.
+    public static func assigned(_ lease: Lease, at: Millis, actor: String = "system") -> TicketEvent {
+        TicketEvent(ticketID: lease.ticket, at: at, actor: actor, kind: .assigned,
                     detail: "{\"agent\":\(JSONText.string(lease.agent)),\"epoch\":\(lease.epoch)}")
     }
 
@@ -72,6 +73,13 @@ extension TicketEvent {
         TicketEvent(ticketID: lease.ticket, at: at, actor: actor, kind: .resolved,
                     detail: "{\"epoch\":\(lease.epoch),\"resolution\":\(JSONText.string(resolution))"
                         + (macro.map { ",\"macro\":\(JSONText.string($0))" } ?? "") + "}")
+    }
+
+    /// A resolved ticket was reopened and queued again: `{"reason","epoch"}` (the last lease's epoch; the
+    /// next assignment gets a higher one).
+    public static func reopened(_ ticket: TicketID, at: Millis, actor: String, reason: String, epoch: Int64) -> TicketEvent {
+        TicketEvent(ticketID: ticket, at: at, actor: actor, kind: .reopened,
+                    detail: "{\"reason\":\(JSONText.string(reason)),\"epoch\":\(epoch)}")
     }
 
     /// An escalation: `{"from_tier","to_tier","to_tier_name"?,"reason","rule"?,"priority"?,"macro"?}`. `rule` is

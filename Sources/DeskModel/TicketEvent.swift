@@ -17,6 +17,7 @@ public enum TicketEventKind: String, Sendable, Codable, CaseIterable {
     case released
     case leaseExpired = "lease_expired"
     case resolved
+    case reopened
 }
 
 /// One history entry: who did what to which ticket, and when.

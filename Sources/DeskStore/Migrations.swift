@@ -173,6 +173,14 @@ enum Migrations {
                 ALTER TABLE tickets ADD COLUMN created_skill TEXT;
                 """)
         }
+        migrator.registerMigration("v8: ticket list by requester and category") { db in
+            // The lead's list filters (`requester=`, `category=`) read through these; `tier`, `tag` and `q`
+            // are tested row by row in a bounded scan (see `TicketSearch`). Two more index entries per intake.
+            try db.execute(sql: """
+                CREATE INDEX tickets_requester ON tickets(requester, id);
+                CREATE INDEX tickets_category ON tickets(category, id);
+                """)
+        }
         return migrator
     }
 

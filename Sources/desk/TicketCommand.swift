@@ -5,12 +5,12 @@ import Foundation
 import FoundationNetworking
 #endif
 
-/// `desk ticket create|show|list`: the HTTP API from the command line.
+/// `desk ticket create|show|list|assign|update|reopen`: the HTTP API from the command line.
 struct TicketCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ticket",
-        abstract: "Create, show and list tickets through the coordinator's HTTP API.",
-        subcommands: [Create.self, Show.self, List.self])
+        abstract: "Create, show, list, assign, update and reopen tickets through the coordinator's HTTP API.",
+        subcommands: [Create.self, Show.self, List.self, Assign.self, Update.self, Reopen.self])
 
     struct Connection: ParsableArguments {
         @Option(help: "The coordinator's HTTP API.") var server = "http://127.0.0.1:8080"
@@ -54,18 +54,28 @@ struct TicketCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List tickets, oldest first, a page at a time.")
+        static let configuration = CommandConfiguration(abstract: "List tickets, oldest (or newest) first, a page at a time.")
         @OptionGroup var connection: Connection
         @Option var status: String?
         @Option var priority: String?
         @Option var agent: String?
+        @Option(help: "The customer's e-mail address.") var requester: String?
+        @Option var category: String?
+        @Option var tier: Int?
+        @Option var tag: String?
+        @Option(help: "Text in the subject or body.") var q: String?
+        @Option(help: "oldest (default) or newest.") var sort: String?
         @Option var limit = 50
         @Option(help: "The next_cursor of the previous page.") var cursor: String?
 
         func run() async throws {
             var query: [String] = ["limit=\(limit)"]
-            for (key, value) in [("status", status), ("priority", priority), ("agent", agent), ("cursor", cursor)] {
-                if let value { query.append("\(key)=\(value.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? value)") }
+            let filters = [("status", status), ("priority", priority), ("agent", agent), ("requester", requester), ("category", category),
+                           ("tier", tier.map(String.init)), ("tag", tag), ("q", q), ("sort", sort), ("cursor", cursor)]
+            var allowed = CharacterSet.urlQueryAllowed
+            allowed.remove(charactersIn: "&=+#?")
+            for (key, value) in filters {
+                if let value { query.append("\(key)=\(value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value)") }
             }
             let reply = try await APIClient(base: connection.server).request("GET", "/api/v1/tickets?" + query.joined(separator: "&"))
             try reply.print(json: connection.json, TicketTable.list)

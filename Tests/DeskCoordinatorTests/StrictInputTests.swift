@@ -72,7 +72,7 @@ struct StrictInputTests {
         let (app, directory) = try await API.application()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try await app.test(.router) { client in
-            for uri in ["/api/v1/tickets?q=password", "/api/v1/outbox?pending=true&recipient=x"] {
+            for uri in ["/api/v1/tickets?search=password", "/api/v1/outbox?pending=true&recipient=x"] {
                 try await client.execute(uri: uri, method: .get) { response in
                     #expect(response.status == .badRequest, "\(uri)")
                     #expect((API.json(response.body)["error"] as? String)?.hasPrefix("unknown query parameter") == true)
@@ -169,9 +169,9 @@ struct StrictInputTests {
                 #expect(response.status == .methodNotAllowed)
                 #expect(response.headers[.allow] == "POST")
             }
-            try await client.execute(uri: "/api/v1/tickets/7", method: .patch) { response in
+            try await client.execute(uri: "/api/v1/tickets/7", method: .put) { response in
                 #expect(response.status == .methodNotAllowed)
-                #expect(response.headers[.allow] == "GET, HEAD")
+                #expect(response.headers[.allow] == "GET, HEAD, PATCH")
             }
             try await client.execute(uri: "/healthz", method: .head) { response in
                 #expect(response.status == .ok)

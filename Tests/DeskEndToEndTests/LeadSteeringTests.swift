@@ -1,0 +1,96 @@
+import DeskProtocol
+import Foundation
+import Testing
+
+/// A lead steering a real coordinator: reassigning a held ticket to a named agent, the fencing that
+/// follows, the agents list and reopening. Raw peers never heartbeat, so the cluster's liveness (6 s) is
+/// longer than the test.
+@Suite("A lead steering a real coordinator", .serialized)
+struct LeadSteeringTests {
+    func assign(_ cluster: TestCluster, _ id: Int64, _ body: String) async throws -> (status: Int, json: [String: Any]) {
+        try await cluster.request("POST", "/api/v1/tickets/\(id)/assign", body: Data(body.utf8))
+    }
+
+    @Test("reassign: the holder gets REVOKE and its later report is stale_lease, the new holder gets ASSIGN with the next epoch; the history shows one release and one assignment; refusals name the problem")
+    func reassign() async throws {
+        let cluster = try await TestCluster(heartbeatMs: 2000)
+        defer { cluster.shutdown() }
+        let ana = try RawPeer(endpoint: cluster.agentsEndpoint)
+        defer { ana.close() }
+        _ = try #require(try ana.hello("ana", skills: ["billing"], session: "a1"))
+        let created = await cluster.create(["subject": "refund", "body": "b", "requester": "a@example.com", "category": "billing"])
+        #expect(created.status == 201)
+        let id = try #require((created.json["id"] as? NSNumber)?.int64Value)
+        guard case .assign(let first) = try #require(try ana.receive()) else { throw E2EError("no ASSIGN for ana") }
+        #expect(first.lease == WireLeaseRef(ticket: id, epoch: 1))
+        let ben = try RawPeer(endpoint: cluster.agentsEndpoint)
+        defer { ben.close() }
+        _ = try #require(try ben.hello("ben", skills: ["billing"], session: "b1"))
+        let cal = try RawPeer(endpoint: cluster.agentsEndpoint)
+        defer { cal.close() }
+        _ = try #require(try cal.hello("cal", skills: ["network"], session: "c1"))
+
+        let nobody = try await assign(cluster, id, #"{"agent":"nobody"}"#)
+        #expect(nobody.status == 409)
+        #expect((nobody.json["error"] as? String)?.contains("not connected") == true)
+        let unskilled = try await assign(cluster, id, #"{"agent":"cal"}"#)
+        #expect(unskilled.status == 409)
+        #expect((unskilled.json["error"] as? String)?.contains("lacks skill 'billing'") == true)
+        #expect(try await assign(cluster, 999, #"{"agent":"ben"}"#).status == 404)
+        let typo = try await assign(cluster, id, #"{"agent":"ben","forse":true}"#)
+        #expect(typo.status == 400)
+        #expect(typo.json["field"] as? String == "forse")
+
+        let moved = try await assign(cluster, id, #"{"agent":"ben"}"#)
+        #expect(moved.status == 200)
+        #expect((moved.json["epoch"] as? NSNumber)?.int64Value == 2)
+        #expect((moved.json["previous"] as? [String: Any])?["agent"] as? String == "ana")
+        guard case .revoke(let revoke) = try #require(try ana.receive()) else { throw E2EError("no REVOKE for ana") }
+        #expect(revoke.lease == first.lease)
+        #expect(revoke.reason.contains("reassigned by lead"))
+        guard case .assign(let second) = try #require(try ben.receive()) else { throw E2EError("no ASSIGN for ben") }
+        #expect(second.lease == WireLeaseRef(ticket: id, epoch: 2))
+
+        // The old holder's report on its old epoch is fenced.
+        var zombie = WireResolve(); zombie.seq = 1; zombie.lease = first.lease; zombie.resolution = "done anyway"
+        try ana.send(.resolve(zombie))
+        guard case .error(let stale) = try #require(try ana.receive()) else { throw E2EError("no ERROR for the stale report") }
+        #expect(stale.code == .staleLease)
+        #expect(try await cluster.status(of: id) == "in_progress")
+
+        let history = try await cluster.history(id)
+        let released = history.filter { $0.kind == "released" }
+        #expect(released.count == 1)
+        #expect(released.first?.detail["agent"] as? String == "ana")
+        #expect((released.first?.detail["reason"] as? String)?.contains("reassigned by lead") == true)
+        let assigned = history.filter { $0.kind == "assigned" }
+        #expect(assigned.map { $0.detail["agent"] as? String } == ["ana", "ben"])
+        #expect(assigned.last?.actor == "api")
+
+        // The agents list: state, load and capacity from the loop.
+        let (status, json) = try await cluster.request("GET", "/api/v1/agents")
+        #expect(status == 200)
+        let agents = json["agents"] as? [[String: Any]] ?? []
+        #expect(agents.map { $0["name"] as? String } == ["ana", "ben", "cal"])
+        #expect(agents.map { ($0["load"] as? NSNumber)?.intValue } == [0, 1, 0])
+        #expect(agents.allSatisfy { $0["state"] as? String == "connected" && ($0["capacity"] as? NSNumber)?.intValue == 1 })
+
+        // Ben resolves; a lead reopens it and it is assigned again, with the next epoch.
+        var done = WireResolve(); done.seq = 1; done.lease = second.lease; done.resolution = "refunded"
+        try ben.send(.resolve(done))
+        guard case .ack = try #require(try ben.receive()) else { throw E2EError("no ACK for ben's RESOLVE") }
+        #expect(try await assign(cluster, id, #"{"agent":"ana"}"#).status == 409, "a resolved ticket is not assigned")
+        let reopened = try await cluster.request("POST", "/api/v1/tickets/\(id)/reopen", body: Data(#"{"reason":"customer says no"}"#.utf8))
+        #expect(reopened.status == 200)
+        #expect(reopened.json["status"] as? String == "pending_assignment")
+        try await eventually(10, "the reopened ticket assigned again") {
+            let (_, ticket) = try await cluster.request("GET", "/api/v1/tickets/\(id)")
+            return ticket["status"] as? String == "in_progress" && (ticket["lease_epoch"] as? NSNumber)?.int64Value == 3
+        }
+        let again = try await cluster.request("POST", "/api/v1/tickets/\(id)/reopen", body: Data(#"{"reason":"twice"}"#.utf8))
+        #expect(again.status == 409)
+        let reopenedEvents = try await cluster.history(id).filter { $0.kind == "reopened" }
+        #expect(reopenedEvents.count == 1)
+        #expect(reopenedEvents.first?.detail["reason"] as? String == "customer says no")
+    }
+}
