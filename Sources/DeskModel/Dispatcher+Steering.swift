@@ -33,9 +33,9 @@ extension Dispatcher {
     }
 
     /// Gives `ticket` to `agent` with the next epoch, whoever held it: a queued ticket leaves its queue, a
-    /// held one leaves its holder (returned as `previous`, whose slot frees). The ticket keeps its status
-    /// when it was held or parked (waiting on the customer stays waiting); a queued one goes in progress.
-    /// The caller has checked that the ticket is open and the agent connected. O(log n).
+    /// held one leaves its holder (returned as `previous`, whose slot frees). The ticket goes in progress,
+    /// whatever it was (also one waiting on the customer: the new holder is to work it now). The caller has
+    /// checked that the ticket is open and the agent known. O(log n).
     public mutating func assign(_ ticket: TicketID, to agent: String, now: Millis) -> (lease: Lease, previous: Lease?)? {
         guard var open = tickets[ticket], agents[agent] != nil else { return nil }
         let previous = lease(of: ticket)
@@ -47,7 +47,7 @@ extension Dispatcher {
         }
         open.epoch += 1
         open.assignee = agent
-        if open.status == .pendingAssignment || open.status == .new { open.status = .inProgress }
+        open.status = .inProgress
         tickets[ticket] = open
         agents[agent]?.open.insert(ticket)
         agents[agent]?.lastAssignedAt = now
