@@ -93,4 +93,52 @@ struct LeadSteeringTests {
         #expect(reopenedEvents.count == 1)
         #expect(reopenedEvents.first?.detail["reason"] as? String == "customer says no")
     }
+
+    /// Runs `desk ARGS --server HTTP` to its end, waiting for a line containing `expecting`; its exit status
+    /// and output.
+    func desk(_ cluster: TestCluster, _ arguments: [String], expecting: String) async throws -> (status: Int32, output: String) {
+        let process = try DeskProcess(arguments + ["--server", cluster.http], errorsToOutput: true)
+        let status = try await process.exitStatus(within: 20)
+        _ = try await process.line(containing: expecting, within: 10)
+        return (status, process.output.joined(separator: "\n"))
+    }
+
+    @Test("through the CLI: only a forced assignment goes over capacity; a new category moves a queued ticket to an agent of its new skill; the agents table shows load over capacity")
+    func forceAndReroute() async throws {
+        let cluster = try await TestCluster(heartbeatMs: 2000)
+        defer { cluster.shutdown() }
+        let ana = try RawPeer(endpoint: cluster.agentsEndpoint)
+        defer { ana.close() }
+        _ = try #require(try ana.hello("ana", skills: ["billing"], session: "a1"))
+        let billing: [String: Any] = ["subject": "refund", "body": "b", "requester": "a@example.com", "category": "billing"]
+        #expect(await cluster.create(billing).status == 201)
+        guard case .assign = try #require(try ana.receive()) else { throw E2EError("no ASSIGN for ana") }
+        let second = try #require((await cluster.create(billing).json["id"] as? NSNumber)?.int64Value)
+        #expect(try await cluster.status(of: second) == "pending_assignment", "ana is full")
+
+        let refused = try await desk(cluster, ["ticket", "assign", "\(second)", "ana"], expecting: "at capacity")
+        #expect(refused.status != 0)
+        #expect(refused.output.contains("at capacity: 1 of 1"), "\(refused.output)")
+        let forced = try await desk(cluster, ["ticket", "assign", "\(second)", "ana", "--force"], expecting: "epoch 1")
+        #expect(forced.status == 0, "\(forced.output)")
+        guard case .assign(let over) = try #require(try ana.receive()) else { throw E2EError("no forced ASSIGN for ana") }
+        #expect(over.lease == WireLeaseRef(ticket: second, epoch: 1))
+        let table = try await desk(cluster, ["agents"], expecting: "ana")
+        #expect(table.status == 0)
+        #expect(table.output.contains("ana") && table.output.contains("2/1"), "\(table.output)")
+
+        // A queued billing ticket nobody can take; its category becomes network and cal takes it.
+        let third = try #require((await cluster.create(billing).json["id"] as? NSNumber)?.int64Value)
+        let cal = try RawPeer(endpoint: cluster.agentsEndpoint)
+        defer { cal.close() }
+        _ = try #require(try cal.hello("cal", skills: ["network"], session: "c1"))
+        let updated = try await desk(cluster, ["ticket", "update", "\(third)", "--category", "network", "--priority", "P1", "--add-tag", "moved"], expecting: "skill: network")
+        #expect(updated.status == 0, "\(updated.output)")
+        guard case .assign(let moved) = try #require(try cal.receive()) else { throw E2EError("no ASSIGN for cal after the new category") }
+        #expect(moved.lease.ticketID == third)
+        #expect(moved.ticket.skill == "network")
+        let listed = try await desk(cluster, ["ticket", "list", "--sort", "newest", "--tag", "moved", "--json"], expecting: "tickets")
+        #expect(listed.status == 0)
+        #expect(listed.output.contains("\"id\":\(third)"), "\(listed.output)")
+    }
 }
