@@ -158,7 +158,7 @@ extension CoordinatorLoop {
     func customerMessage(_ id: TicketID, body: String, reply: @escaping @Sendable (Result<TicketStatus, APIError>) -> Void) {
         guard let open = dispatcher.tickets[id] else {
             reply(.failure(id > 0 && id <= highestTicketID
-                ? APIError(.conflict, "ticket \(id) is not open (resolved or closed); reopening it is not built yet")
+                ? APIError(.conflict, "ticket \(id) is not open (resolved or closed); a lead can reopen a resolved one (POST /api/v1/tickets/\(id)/reopen)")
                 : APIError(.notFound, "ticket \(id) not found")))
             return
         }
