@@ -141,4 +141,41 @@ struct LeadSteeringTests {
         #expect(listed.status == 0)
         #expect(listed.output.contains("\"id\":\(third)"), "\(listed.output)")
     }
+
+    @Test("a reopened ticket's resolution clock goes on from where the resolution stopped it: the time resolved does not count")
+    func reopenedClock() async throws {
+        let config = """
+            sla:
+              policies:
+                - name: slow-p3
+                  when: { priority: P3 }
+                  first_response: 30s
+                  resolution: 60s
+            """
+        let cluster = try await TestCluster(heartbeatMs: 2000, config: config)
+        defer { cluster.shutdown() }
+        let ana = try RawPeer(endpoint: cluster.agentsEndpoint)
+        defer { ana.close() }
+        _ = try #require(try ana.hello("ana", skills: ["billing"], session: "a1"))
+        let created = await cluster.create(["subject": "refund", "body": "b", "requester": "a@example.com", "category": "billing"])
+        let id = try #require((created.json["id"] as? NSNumber)?.int64Value)
+        guard case .assign(let assign) = try #require(try ana.receive()) else { throw E2EError("no ASSIGN") }
+        var done = WireResolve(); done.seq = 1; done.lease = assign.lease; done.resolution = "refunded"
+        try ana.send(.resolve(done))
+        guard case .ack = try #require(try ana.receive()) else { throw E2EError("no ACK") }
+        let reopened = try await cluster.request("POST", "/api/v1/tickets/\(id)/reopen", body: Data(#"{"reason":"still charged"}"#.utf8))
+        #expect(reopened.status == 200)
+        let history = try await cluster.history(id)
+        let createdAt = try #require(history.first { $0.kind == "created" }).at
+        let resolvedAt = try #require(history.first { $0.kind == "resolved" }).at
+        let reopenedAt = try #require(history.first { $0.kind == "reopened" }).at
+        var due: Int64?
+        try await eventually(10, "the reopened ticket's resolution due time stored") {
+            let (_, ticket) = try await cluster.request("GET", "/api/v1/tickets/\(id)")
+            due = ((ticket["sla"] as? [String: Any])?["resolution_due"] as? NSNumber)?.int64Value
+            return due != nil
+        }
+        #expect(due == createdAt + 60_000 + (reopenedAt - resolvedAt))
+    }
 }
+
