@@ -163,6 +163,12 @@ struct LeadSteeringTests {
         var done = WireResolve(); done.seq = 1; done.lease = assign.lease; done.resolution = "refunded"
         try ana.send(.resolve(done))
         guard case .ack = try #require(try ana.receive()) else { throw E2EError("no ACK") }
+        // Ana leaves, so the reopened ticket stays queued and no assignment restarts its clock.
+        try ana.send(.bye(WireBye()))
+        try await eventually(10, "ana disconnected") {
+            let (_, json) = try await cluster.request("GET", "/api/v1/agents")
+            return (json["agents"] as? [[String: Any]])?.first?["state"] as? String == "disconnected"
+        }
         let reopened = try await cluster.request("POST", "/api/v1/tickets/\(id)/reopen", body: Data(#"{"reason":"still charged"}"#.utf8))
         #expect(reopened.status == 200)
         let history = try await cluster.history(id)
@@ -176,6 +182,7 @@ struct LeadSteeringTests {
             return due != nil
         }
         #expect(due == createdAt + 60_000 + (reopenedAt - resolvedAt))
+        #expect(try await cluster.status(of: id) == "pending_assignment")
     }
 }
 
