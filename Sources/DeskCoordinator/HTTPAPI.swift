@@ -168,8 +168,9 @@ struct HTTPAPI: Sendable {
     /// Refuses query parameters a list does not take (`?q=…` once silently listed every ticket).
     static func refuseUnknown(_ query: Parameters, allowed: [String]) throws {
         for (key, _) in query where !allowed.contains(String(key)) {
-            throw APIError(.badRequest, "unknown query parameter '\(key.prefix(64))' (this list takes "
-                           + allowed.joined(separator: ", ") + ")", field: String(key.prefix(64)))
+            throw APIError(.badRequest, "unknown query parameter '\(key.prefix(64))' ("
+                           + (allowed.isEmpty ? "this list takes none" : "this list takes " + allowed.joined(separator: ", ")) + ")",
+                           field: String(key.prefix(64)))
         }
     }
 }

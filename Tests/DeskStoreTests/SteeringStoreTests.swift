@@ -42,6 +42,10 @@ struct SteeringStoreTests {
         }
         #expect(leaseRows == ["bob/2"])
         #expect(kinds == [.created, .assigned, .released, .assigned])
+        // A restart recovers the new holder's lease.
+        let recovered = try await store.pool.read { db in try db.openTickets(targets: ResponseTargets(firstResponse: [:])) }
+        #expect(recovered.map(\.assignee) == ["bob"])
+        #expect(recovered.map(\.epoch) == [2])
     }
 
     @Test("reopening needs a resolved ticket; it clears the holder and appends one reopened event")
