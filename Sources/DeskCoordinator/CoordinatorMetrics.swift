@@ -44,6 +44,7 @@ public final class CoordinatorMetrics: Sendable {
     /// HTTP connections open, refused and timed out (recorded by `GuardedHTTP1Channel`).
     public let connections = HTTPConnections()
     private let queued = Atomic<Int>(0)
+    private let stranded = Atomic<Int>(0)
     private let agents = Atomic<Int>(0)
     private let webhooksHeld = Atomic<Int>(0)
 
@@ -51,6 +52,7 @@ public final class CoordinatorMetrics: Sendable {
 
     func setQueued(_ count: Int) { queued.store(count, ordering: .relaxed) }
     func setAgents(_ count: Int) { agents.store(count, ordering: .relaxed) }
+    func setStranded(_ count: Int) { stranded.store(count, ordering: .relaxed) }
     func setWebhooksQueued(_ count: Int) { webhooksHeld.store(count, ordering: .relaxed) }
     /// Webhook deliveries held by the delivery service: waiting, backing off or in flight.
     public var queuedWebhooks: Int { webhooksHeld.load(ordering: .relaxed) }
@@ -66,6 +68,8 @@ public final class CoordinatorMetrics: Sendable {
             out += "# HELP \(counter.name) \(counter.help)\n# TYPE \(counter.name) counter\n\(counter.name) \(counter.current)\n"
         }
         out += "# HELP desk_queue_depth Tickets waiting for an agent.\n# TYPE desk_queue_depth gauge\ndesk_queue_depth \(queuedTickets)\n"
+        out += "# HELP desk_tickets_stranded Tickets waiting in queues no connected agent can take.\n# TYPE desk_tickets_stranded gauge\n"
+            + "desk_tickets_stranded \(stranded.load(ordering: .relaxed))\n"
         out += "# HELP desk_agents_connected Agents connected now.\n# TYPE desk_agents_connected gauge\ndesk_agents_connected \(connectedAgents)\n"
         out += "# HELP desk_store_writer_backlog Changes waiting for the store's writer.\n# TYPE desk_store_writer_backlog gauge\n"
             + "desk_store_writer_backlog \(writerBacklog)\n"

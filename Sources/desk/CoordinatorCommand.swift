@@ -61,6 +61,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
             configuration.slaPolicies = try file.slaPolicies(path: config)
             if let ms = file.heartbeatMs { configuration.heartbeatIntervalMs = ms }
             if let liveness = file.liveness { configuration.heartbeatLiveness = liveness }
+            if let cooldown = try file.releaseCooldownMillis(path: config) { configuration.releaseCooldownMs = cooldown }
+            configuration.stranded = try file.strandedPolicy(path: config)
         }
         if let heartbeatMs { configuration.heartbeatIntervalMs = heartbeatMs }
         if let liveness { configuration.heartbeatLiveness = liveness }
