@@ -119,6 +119,7 @@ final class CoordinatorLoop {
         for ticket in open { if let agent = ticket.assignee { deadlines.upsert(agent, order: deadline) } }
         try await recoverSLA()
         metrics.setQueued(dispatcher.queuedCount)
+        metrics.setQueued(byPriority: dispatcher.queuedByPriority)
         logger.info("recovered", metadata: ["open": "\(open.count)", "queued": "\(dispatcher.queuedCount)",
                                             "leased": "\(open.count - dispatcher.queuedCount)"])
     }

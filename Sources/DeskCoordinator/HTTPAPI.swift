@@ -47,7 +47,8 @@ struct HTTPAPI: Sendable {
         }
         router.on(routes, .get, "/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                     body: .init(byteBuffer: ByteBuffer(string: metrics.render(writerBacklog: store.writer.backlog, diskFreeBytes: storage.freeBytes))))
+                     body: .init(byteBuffer: ByteBuffer(string: metrics.render(writerBacklog: store.writer.backlog, diskFreeBytes: storage.freeBytes,
+                                                                                     commitLatency: store.writer.commitLatency))))
         }
         return router
     }

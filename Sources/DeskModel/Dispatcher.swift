@@ -167,13 +167,14 @@ public struct Dispatcher: Sendable {
     private var strandedArrivals: [TicketID] = []
     /// When the cooldowns of released tickets end (a multiset: the count of each instant).
     private var cooldowns = Cooldowns()
+    private var waitingByPriority = [Int](repeating: 0, count: 5)
 
     public init() {}
 
     // MARK: - Reading
 
     /// Tickets waiting for an agent.
-    public var queuedCount: Int { queues.values.reduce(0) { $0 + $1.count } }
+    public var queuedCount: Int { waitingByPriority.reduce(0, +) }
     /// The lease on `ticket`, if one is held.
     public func lease(of ticket: TicketID) -> Lease? {
         guard let open = tickets[ticket], let agent = open.assignee else { return nil }
@@ -221,7 +222,7 @@ public struct Dispatcher: Sendable {
     private mutating func enqueue(_ ticket: OpenTicket) {
         let key = ticket.key
         if queues[key] == nil { createKey(key) }
-        queues[key]?.upsert(ticket.id, order: ticket.order)
+        queueUpsert(key, ticket.id, ticket.order)
         if announcedStranded.contains(key) { strandedArrivals.append(ticket.id) }
     }
 
@@ -245,7 +246,7 @@ public struct Dispatcher: Sendable {
     public mutating func nextAssignment(now: Millis) -> (lease: Lease, ticket: OpenTicket)? {
         // Tickets set aside in this call because only their releaser could take them now.
         var deferred: [(key: QueueKey, id: TicketID, order: TicketOrder)] = []
-        defer { for item in deferred { queues[item.key]?.upsert(item.id, order: item.order) } }
+        defer { for item in deferred { queueUpsert(item.key, item.id, item.order) } }
         while true {
             var best: (key: QueueKey, order: TicketOrder)?
             for (key, queue) in queues {
@@ -257,7 +258,7 @@ public struct Dispatcher: Sendable {
                   let ticket = tickets[ticketID]
             else { return nil }
             guard let avoid = ticket.avoid, avoid.agent == head, now < avoid.until else {
-                _ = queues[key]?.popFirst()
+                queuePop(key)
                 return grant(ticketID, to: head, now: now)
             }
             // Its releaser is first in line: the next available agent takes it instead; if none is free but
@@ -267,14 +268,14 @@ public struct Dispatcher: Sendable {
             let other = pools[key]?.first?.key
             if let slot = agents[head], slot.available { pools[key]?.upsert(head, order: slot.order) }
             if let other {
-                _ = queues[key]?.popFirst()
+                queuePop(key)
                 return grant(ticketID, to: other, now: now)
             }
             if (eligible[key] ?? 0) <= 1 {
-                _ = queues[key]?.popFirst()
+                queuePop(key)
                 return grant(ticketID, to: head, now: now)
             }
-            _ = queues[key]?.popFirst()
+            queuePop(key)
             deferred.append((key, ticketID, order))
         }
     }
@@ -316,7 +317,7 @@ public struct Dispatcher: Sendable {
         guard var open = tickets[ticket] else { return }
         if let until = open.avoid?.until { cooldowns.remove(until) }
         open.avoid = avoiding
-        _ = queues[open.key]?.remove(ticket)  // a queued ticket moving to another tier leaves its old queue
+        queueRemove(open.key, ticket)  // a queued ticket moving to another tier leaves its old queue
         if let agent = open.assignee {
             agents[agent]?.open.remove(ticket)
             reposition(agent)
@@ -360,7 +361,7 @@ public struct Dispatcher: Sendable {
         guard var open = tickets[ticket] else { return }
         open.priority = priority
         tickets[ticket] = open
-        if open.assignee == nil, queues[open.key]?.contains(ticket) == true { queues[open.key]?.upsert(ticket, order: open.order) }
+        if open.assignee == nil, queues[open.key]?.contains(ticket) == true { queueUpsert(open.key, ticket, open.order) }
     }
 
     /// The bot pools that have tickets waiting, with how many.
@@ -375,7 +376,7 @@ public struct Dispatcher: Sendable {
     public mutating func drainBotPool(_ pool: String) -> [TicketID] {
         let key = QueueKey(skill: BotClaims.skill(pool: pool), tier: 0)
         var drained: [TicketID] = []
-        while let head = queues[key]?.popFirst() { drained.append(head.key) }
+        while let head = queuePop(key) { drained.append(head) }
         return drained
     }
 
@@ -383,7 +384,7 @@ public struct Dispatcher: Sendable {
     public mutating func finish(_ ticket: TicketID) {
         guard let open = tickets.removeValue(forKey: ticket) else { return }
         if let until = open.avoid?.until { cooldowns.remove(until) }
-        queues[open.key]?.remove(ticket)
+        queueRemove(open.key, ticket)
         if let agent = open.assignee {
             agents[agent]?.open.remove(ticket)
             reposition(agent)
@@ -395,6 +396,31 @@ public struct Dispatcher: Sendable {
     /// progress).
     public mutating func setStatus(_ ticket: TicketID, _ status: TicketStatus) {
         tickets[ticket]?.status = status
+    }
+
+    // MARK: - Queue bookkeeping: every change of a queue goes through these, so the counts per priority
+    // stay exact at O(1) per change.
+
+    /// Tickets waiting, by priority (index 1 … 4 for P1 … P4).
+    public var queuedByPriority: [Int] { waitingByPriority }
+
+    private mutating func queueUpsert(_ key: QueueKey, _ id: TicketID, _ order: TicketOrder) {
+        if let old = queues[key]?.order(of: id) { waitingByPriority[old.priority] -= 1 }
+        queues[key]?.upsert(id, order: order)
+        waitingByPriority[order.priority] += 1
+    }
+
+    @discardableResult
+    private mutating func queuePop(_ key: QueueKey) -> TicketID? {
+        guard let head = queues[key]?.popFirst() else { return nil }
+        waitingByPriority[head.order.priority] -= 1
+        return head.key
+    }
+
+    private mutating func queueRemove(_ key: QueueKey, _ id: TicketID) {
+        guard let order = queues[key]?.order(of: id) else { return }
+        _ = queues[key]?.remove(id)
+        waitingByPriority[order.priority] -= 1
     }
 
     // MARK: - Stranded queues
@@ -437,7 +463,7 @@ public struct Dispatcher: Sendable {
     /// Moves a queued ticket to another skill and tier (a stranded queue's fallback).
     public mutating func reroute(_ ticket: TicketID, skill: String, tier: Int) {
         guard var open = tickets[ticket], open.assignee == nil else { return }
-        _ = queues[open.key]?.remove(ticket)
+        queueRemove(open.key, ticket)
         open.skill = skill
         open.tier = tier
         tickets[ticket] = open

@@ -89,6 +89,10 @@ struct FirstHourTests {
         guard case .assign(let assign) = try #require(try second.receive()) else { throw E2EError("bob got no ASSIGN") }
         #expect(assign.lease.ticketID == lease.ticketID)
         #expect(assign.lease.epoch == lease.epoch + 1)
+        // The first lease's dispatch was observed; the commits too; nothing waits now.
+        #expect(try await cluster.metric("desk_dispatch_latency_seconds_count") == 1)
+        #expect(try await cluster.metric("desk_store_commit_latency_seconds_count") ?? 0 >= 3)
+        #expect(try await cluster.metric("desk_queue_depth") == 0)
     }
 
     @Test("a ticket no connected agent can take is reported (event, metric) and falls back to the next lower staffed tier")

@@ -89,3 +89,56 @@ struct ReleaseAndStrandedTests {
         return ids
     }
 }
+
+/// The per-priority queue counts behind `desk_queue_depth_by_priority` stay exact under any sequence of
+/// dispatcher operations (checked against a count of the tickets after every step).
+@Suite("Dispatcher: queue depth by priority")
+struct QueueDepthTests {
+    struct Generator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return state
+        }
+    }
+
+    @Test("queuedByPriority equals the waiting tickets counted by hand", arguments: [1, 2, 3, 4, 5] as [UInt64])
+    func countsStayExact(seed: UInt64) {
+        var random = Generator(state: seed)
+        var d = Dispatcher()
+        var nextID: TicketID = 1
+        let skills = ["billing", "network"]
+        for step in 0..<2_000 {
+            let now = Millis(step)
+            switch Int.random(in: 0..<10, using: &random) {
+            case 0, 1, 2:
+                let priority = Priority.allCases.randomElement(using: &random)!
+                d.track(OpenTicket(id: nextID, priority: priority, tier: Int.random(in: 1...2, using: &random),
+                                   skill: skills.randomElement(using: &random)!, dueAt: now + 100, createdAt: now))
+                nextID += 1
+            case 3, 4:
+                _ = d.nextAssignment(now: now)
+            case 5:
+                if let id = d.tickets.keys.randomElement(using: &random) { d.setPriority(id, Priority.allCases.randomElement(using: &random)!) }
+            case 6:
+                if let lease = d.tickets.values.first(where: { $0.assignee != nil }).flatMap({ d.lease(of: $0.id) }) {
+                    if Bool.random(using: &random) { d.release(lease.ticket, until: now + 50) } else { d.requeue(lease.ticket, tier: 2) }
+                }
+            case 7:
+                if let id = d.tickets.keys.randomElement(using: &random) { d.finish(id) }
+            case 8:
+                let name = "agent-\(Int.random(in: 0..<4, using: &random))"
+                d.connect(AgentProfile(name: name, skills: Set(skills.shuffled(using: &random).prefix(1)),
+                                       tier: Int.random(in: 1...2, using: &random), capacity: 2))
+            default:
+                d.disconnect("agent-\(Int.random(in: 0..<4, using: &random))")
+            }
+            var expected = [Int](repeating: 0, count: 5)
+            for ticket in d.tickets.values where ticket.assignee == nil && ticket.status == .pendingAssignment {
+                expected[ticket.priority.rawValue] += 1
+            }
+            #expect(d.queuedByPriority == expected, "step \(step)")
+            if d.queuedByPriority != expected { return }
+        }
+    }
+}
