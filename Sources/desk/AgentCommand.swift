@@ -27,6 +27,8 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Mode: sim, staff or bot.") var mode = "sim"
     @Option(help: "Bot mode: the rules file (YAML).") var rules: String?
     @Option(help: "Staff mode: the coordinator's HTTP API, for history and macros ('' for none).") var api = "http://127.0.0.1:8080"
+    @Option(help: "Staff mode: the event stream (ZeroMQ), for notices of customer answers; by default the one the API names.")
+    var events: String?
     @Option(help: "Service time for sim mode: 2s, 500ms, exp:2s, lognormal:2s,0.5.") var serviceTime = "2s"
     @Option(help: "Log level.") var logLevel = "info"
 
@@ -69,7 +71,7 @@ struct AgentCommand: AsyncParsableCommand {
             runtime = try AgentRuntime(options: options, logger: logger) { planner.plan(for: $0) }
             announce("bot \(name) (pool \(botRules.pool), \(botRules.rules.count) rules) connecting to \(connect)")
         case "staff":
-            let console = StaffConsole(name: name, api: api.isEmpty ? nil : api, interactive: isatty(0) != 0)
+            let console = StaffConsole(name: name, api: api.isEmpty ? nil : api, interactive: isatty(0) != 0, events: events)
             runtime = try AgentRuntime(options: options, logger: logger, observer: { console.observe($0) }) { _ in
                 WorkPlan([(0, .accept)])
             }
