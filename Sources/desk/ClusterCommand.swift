@@ -17,6 +17,10 @@ struct ClusterCommand: AsyncParsableCommand {
 
         func run() async throws {
             let cluster = try ClusterFile.load(path: file)
+            // Tickets the cluster's own rules send where none of its agents or people can take them wait
+            // forever: say so before anything starts.
+            let problems = (try? ClusterCoverage.check(clusterFile: file, root: FileManager.default.currentDirectoryPath)) ?? []
+            for problem in problems { announce("warning: \(problem)") }
             let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
             let logger = LogSetup.logger("desk.cluster", level: logLevel)
             let supervisor = ProcessSupervisor(logger: logger)
@@ -39,6 +43,7 @@ struct ClusterCommand: AsyncParsableCommand {
                                  "--mode", agent.mode ?? "sim", "--log-level", logLevel]
                 if let rules = agent.rules { arguments += ["--rules", rules] }
                 if let serviceTime = agent.serviceTime { arguments += ["--service-time", serviceTime] }
+                if let macro = agent.replyMacro { arguments += ["--reply-macro", macro] }
                 programs[agent.name] = .init(name: agent.name, executable: executable, arguments: arguments)
             }
 
@@ -79,6 +84,11 @@ struct ClusterCommand: AsyncParsableCommand {
                             }
                             if !macros.isEmpty { announce("imported \(macros.count) macros from \(spec.macros ?? "")") }
                             announce("Desk is up. API: \(api)   try: curl -s \(api)/healthz")
+                            for person in cluster.people ?? [] {
+                                announce("for \(person.name), in another terminal: \(executable) agent --mode staff --name \(person.name)"
+                                         + " --skills \((person.skills ?? []).joined(separator: ",")) --tier \(person.tier ?? 1)"
+                                         + " --capacity \(person.capacity ?? 1) --connect \(spec.agents ?? "tcp://127.0.0.1:5555") --api \(api)")
+                            }
                             for (name, program) in programs where name != "coordinator" {
                                 do { try supervisor.start(program) } catch { announce("cannot start \(name): \(error)") }
                             }
