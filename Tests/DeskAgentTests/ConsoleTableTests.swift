@@ -49,4 +49,12 @@ import Testing
         #expect(rows[1] == "   #3      P2  1    billing        2m 5s    Charged twice")
         #expect(rows[2].contains("bots:helpdesk"))
     }
+
+    @Test func ticketListKeepsALongAssigneeInItsColumn() {
+        let page: [String: Any] = ["tickets": [["id": 12, "status": "in_progress", "priority": "P2",
+                                                "assignee": "a-staff-member-with-a-long-name", "subject": "Refund"]]]
+        let lines = TicketTable.list(page).split(separator: "\n").map(String.init)
+        #expect(lines[1] == "12       in_progress           P2   a-staff-membe… Refund", "\(lines)")
+        #expect(lines[0].range(of: "SUBJECT")?.lowerBound.utf16Offset(in: lines[0]) == lines[1].range(of: "Refund")?.lowerBound.utf16Offset(in: lines[1]))
+    }
 }
