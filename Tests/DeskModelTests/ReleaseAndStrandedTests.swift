@@ -139,6 +139,16 @@ struct QueueDepthTests {
             }
             #expect(d.queuedByPriority == expected, "step \(step)")
             if d.queuedByPriority != expected { return }
+            // The per-queue counts of eligible connected agents agree with the agents themselves.
+            for skill in skills {
+                for tier in 1...2 {
+                    let byHand = (0..<4).contains { n in
+                        d.isConnected("agent-\(n)") && d.profile(of: "agent-\(n)")?.canWork(skill: skill, tier: tier) == true
+                    }
+                    #expect(d.isStaffed(skill: skill, tier: tier) == byHand, "step \(step): \(skill) at tier \(tier)")
+                    if d.isStaffed(skill: skill, tier: tier) != byHand { return }
+                }
+            }
         }
     }
 }
