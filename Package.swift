@@ -129,8 +129,9 @@ let package = Package(
         .testTarget(
             name: "DeskEndToEndTests",
             dependencies: [
-                "DeskProtocol", "ZeroMQ", "DeskStore", .product(name: "GRDB", package: "GRDB.swift"),
+                "DeskProtocol", "DeskModel", "ZeroMQ", "DeskStore", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),

@@ -90,11 +90,11 @@ public enum TicketTable {
 
     public static func list(_ page: [String: Any]) -> String {
         let tickets = page["tickets"] as? [[String: Any]] ?? []
-        var lines = ["\(pad("ID", 8)) \(pad("STATUS", 21)) \(pad("PRI", 4)) \(pad("ASSIGNEE", 14)) SUBJECT"]
+        let widths = [8, 21, 4, 14]
+        var lines = [TableText.row(["ID", "STATUS", "PRI", "ASSIGNEE"], widths: widths, last: "SUBJECT")]
         for t in tickets {
-            lines.append("\(pad("\(t["id"] ?? "")", 8)) \(pad(t["status"] as? String ?? "", 21)) "
-                         + "\(pad(t["priority"] as? String ?? "", 4)) \(pad((t["assignee"] as? String) ?? "-", 14)) "
-                         + "\(t["subject"] as? String ?? "")")
+            lines.append(TableText.row(["\(t["id"] ?? "")", t["status"] as? String ?? "", t["priority"] as? String ?? "",
+                                        (t["assignee"] as? String) ?? "-"], widths: widths, last: t["subject"] as? String ?? ""))
         }
         if let next = page["next_cursor"], !(next is NSNull) { lines.append("more: --cursor \(next)") }
         return lines.joined(separator: "\n")

@@ -260,12 +260,16 @@ public final class AgentRuntime: @unchecked Sendable {
             unacked.removeValue(forKey: ack.seq)
             finished(ack.seq, .success(()))
         case .error(let error):
+            // A refusal a `perform` caller receives is theirs to report (the staff console prints it): logged
+            // at debug, so a person does not read it twice. Nobody else hears of the others: a warning.
+            let told = error.seq > 0 && error.code != .notWelcomed && waiters[error.seq] != nil
             // NOT_WELCOMED refuses the session, not the report: it is kept, and sent again after WELCOME.
             if error.seq > 0 && error.code != .notWelcomed {
                 unacked.removeValue(forKey: error.seq)
                 finished(error.seq, .failure(AgentRefusal(code: error.code, message: error.message)))
             }
-            logger.warning("coordinator refused", metadata: ["code": "\(error.code)", "message": "\(error.message)"])
+            logger.log(level: told ? .debug : .warning, "coordinator refused",
+                       metadata: ["code": "\(error.code)", "message": "\(error.message)", "seq": "\(error.seq)"])
             if error.code == .notWelcomed { welcomed = false; sendHello() }
         case .bye:
             reconnect(reason: "coordinator said bye")

@@ -14,6 +14,7 @@ public final class StaffConsole: @unchecked Sendable {
 
     static let commands: [(name: String, help: CommandHelp)] = [
         ("tickets", CommandHelp(usage: "tickets", summary: "list my open tickets (alias: ls)")),
+        ("queue", CommandHelp(usage: "queue [N]", summary: "the oldest N (default 20) open tickets nobody holds yet")),
         ("show", CommandHelp(usage: "show [#ID]", summary: "a ticket's details and full history (notes included)")),
         ("use", CommandHelp(usage: "use #ID", summary: "make a ticket the current one; later commands act on it")),
         ("wait", CommandHelp(usage: "wait [SECONDS]", summary: "wait for the next new assignment (default 30 s) and make it current")),
@@ -41,14 +42,24 @@ public final class StaffConsole: @unchecked Sendable {
     let answerTimeout: Duration
     let lock = NSLock()
     var runtime: AgentRuntime?
-    /// Guarded by `lock`.
-    var current: TicketID?
-    var arrivals: [TicketID] = []
+    /// Guarded by `lock`: my tickets, the current one, and the new ones `wait` has not handed out.
+    var book = ConsoleTickets()
     var arrivalWaiter: (id: Int, resume: @Sendable (TicketID?) -> Void)?
     var waiterCount = 0
 
-    public init(name: String, api: String?, interactive: Bool, answerTimeout: Duration = .seconds(30)) {
+    /// The coordinator's event stream, for customer answers: nil asks the API's `/healthz` for it.
+    let eventsEndpoint: String?
+    /// Guarded by `lock`.
+    var replyWatch: CustomerReplyWatch?
+
+    /// Where printed lines go instead of standard output (tests read them); nil prints.
+    let output: (@Sendable (String) -> Void)?
+
+    public init(name: String, api: String?, interactive: Bool, events: String? = nil, answerTimeout: Duration = .seconds(30),
+                output: (@Sendable (String) -> Void)? = nil) {
         self.name = name
+        self.output = output
+        self.eventsEndpoint = events
         self.answerTimeout = answerTimeout
         self.api = api.map(APIClient.init(base:))
         self.interactive = interactive
@@ -60,6 +71,7 @@ public final class StaffConsole: @unchecked Sendable {
 
     static let outputLock = NSLock()
     func say(_ text: String) {
+        if let output { return output(text) }
         Self.outputLock.withLock {
             FileHandle.standardOutput.write(Data((text + "\n").utf8))
         }
@@ -73,18 +85,16 @@ public final class StaffConsole: @unchecked Sendable {
         case .assigned(let id, let view):
             say("* new ticket #\(id) [\(Priority(wire: view.priority)?.label ?? "?")] \(view.subject)")
             lock.withLock {
-                if current == nil { current = id }
-                if let waiter = arrivalWaiter {
+                book.assigned(id)
+                if let waiter = arrivalWaiter, let next = book.takeArrival() {
                     arrivalWaiter = nil
-                    current = id
-                    waiter.resume(id)
-                } else {
-                    arrivals.append(id)
+                    waiter.resume(next)
                 }
             }
         case .revoked(let id, let reason):
             say("* ticket #\(id) left you: \(reason)")
-            lock.withLock { if current == id { current = nil } }
+            let moved = lock.withLock { book.left(id) }
+            if let moved { sayCurrent(moved) }
         case .reconnecting(let reason):
             say("* connection lost (\(reason)); reconnecting")
         }
@@ -95,6 +105,7 @@ public final class StaffConsole: @unchecked Sendable {
     /// Reads commands until `quit` or the end of input.
     public func run(_ lines: AsyncStream<String>) async {
         say("Desk staff console for \(name). Type 'help' for the commands.")
+        await followCustomerAnswers()
         if interactive { prompt() }
         for await raw in lines {
             let line = raw.trimmingCharacters(in: .whitespaces)
@@ -103,9 +114,10 @@ public final class StaffConsole: @unchecked Sendable {
                 continue
             }
             if !interactive { say("> \(line)") }
-            if await execute(line) == .quit { return }
+            if await execute(line) == .quit { break }
             if interactive { prompt() }
         }
+        await lock.withLock({ replyWatch })?.close()
     }
 
     func prompt() {
@@ -124,14 +136,22 @@ public final class StaffConsole: @unchecked Sendable {
                 help(words.first)
             case "tickets", "ls":
                 await listTickets()
+            case "queue":
+                let limit = try words.first.map { text throws(ConsoleError) in
+                    guard let value = Int(text), (1...500).contains(value) else {
+                        throw ConsoleError("queue takes how many tickets to list, 1 to 500, got '\(text)'")
+                    }
+                    return value
+                } ?? 20
+                try await listQueue(limit: limit)
             case "show":
                 try await show(try ticket(&words))
             case "use":
                 let id = try ticket(&words, required: true)
-                guard runtime?.heldTickets().contains(where: { $0.id == id }) == true else {
+                let held = heldIDs()
+                guard lock.withLock({ book.sync(held); return book.use(id) }) else {
                     throw ConsoleError("you hold no ticket #\(id); 'tickets' lists yours")
                 }
-                lock.withLock { current = id }
                 say("current ticket: #\(id)")
             case "wait":
                 let seconds = try words.first.map { text throws(ConsoleError) in
@@ -219,49 +239,17 @@ public final class StaffConsole: @unchecked Sendable {
             return id
         }
         if required { throw ConsoleError("name a ticket, like #12") }
-        let held = runtime?.heldTickets() ?? []
-        if let current = lock.withLock({ current }), held.contains(where: { $0.id == current }) { return current }
-        if held.count == 1 { return held[0].id }
-        throw ConsoleError(held.isEmpty ? "you have no open tickets" : "which ticket? name it like #\(held[0].id), or 'use #ID' first")
+        let held = heldIDs()
+        guard let current = lock.withLock({ book.sync(held); return book.current }) else {
+            throw ConsoleError("you have no open tickets")
+        }
+        return current
     }
 
     func text(_ words: [String], _ missing: String) throws(ConsoleError) -> String {
         let text = words.joined(separator: " ")
         guard !text.isEmpty else { throw ConsoleError(missing) }
         return text.replacingOccurrences(of: "\\n", with: "\n")
-    }
-
-    static func status(_ word: String?) throws(ConsoleError) -> TicketStatus {
-        switch word?.lowercased() {
-        case "waiting", "waiting_on_customer": return .waitingOnCustomer
-        case "pending", "pending_confirmation": return .pendingConfirmation
-        case "working", "in_progress": return .inProgress
-        default: throw ConsoleError("status takes waiting, pending or working, got '\(word ?? "")'")
-        }
-    }
-
-    static func update(_ words: [String]) throws(ConsoleError) -> WorkPlan.Report {
-        guard let field = words.first else { throw ConsoleError("set needs a field: priority, category or tag") }
-        let values = Array(words.dropFirst())
-        switch field.lowercased() {
-        case "priority":
-            guard let label = values.first, let priority = Priority(label: label) else {
-                throw ConsoleError("set priority takes P1, P2, P3 or P4")
-            }
-            return .update(priority: priority, category: nil, addTags: [], removeTags: [])
-        case "category":
-            guard let category = values.first, values.count == 1 else { throw ConsoleError("set category takes one word") }
-            return .update(priority: nil, category: category, addTags: [], removeTags: [])
-        case "tag", "tags":
-            let add = values.filter { $0.hasPrefix("+") }.map { String($0.dropFirst()) }
-            let remove = values.filter { $0.hasPrefix("-") }.map { String($0.dropFirst()) }
-            guard !values.isEmpty, add.count + remove.count == values.count, !(add + remove).contains("") else {
-                throw ConsoleError("tags are written +add or -remove, e.g. 'set tag +vip -spam'")
-            }
-            return .update(priority: nil, category: nil, addTags: add, removeTags: remove)
-        default:
-            throw ConsoleError("set takes priority, category or tag, not '\(field)'")
-        }
     }
 
     func report(_ report: WorkPlan.Report, on id: TicketID, done: String) async throws {
@@ -278,8 +266,13 @@ public final class StaffConsole: @unchecked Sendable {
             return first
         }
         switch answer {
-        case .success: say(done)
-        case .failure(let refusal): throw ConsoleError("refused: \(refusal.message)")
+        case .success:
+            let moved = report.endsLease ? lock.withLock { book.left(id) } : nil
+            say(done)
+            if let moved { sayCurrent(moved) }
+        case .failure(let refusal):
+            if refusal.code == .staleLease { lock.withLock { _ = book.left(id) } }
+            throw ConsoleError("refused: \(refusal.message)")
         case nil: throw ConsoleError("no answer from the coordinator within \(Self.seconds(timeout)); it is sent again when the connection returns")
         }
     }
@@ -288,132 +281,5 @@ public final class StaffConsole: @unchecked Sendable {
     static func seconds(_ duration: Duration) -> String {
         let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         return seconds == seconds.rounded() ? "\(Int(seconds)) s" : "\(seconds) s"
-    }
-
-    func nextArrival(timeout seconds: Double) async -> TicketID? {
-        let id: Int = lock.withLock {
-            waiterCount += 1
-            return waiterCount
-        }
-        return await withCheckedContinuation { (continuation: CheckedContinuation<TicketID?, Never>) in
-            let resumeOnce = OnceResume(continuation)
-            let ready: TicketID? = lock.withLock {
-                if !arrivals.isEmpty {
-                    let first = arrivals.removeFirst()
-                    current = first
-                    return first
-                }
-                arrivalWaiter = (id, { resumeOnce.resume($0) })
-                return nil
-            }
-            if let ready {
-                resumeOnce.resume(ready)
-                return
-            }
-            Task { [self] in
-                try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
-                lock.withLock { if arrivalWaiter?.id == id { arrivalWaiter = nil } }
-                resumeOnce.resume(nil)
-            }
-        }
-    }
-
-    func help(_ topic: String?) {
-        if let topic, let entry = Self.commands.first(where: { $0.name == topic.lowercased() }) {
-            say("\(entry.help.usage)\n    \(entry.help.summary)")
-            return
-        }
-        var lines = ["Commands (#ID is optional: without it a command acts on the current ticket):"]
-        for (_, help) in Self.commands { lines.append("  " + TicketTable.pad(help.usage, 44) + " " + help.summary) }
-        say(lines.joined(separator: "\n"))
-    }
-
-    func listTickets() async {
-        let held = runtime?.heldTickets() ?? []
-        guard !held.isEmpty else {
-            say("no open tickets")
-            return
-        }
-        let current = lock.withLock { self.current }
-        var lines = ["   " + TicketTable.pad("ID", 8) + TicketTable.pad("PRI", 5) + TicketTable.pad("TIER", 6)
-                     + TicketTable.pad("CATEGORY", 12) + TicketTable.pad("SLA", 24) + "SUBJECT"]
-        for (id, view) in held {
-            lines.append((id == current ? " * " : "   ") + TicketTable.pad("#\(id)", 8)
-                         + TicketTable.pad(view.flatMap { Priority(wire: $0.priority)?.label } ?? "?", 5)
-                         + TicketTable.pad("\(view?.tier ?? 0)", 6) + TicketTable.pad(view?.category ?? "", 12)
-                         + TicketTable.pad(await slaSummary(id), 24) + (view?.subject ?? ""))
-        }
-        say(lines.joined(separator: "\n"))
-    }
-
-    /// The nearest SLA due time of a ticket, from the API: "reply due in 12m", "overdue by 3m", or "-".
-    func slaSummary(_ id: TicketID) async -> String {
-        guard let api, let ticket = try? await api.request("GET", "/api/v1/tickets/\(id)").object(),
-              let sla = ticket["sla"] as? [String: Any] else { return "-" }
-        let candidates: [(String, Double)] = [("first reply", "first_response_due"), ("next reply", "next_response_due"),
-                                              ("resolve", "resolution_due")].compactMap { label, key in
-            (sla[key] as? NSNumber).map { (label, $0.doubleValue) }
-        }
-        guard let nearest = candidates.min(by: { $0.1 < $1.1 }) else { return "paused or met" }
-        return nearest.0 + " " + TicketTable.dueText(NSNumber(value: nearest.1), open: true)
-    }
-
-    func show(_ id: TicketID) async throws {
-        guard let api else {
-            guard let view = runtime?.heldTickets().first(where: { $0.id == id })?.view else {
-                throw ConsoleError("ticket #\(id) is not yours, and without --api the console cannot fetch it")
-            }
-            say("ticket #\(id)  \(Priority(wire: view.priority)?.label ?? "?")\nsubject:   \(view.subject)\n"
-                + "requester: \(view.requester)\n\(view.body)\n(start the console with --api to see the history)")
-            return
-        }
-        let object = try await api.request("GET", "/api/v1/tickets/\(id)").object()
-        var text = TicketTable.ticket(object, history: true)
-        if let body = object["body"] as? String { text += "\nmessage:\n  " + body.replacingOccurrences(of: "\n", with: "\n  ") }
-        say(text)
-    }
-
-    func listMacros() async throws {
-        guard let api else { throw ConsoleError("start the console with --api to list macros") }
-        let macros = try await api.request("GET", "/api/v1/macros").object()["macros"] as? [[String: Any]] ?? []
-        guard !macros.isEmpty else {
-            say("no macros stored")
-            return
-        }
-        say(macros.map { "  " + TicketTable.pad($0["name"] as? String ?? "", 24) + " " + ($0["description"] as? String ?? "") }
-            .joined(separator: "\n"))
-    }
-}
-
-/// A console command that cannot run, with the reason.
-struct ConsoleError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// Resumes a continuation once, whichever of its callers comes first.
-final class OnceResume<T: Sendable>: @unchecked Sendable {
-    let lock = NSLock()
-    var continuation: CheckedContinuation<T, Never>?
-    init(_ continuation: CheckedContinuation<T, Never>) { self.continuation = continuation }
-    func resume(_ value: T) {
-        let taken: CheckedContinuation<T, Never>? = lock.withLock {
-            defer { continuation = nil }
-            return continuation
-        }
-        taken?.resume(returning: value)
-    }
-}
-
-extension StaffConsole {
-    /// Standard input as a stream of lines, read on a thread of its own; it ends at end of input.
-    public static func standardInputLines() -> AsyncStream<String> {
-        AsyncStream { continuation in
-            let thread = Thread {
-                while let line = readLine(strippingNewline: true) { continuation.yield(line) }
-                continuation.finish()
-            }
-            thread.start()
-        }
     }
 }

@@ -28,13 +28,13 @@ public struct WorkPlan: Sendable {
     }
 
     /// The simulated worker's plan: work for `seconds` (progress at the half-way mark when it takes any
-    /// time at all), then resolve.
-    public static func simulated(seconds: Double) -> WorkPlan {
-        if seconds <= 0 { return WorkPlan([(0, .resolve(resolution: "done (simulated)"))]) }
-        return WorkPlan([
-            (seconds / 2, .progress(note: "working (simulated)", percent: 50)),
-            (seconds / 2, .resolve(resolution: "done (simulated)")),
-        ])
+    /// time at all), answer the customer with `replyMacro` when given, then resolve.
+    public static func simulated(seconds: Double, replyMacro: String? = nil) -> WorkPlan {
+        let answer: [(delaySeconds: Double, report: Report)] = replyMacro.map { [(0, .applyMacro($0))] } ?? []
+        if seconds <= 0 { return WorkPlan(answer + [(0, .resolve(resolution: "done (simulated)"))]) }
+        let work: [(delaySeconds: Double, report: Report)] = [(seconds / 2, .progress(note: "working (simulated)", percent: 50))]
+        guard let first = answer.first else { return WorkPlan(work + [(seconds / 2, .resolve(resolution: "done (simulated)"))]) }
+        return WorkPlan(work + [(seconds / 2, first.report), (0, .resolve(resolution: "done (simulated)"))])
     }
 }
 

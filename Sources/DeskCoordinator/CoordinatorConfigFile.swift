@@ -23,9 +23,25 @@ public struct CoordinatorConfigFile: Decodable, Sendable {
     public var tiers: [String]?
     public var escalation: [EscalationRule]?
     var sla: SLAConfigFile?
+    /// `release_cooldown: 60s`: how long a released ticket is kept from the agent that released it.
+    public var releaseCooldown: String?
+    var stranded: StrandedSection?
 
     enum CodingKeys: String, CodingKey {
         case heartbeatMs = "heartbeat_ms", liveness, firstResponse = "first_response", routing, tiers, escalation, sla
+        case releaseCooldown = "release_cooldown", stranded
+    }
+
+    /// The release cooldown in milliseconds, nil where the file is silent.
+    public func releaseCooldownMillis(path: String = "config") throws -> Millis? {
+        guard let text = releaseCooldown else { return nil }
+        guard let millis = TargetDuration.millis(text) else { throw ConfigError("\(path): " + TargetDuration.problem(text, field: "release_cooldown")) }
+        return millis
+    }
+
+    /// The stranded-queue policy, the standard one where the file is silent.
+    public func strandedPolicy(path: String = "config") throws -> StrandedPolicy {
+        try stranded?.policy(path: path) ?? .standard
     }
 
     /// The SLA policies: the file's own first, then the defaults (with this file's first-response targets).
@@ -80,6 +96,8 @@ public struct CoordinatorConfigFile: Decodable, Sendable {
         _ = try file.responseTargets(path: path)
         _ = try file.escalationPolicy(path: path)
         _ = try file.slaPolicies(path: path)
+        _ = try file.releaseCooldownMillis(path: path)
+        _ = try file.strandedPolicy(path: path)
         return file
     }
 

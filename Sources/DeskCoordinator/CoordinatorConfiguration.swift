@@ -27,6 +27,10 @@ public struct CoordinatorConfiguration: Sendable {
     public var diskReserveBytes: Int64 = 64 << 20
     /// When intake answers `503` because the loop or the store's writer is behind.
     public var intakeLimits: IntakeLimits = .standard
+    /// How long a ticket its agent released is kept from that agent while someone else could take it.
+    public var releaseCooldownMs: Millis = 60_000
+    /// What happens to tickets that no connected agent can take.
+    public var stranded: StrandedPolicy = .standard
 
     public init(
         dataDirectory: String, agentEndpoint: String = "tcp://127.0.0.1:5555",

@@ -35,6 +35,7 @@ extension CoordinatorLoop {
             }
         }
         metrics.setQueued(dispatcher.queuedCount)
+        metrics.setQueued(byPriority: dispatcher.queuedByPriority)
         return joined
     }
 
@@ -47,6 +48,7 @@ extension CoordinatorLoop {
             // The agent may have gone (or the lease ended) while the commit ran: then expiry handled it.
             guard dispatcher.lease(of: lease.ticket) == lease, let session = sessions[lease.agent] else { return }
             metrics.assignments.increment()
+            if lease.epoch == 1 { metrics.dispatchLatency.record(seconds: Double(max(0, currentMillis() - ticket.createdAt)) / 1000) }
             var assign = WireAssign()
             assign.lease = WireLeaseRef(ticket: lease.ticket, epoch: lease.epoch)
             assign.ticket = WireTicketView(ticket)

@@ -105,7 +105,8 @@ extension CoordinatorLoop {
             metrics.escalations.increment()
             change = { db in try db.endLease(lease, event: escalated, tier: targetTier, priority: priority) }
         case .release(let release):
-            dispatcher.requeue(ticket.id)
+            // Someone else gets it if anyone else can take it; it comes back only after the cooldown.
+            dispatcher.release(ticket.id, until: now + configuration.releaseCooldownMs)
             clockStatus(ticket.id, .pendingAssignment, at: now)
             let released = TicketEvent.released(lease, at: now, actor: actor, reason: release.reason)
             written = [released]

@@ -97,7 +97,7 @@ extension CoordinatorLoop {
         if let priority = change.priority, priority != open.priority { dispatcher.setPriority(id, priority) }
         let skill = change.skill ?? open.skill, tier = change.tier ?? open.tier
         let moved = skill != open.skill || tier != open.tier
-        if moved { dispatcher.reroute(id, skill: skill, tier: tier) }
+        if moved { dispatcher.changeRoute(id, skill: skill, tier: tier) }
         let now = currentMillis(), inputs = self.inputs
         store.writer.submit({ db -> (TicketEvent?, Ticket?) in
             let event = try db.leadUpdate(id, priority: change.priority, category: change.category, tier: change.tier, skill: change.skill,

@@ -58,6 +58,12 @@ final class CoordinatorLoop {
     let webhooks: WebhookDeliveryService
     /// The policies in force, shown by the API.
     let policyBox: SLAPolicyBox
+    /// Since when each stranded queue (`tier/skill`) has had no one who can take its tickets.
+    var strandedSince: [String: Millis] = [:]
+    /// Stranded queues already reported (warning and events) in their current stretch.
+    var announcedQueues: Set<String> = []
+    /// The last tick's time: a released ticket's cooldown that ended since then calls for a dispatch.
+    var lastTickAt: Millis = 0
 
     struct BotPool {
         var conditions: [CompiledCondition]
@@ -113,6 +119,7 @@ final class CoordinatorLoop {
         for ticket in open { if let agent = ticket.assignee { deadlines.upsert(agent, order: deadline) } }
         try await recoverSLA()
         metrics.setQueued(dispatcher.queuedCount)
+        metrics.setQueued(byPriority: dispatcher.queuedByPriority)
         logger.info("recovered", metadata: ["open": "\(open.count)", "queued": "\(dispatcher.queuedCount)",
                                             "leased": "\(open.count - dispatcher.queuedCount)"])
     }
@@ -133,6 +140,9 @@ final class CoordinatorLoop {
                 tickGate.handled()
                 if expiryHold.tick(raisedAt: at, now: start) { expireSilentAgents(at: at) }
                 handOffOrphanedPools()
+                watchStrandedQueues(at: at)
+                if dispatcher.cooldownEnded(between: lastTickAt, and: at) { dispatch() }
+                lastTickAt = at
                 fireSLATimers()
             case .socketFailed(let reason):
                 logger.critical("the agent socket's thread died; stopping so the supervisor restarts the coordinator",

@@ -1,3 +1,4 @@
+import DeskModel
 import Synchronization
 
 /// The coordinator's counters and gauges, rendered as Prometheus text at `/metrics`.
@@ -43,14 +44,21 @@ public final class CoordinatorMetrics: Sendable {
     public let requests = HTTPRequestMetrics()
     /// HTTP connections open, refused and timed out (recorded by `GuardedHTTP1Channel`).
     public let connections = HTTPConnections()
+    /// From a ticket's creation to its first lease committed and sent, with bucket edges at the dispatch
+    /// objective (50 ms at p99, docs/BENCHMARKS.md) and on up the SLA scale.
+    let dispatchLatency = LatencyHistogram(buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300])
+    private let queuedByPriority = Mutex<[Int]>([0, 0, 0, 0, 0])
     private let queued = Atomic<Int>(0)
+    private let stranded = Atomic<Int>(0)
     private let agents = Atomic<Int>(0)
     private let webhooksHeld = Atomic<Int>(0)
 
     public init() {}
 
     func setQueued(_ count: Int) { queued.store(count, ordering: .relaxed) }
+    func setQueued(byPriority counts: [Int]) { queuedByPriority.withLock { $0 = counts } }
     func setAgents(_ count: Int) { agents.store(count, ordering: .relaxed) }
+    func setStranded(_ count: Int) { stranded.store(count, ordering: .relaxed) }
     func setWebhooksQueued(_ count: Int) { webhooksHeld.store(count, ordering: .relaxed) }
     /// Webhook deliveries held by the delivery service: waiting, backing off or in flight.
     public var queuedWebhooks: Int { webhooksHeld.load(ordering: .relaxed) }
@@ -58,7 +66,7 @@ public final class CoordinatorMetrics: Sendable {
     public var connectedAgents: Int { agents.load(ordering: .relaxed) }
 
     /// Prometheus text exposition format 0.0.4; `writerBacklog` is the store writer's queue length.
-    public func render(writerBacklog: Int = 0, diskFreeBytes: Int64 = .max) -> String {
+    public func render(writerBacklog: Int = 0, diskFreeBytes: Int64 = .max, commitLatency: LatencyHistogram? = nil) -> String {
         var out = ""
         for counter in [ticketsCreated, ticketsResolved, assignments, leasesExpired, escalations, staleReports,
                         duplicateReports, protocolErrors, agentMessages, intakeRejected, intakeOverloaded, intakeDiskLow, macrosApplied, botClaims,
@@ -66,6 +74,19 @@ public final class CoordinatorMetrics: Sendable {
             out += "# HELP \(counter.name) \(counter.help)\n# TYPE \(counter.name) counter\n\(counter.name) \(counter.current)\n"
         }
         out += "# HELP desk_queue_depth Tickets waiting for an agent.\n# TYPE desk_queue_depth gauge\ndesk_queue_depth \(queuedTickets)\n"
+        let byPriority = queuedByPriority.withLock { $0 }
+        out += "# HELP desk_queue_depth_by_priority Tickets waiting for an agent, by priority.\n# TYPE desk_queue_depth_by_priority gauge\n"
+        for priority in Priority.allCases {
+            out += "desk_queue_depth_by_priority{priority=\"\(priority.label)\"} \(byPriority[priority.rawValue])\n"
+        }
+        out += dispatchLatency.render(name: "desk_dispatch_latency_seconds",
+                                      help: "Time from a ticket's creation to its first lease committed and sent to an agent.")
+        if let commitLatency {
+            out += commitLatency.render(name: "desk_store_commit_latency_seconds",
+                                        help: "Time from a change's submission to the store's writer to its commit.")
+        }
+        out += "# HELP desk_tickets_stranded Tickets waiting in queues no connected agent can take.\n# TYPE desk_tickets_stranded gauge\n"
+            + "desk_tickets_stranded \(stranded.load(ordering: .relaxed))\n"
         out += "# HELP desk_agents_connected Agents connected now.\n# TYPE desk_agents_connected gauge\ndesk_agents_connected \(connectedAgents)\n"
         out += "# HELP desk_store_writer_backlog Changes waiting for the store's writer.\n# TYPE desk_store_writer_backlog gauge\n"
             + "desk_store_writer_backlog \(writerBacklog)\n"

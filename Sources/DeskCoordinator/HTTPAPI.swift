@@ -48,7 +48,8 @@ struct HTTPAPI: Sendable {
         }
         router.on(routes, .get, "/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                     body: .init(byteBuffer: ByteBuffer(string: metrics.render(writerBacklog: store.writer.backlog, diskFreeBytes: storage.freeBytes))))
+                     body: .init(byteBuffer: ByteBuffer(string: metrics.render(writerBacklog: store.writer.backlog, diskFreeBytes: storage.freeBytes,
+                                                                                     commitLatency: store.writer.commitLatency))))
         }
         return router
     }
@@ -176,7 +177,8 @@ struct HTTPAPI: Sendable {
 }
 
 /// The body of a batch intake: each item decodes on its own, so one malformed ticket is refused alone.
-struct IntakeBatch: Decodable {
+/// Checks its own keys (`tickets` only), like `IntakeRequest`, so intake skips `Strict`'s audit.
+struct IntakeBatch: ChecksOwnKeys {
     struct Item: Decodable {
         let request: Result<IntakeRequest, APIError>
         init(from decoder: any Decoder) throws {
@@ -188,6 +190,16 @@ struct IntakeBatch: Decodable {
         }
     }
     let tickets: [Item]
+
+    enum CodingKeys: String, CodingKey { case tickets }
+
+    init(from decoder: any Decoder) throws {
+        let raw = try decoder.container(keyedBy: StrictKey.self)
+        if let unknown = raw.allKeys.first(where: { $0.stringValue != "tickets" }) {
+            throw UnknownFieldError(path: [unknown.stringValue])
+        }
+        tickets = try decoder.container(keyedBy: CodingKeys.self).decode([Item].self, forKey: .tickets)
+    }
 }
 
 /// A shared count of tickets in intake, for the overload refusal.

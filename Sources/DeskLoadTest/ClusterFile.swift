@@ -24,15 +24,20 @@ public struct ClusterFile: Decodable, Sendable {
         public var rules: String?
         /// How many agents of this kind: named NAME-1 … NAME-N when above 1.
         public var count: Int?
+        /// Sim mode: a macro applied (its reply sent to the customer) before resolving.
+        public var replyMacro: String?
 
         enum CodingKeys: String, CodingKey {
             case name, skills, tier, capacity, mode, count, rules
-            case serviceTime = "service_time"
+            case serviceTime = "service_time", replyMacro = "reply_macro"
         }
     }
 
     public var coordinator: CoordinatorSpec
     public var agents: [AgentSpec]
+    /// Staff consoles the cluster expects a person to run (not started by `desk cluster up`, which prints
+    /// their command lines); they count as agents when checking that every ticket can be taken.
+    public var people: [AgentSpec]?
 
     /// Reads a cluster file; problems name the file and the place.
     public static func load(path: String) throws -> ClusterFile {

@@ -44,6 +44,12 @@ final class EventFollower: Sendable {
         state.withLock { state in tickets.count { state.resolved.contains($0) } }
     }
 
+    /// How many of `tickets` wait for an agent now, as far as the stream told: created or put back in the
+    /// queue (released, expired, escalated), and not assigned or resolved since.
+    func waitingCount(of tickets: some Collection<Int64>) -> Int {
+        state.withLock { state in tickets.count { state.waiting.contains($0) } }
+    }
+
     /// Dispatch samples so far, in milliseconds.
     var dispatchMilliseconds: [Double] { state.withLock { $0.dispatch.map { $0 / 1000 } } }
 

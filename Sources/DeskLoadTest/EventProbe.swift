@@ -75,9 +75,18 @@ struct EventTally {
     var firstCreated: Double?
     var lastResolved = 0.0
 
+    /// Tickets waiting for an agent: their last event put them in the queue.
+    var waiting: Set<Int64> = []
+
     mutating func record(topic: [UInt8], body: [UInt8], at: Double) {
         guard let ticket = EventProbe.ticketID(body) else { return }
-        switch String(decoding: topic, as: UTF8.self) {
+        let kind = String(decoding: topic, as: UTF8.self)
+        switch kind {
+        case "created", "queued", "released", "lease_expired", "escalated": waiting.insert(ticket)
+        case "assigned", "resolved": waiting.remove(ticket)
+        default: break
+        }
+        switch kind {
         case "created":
             pending[ticket] = at
             createdCount += 1

@@ -367,7 +367,7 @@ public final class LoadTestRunner: @unchecked Sendable {
     }
 
     func reportProgress(start: Date, planned: Int) async {
-        var next = 1.0
+        var next = 0.0  // a first sample as the run starts: the report's charts begin at 0 s
         while lock.withLock({ reporting }) {
             let wait = next - Date().timeIntervalSince(start)
             if wait > 0 {
@@ -379,12 +379,15 @@ public final class LoadTestRunner: @unchecked Sendable {
             let health = try? await health()
             let resolved = (try? resolvedCount()) ?? 0
             let (sentNow, acceptedNow) = lock.withLock { (sent, accepted.count) }
+            // Attached, the coordinator's queue holds other tickets too: this run's own are counted from the
+            // event stream.
+            let queued = attached != nil ? follower.map { $0.waitingCount(of: lock.withLock { Array(accepted.keys) }) } : health?.queued
             lock.withLock {
-                queueDepth.append((t, health?.queued ?? -1, resolved))
+                queueDepth.append((t, queued ?? -1, resolved))
                 if let agents = health?.agents { fewestAgents = min(fewestAgents ?? agents, agents) }
             }
             progress(String(format: "t=%5.1fs  sent %d/%d  accepted %d  resolved %d  queued %@  agents %@", t, sentNow, planned,
-                            acceptedNow, resolved, health.map { "\($0.queued)" } ?? "-", health.map { "\($0.agents)" } ?? "-"))
+                            acceptedNow, resolved, queued.map { "\($0)" } ?? "-", health.map { "\($0.agents)" } ?? "-"))
         }
     }
 

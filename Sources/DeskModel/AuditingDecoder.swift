@@ -15,8 +15,8 @@ struct AuditingDecoder: Decoder {
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         let inner = try base.container(keyedBy: AnyKey.self)
-        log.opened(inner.codingPath.map(\.component), keys: inner.allKeys.map(\.stringValue))
-        return KeyedDecodingContainer(AuditingKeyedContainer<Key>(inner: inner, log: log))
+        let object = log.opened(inner.codingPath.map(\.component), keys: inner.allKeys.map(\.stringValue))
+        return KeyedDecodingContainer(AuditingKeyedContainer<Key>(inner: inner, log: log, object: object))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
@@ -42,12 +42,13 @@ struct AnyKey: CodingKey {
 struct AuditingKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     let inner: KeyedDecodingContainer<AnyKey>
     let log: KeyLog
+    let object: OpenedObject
 
     var codingPath: [any CodingKey] { inner.codingPath }
     var allKeys: [Key] { inner.allKeys.compactMap { Key(stringValue: $0.stringValue) } }
 
     private func any(_ key: Key) -> AnyKey {
-        log.read(key.stringValue, at: inner.codingPath.map(\.component))
+        object.read.insert(key.stringValue)
         return AnyKey(stringValue: key.stringValue)
     }
 
@@ -70,13 +71,15 @@ struct AuditingKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
         let name = any(key)
+        // A leaf holds no keys to audit: the base decodes it directly (the common case, and the cheap one).
         // A missing key must still say `keyNotFound`, as the base would.
-        guard inner.contains(name) else { return try inner.decode(type, forKey: name) }
+        guard !(T.self is any KeylessDecodable.Type), inner.contains(name) else { return try inner.decode(type, forKey: name) }
         return try T(from: AuditingDecoder(try inner.superDecoder(forKey: name), log: log))
     }
 
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
         let name = any(key)
+        if T.self is any KeylessDecodable.Type { return try inner.decodeIfPresent(type, forKey: name) }
         guard inner.contains(name), try !inner.decodeNil(forKey: name) else { return nil }
         return try T(from: AuditingDecoder(try inner.superDecoder(forKey: name), log: log))
     }
@@ -122,7 +125,8 @@ struct AuditingUnkeyedContainer: UnkeyedDecodingContainer {
     mutating func decode(_ type: UInt64.Type) throws -> UInt64 { try inner.decode(type) }
 
     mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
-        try T(from: AuditingDecoder(try inner.superDecoder(), log: log))
+        if T.self is any KeylessDecodable.Type { return try inner.decode(type) }
+        return try T(from: AuditingDecoder(try inner.superDecoder(), log: log))
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws
@@ -161,3 +165,15 @@ struct AuditingSingleValue: SingleValueDecodingContainer {
     /// A value decoded from a single-value container decodes from the same (audited) decoder.
     func decode<T: Decodable>(_ type: T.Type) throws -> T { try T(from: decoder) }
 }
+
+/// Values that hold no keyed object (text, numbers, lists of them): nothing below them to audit.
+protocol KeylessDecodable {}
+extension String: KeylessDecodable {}
+extension Bool: KeylessDecodable {}
+extension Int: KeylessDecodable {}
+extension Int32: KeylessDecodable {}
+extension Int64: KeylessDecodable {}
+extension UInt32: KeylessDecodable {}
+extension UInt64: KeylessDecodable {}
+extension Double: KeylessDecodable {}
+extension Array: KeylessDecodable where Element: KeylessDecodable {}

@@ -34,35 +34,31 @@ extension Dispatcher {
 
     /// Gives `ticket` to `agent` with the next epoch, whoever held it: a queued ticket leaves its queue, a
     /// held one leaves its holder (returned as `previous`, whose slot frees). The ticket goes in progress,
-    /// whatever it was (also one waiting on the customer: the new holder is to work it now). The caller has
-    /// checked that the ticket is open and the agent known. O(log n).
+    /// whatever it was (also one waiting on the customer: the new holder is to work it now), and a
+    /// release's cooldown on it ends. The caller has checked that the ticket is open and the agent known.
+    /// O(log n).
     public mutating func assign(_ ticket: TicketID, to agent: String, now: Millis) -> (lease: Lease, previous: Lease?)? {
-        guard var open = tickets[ticket], agents[agent] != nil else { return nil }
+        guard let open = tickets[ticket], agents[agent] != nil else { return nil }
         let previous = lease(of: ticket)
-        _ = queues[open.key]?.remove(ticket)
-        if let holder = open.assignee {
-            agents[holder]?.open.remove(ticket)
-            reposition(holder)
-            dropIfForgotten(holder)
+        if previous != nil {
+            park(ticket)  // the holder's slot frees; the ticket is in no queue
+        } else {
+            queueRemove(open.key, ticket)
         }
-        open.epoch += 1
-        open.assignee = agent
-        open.status = .inProgress
-        tickets[ticket] = open
-        agents[agent]?.open.insert(ticket)
-        agents[agent]?.lastAssignedAt = now
-        reposition(agent)
-        return (Lease(ticket: ticket, agent: agent, epoch: open.epoch), previous)
+        guard let granted = grant(ticket, to: agent, now: now) else { return nil }
+        return (granted.lease, previous)
     }
 
-    /// Changes the skill and tier an open ticket needs. A queued ticket moves to the queue of its new key;
-    /// a held or parked one keeps its holder and state, and goes to the new queue when it is next queued.
-    public mutating func reroute(_ ticket: TicketID, skill: String, tier: Int) {
-        guard var open = tickets[ticket] else { return }
-        let queued = queues[open.key]?.remove(ticket) == true
-        open.skill = skill
-        open.tier = tier
-        tickets[ticket] = open
-        if queued { enqueue(open) }
+    /// Changes the skill and tier an open ticket needs (a lead's new category or tier). A queued ticket
+    /// moves to the queue of its new key; a held or parked one keeps its holder and state, and goes to the
+    /// new queue when it is next queued.
+    public mutating func changeRoute(_ ticket: TicketID, skill: String, tier: Int) {
+        guard let open = tickets[ticket] else { return }
+        if open.assignee == nil && open.status == .pendingAssignment {
+            reroute(ticket, skill: skill, tier: tier)
+        } else {
+            tickets[ticket]?.skill = skill
+            tickets[ticket]?.tier = tier
+        }
     }
 }

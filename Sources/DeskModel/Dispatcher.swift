@@ -34,6 +34,7 @@ public struct Lease: Sendable, Equatable, Hashable {
 
 /// An open ticket as the dispatcher tracks it: only what routing and leases need, never the text.
 public struct OpenTicket: Sendable, Equatable {
+
     public var id: TicketID
     public var priority: Priority
     public var tier: Int
@@ -47,6 +48,12 @@ public struct OpenTicket: Sendable, Equatable {
     /// The current (or last) lease epoch.
     public var epoch: Int64
     public var assignee: String?
+    /// The agent that released it, kept from taking it again until `until` while someone else can.
+    public var avoid: Avoid?
+    public struct Avoid: Sendable, Equatable {
+        public var agent: String
+        public var until: Millis
+    }
 
     public init(
         id: TicketID, priority: Priority, tier: Int, skill: String, dueAt: Millis, createdAt: Millis,
@@ -67,6 +74,18 @@ public struct OpenTicket: Sendable, Equatable {
     var order: TicketOrder { TicketOrder(priority: priority.rawValue, dueAt: dueAt, createdAt: createdAt, id: id) }
     var key: QueueKey {
         tier == 0 && !pool.isEmpty ? QueueKey(skill: BotClaims.skill(pool: pool), tier: 0) : QueueKey(skill: skill, tier: tier)
+    }
+}
+
+/// A queue as the coordinator names it: a skill at a tier, and how many tickets wait in it.
+public struct QueueName: Sendable, Equatable, Hashable {
+    public var skill: String
+    public var tier: Int
+    public var waiting: Int
+    public init(skill: String, tier: Int, waiting: Int = 0) {
+        self.skill = skill
+        self.tier = tier
+        self.waiting = waiting
     }
 }
 
@@ -136,16 +155,26 @@ public enum LeaseCheck: Equatable, Sendable {
 /// anyone. Times are passed in (`now`), so tests drive a clock by hand.
 public struct Dispatcher: Sendable {
     public internal(set) var tickets: [TicketID: OpenTicket] = [:]
-    var queues: [QueueKey: IndexedHeap<TicketID, TicketOrder>] = [:]
+    private var queues: [QueueKey: IndexedHeap<TicketID, TicketOrder>] = [:]
     private var pools: [QueueKey: IndexedHeap<String, AgentOrder>] = [:]
     var agents: [String: AgentSlot] = [:]
+    /// Connected agents eligible for each key, available or not: whether anyone but a ticket's releaser
+    /// could take it.
+    private var eligible: [QueueKey: Int] = [:]
+    /// Stranded queues the loop has announced (their tickets have a `stranded` event), and tickets that
+    /// joined one of them since the loop last asked.
+    private var announcedStranded: Set<QueueKey> = []
+    private var strandedArrivals: [TicketID] = []
+    /// When the cooldowns of released tickets end (a multiset: the count of each instant).
+    private var cooldowns = Cooldowns()
+    private var waitingByPriority = [Int](repeating: 0, count: 5)
 
     public init() {}
 
     // MARK: - Reading
 
     /// Tickets waiting for an agent.
-    public var queuedCount: Int { queues.values.reduce(0) { $0 + $1.count } }
+    public var queuedCount: Int { waitingByPriority.reduce(0, +) }
     /// The lease on `ticket`, if one is held.
     public func lease(of ticket: TicketID) -> Lease? {
         guard let open = tickets[ticket], let agent = open.assignee else { return nil }
@@ -190,10 +219,11 @@ public struct Dispatcher: Sendable {
         }
     }
 
-    mutating func enqueue(_ ticket: OpenTicket) {
+    private mutating func enqueue(_ ticket: OpenTicket) {
         let key = ticket.key
         if queues[key] == nil { createKey(key) }
-        queues[key]?.upsert(ticket.id, order: ticket.order)
+        queueUpsert(key, ticket.id, ticket.order)
+        if announcedStranded.contains(key) { strandedArrivals.append(ticket.id) }
     }
 
     /// A new key: build its pool from the agents eligible for it. Happens once per (skill, tier) ever
@@ -201,25 +231,64 @@ public struct Dispatcher: Sendable {
     private mutating func createKey(_ key: QueueKey) {
         queues[key] = IndexedHeap()
         var pool = IndexedHeap<String, AgentOrder>()
+        var count = 0
         for (name, slot) in agents where slot.profile.canWork(skill: key.skill, tier: key.tier) {
             agents[name]?.keys.append(key)
+            if slot.connected { count += 1 }
             if slot.available { pool.upsert(name, order: slot.order) }
         }
         pools[key] = pool
+        eligible[key] = count
     }
 
     /// Picks the next assignment, if any ticket waits that an available agent can take, and records the
     /// lease in memory with the next epoch. The caller commits it before sending it.
     public mutating func nextAssignment(now: Millis) -> (lease: Lease, ticket: OpenTicket)? {
-        var best: (key: QueueKey, order: TicketOrder)?
-        for (key, queue) in queues {
-            guard let head = queue.first, let pool = pools[key], !pool.isEmpty else { continue }
-            if let current = best, !(head.order < current.order) { continue }
-            best = (key, head.order)
+        // Tickets set aside in this call because only their releaser could take them now.
+        var deferred: [(key: QueueKey, id: TicketID, order: TicketOrder)] = []
+        defer { for item in deferred { queueUpsert(item.key, item.id, item.order) } }
+        while true {
+            var best: (key: QueueKey, order: TicketOrder)?
+            for (key, queue) in queues {
+                guard let head = queue.first, let pool = pools[key], !pool.isEmpty else { continue }
+                if let current = best, !(head.order < current.order) { continue }
+                best = (key, head.order)
+            }
+            guard let (key, order) = best, let ticketID = queues[key]?.first?.key, let head = pools[key]?.first?.key,
+                  let ticket = tickets[ticketID]
+            else { return nil }
+            guard let avoid = ticket.avoid, avoid.agent == head, now < avoid.until else {
+                queuePop(key)
+                return grant(ticketID, to: head, now: now)
+            }
+            // Its releaser is first in line: the next available agent takes it instead; if none is free but
+            // another connected agent could take it, it waits for them (until the cooldown ends); if no one
+            // else could, it goes back to the releaser.
+            _ = pools[key]?.remove(head)
+            let other = pools[key]?.first?.key
+            if let slot = agents[head], slot.available { pools[key]?.upsert(head, order: slot.order) }
+            if let other {
+                queuePop(key)
+                return grant(ticketID, to: other, now: now)
+            }
+            if (eligible[key] ?? 0) <= 1 {
+                queuePop(key)
+                return grant(ticketID, to: head, now: now)
+            }
+            queuePop(key)
+            deferred.append((key, ticketID, order))
         }
-        guard let (key, _) = best, let ticketID = queues[key]?.popFirst()?.key,
-              let agent = pools[key]?.first?.key, var ticket = tickets[ticketID]
-        else { return nil }
+    }
+
+    /// Whether a released ticket's cooldown has ended since `since`, so a dispatch may now place it.
+    public func cooldownEnded(between since: Millis, and now: Millis) -> Bool {
+        cooldowns.contains { $0 > since && $0 <= now }
+    }
+
+    mutating func grant(_ ticketID: TicketID, to agent: String, now: Millis) -> (lease: Lease, ticket: OpenTicket)? {
+        guard var ticket = tickets[ticketID] else { return nil }
+        if let until = ticket.avoid?.until { cooldowns.remove(until) }
+        ticket.avoid = nil
         ticket.epoch += 1
         ticket.assignee = agent
         ticket.status = .inProgress
@@ -233,8 +302,22 @@ public struct Dispatcher: Sendable {
     /// Ends the lease on `ticket` and puts the ticket back in the queue (release, expiry, escalation),
     /// optionally at a new tier or priority. The next assignment gets a new epoch.
     public mutating func requeue(_ ticket: TicketID, tier: Int? = nil, priority: Priority? = nil) {
+        requeue(ticket, tier: tier, priority: priority, avoiding: nil)
+    }
+
+    /// A ticket its agent released: back in the queue, and kept from that agent until `until` as long as
+    /// another connected agent could take it (issue 13, item 4).
+    public mutating func release(_ ticket: TicketID, until: Millis) {
+        guard let agent = tickets[ticket]?.assignee else { return }
+        requeue(ticket, tier: nil, priority: nil, avoiding: OpenTicket.Avoid(agent: agent, until: until))
+        cooldowns.insert(until)
+    }
+
+    private mutating func requeue(_ ticket: TicketID, tier: Int?, priority: Priority?, avoiding: OpenTicket.Avoid?) {
         guard var open = tickets[ticket] else { return }
-        _ = queues[open.key]?.remove(ticket)  // a queued ticket moving to another tier leaves its old queue
+        if let until = open.avoid?.until { cooldowns.remove(until) }
+        open.avoid = avoiding
+        queueRemove(open.key, ticket)  // a queued ticket moving to another tier leaves its old queue
         if let agent = open.assignee {
             agents[agent]?.open.remove(ticket)
             reposition(agent)
@@ -278,7 +361,7 @@ public struct Dispatcher: Sendable {
         guard var open = tickets[ticket] else { return }
         open.priority = priority
         tickets[ticket] = open
-        if open.assignee == nil, queues[open.key]?.contains(ticket) == true { queues[open.key]?.upsert(ticket, order: open.order) }
+        if open.assignee == nil, queues[open.key]?.contains(ticket) == true { queueUpsert(open.key, ticket, open.order) }
     }
 
     /// The bot pools that have tickets waiting, with how many.
@@ -293,14 +376,15 @@ public struct Dispatcher: Sendable {
     public mutating func drainBotPool(_ pool: String) -> [TicketID] {
         let key = QueueKey(skill: BotClaims.skill(pool: pool), tier: 0)
         var drained: [TicketID] = []
-        while let head = queues[key]?.popFirst() { drained.append(head.key) }
+        while let head = queuePop(key) { drained.append(head) }
         return drained
     }
 
     /// The ticket is no longer open (resolved or closed): forget it and free its agent's slot.
     public mutating func finish(_ ticket: TicketID) {
         guard let open = tickets.removeValue(forKey: ticket) else { return }
-        queues[open.key]?.remove(ticket)
+        if let until = open.avoid?.until { cooldowns.remove(until) }
+        queueRemove(open.key, ticket)
         if let agent = open.assignee {
             agents[agent]?.open.remove(ticket)
             reposition(agent)
@@ -314,17 +398,96 @@ public struct Dispatcher: Sendable {
         tickets[ticket]?.status = status
     }
 
+    // MARK: - Queue bookkeeping: every change of a queue goes through these, so the counts per priority
+    // stay exact at O(1) per change.
+
+    /// Tickets waiting, by priority (index 1 … 4 for P1 … P4).
+    public var queuedByPriority: [Int] { waitingByPriority }
+
+    private mutating func queueUpsert(_ key: QueueKey, _ id: TicketID, _ order: TicketOrder) {
+        if let old = queues[key]?.order(of: id) { waitingByPriority[old.priority] -= 1 }
+        queues[key]?.upsert(id, order: order)
+        waitingByPriority[order.priority] += 1
+    }
+
+    @discardableResult
+    private mutating func queuePop(_ key: QueueKey) -> TicketID? {
+        guard let head = queues[key]?.popFirst() else { return nil }
+        waitingByPriority[head.order.priority] -= 1
+        return head.key
+    }
+
+    mutating func queueRemove(_ key: QueueKey, _ id: TicketID) {
+        guard let order = queues[key]?.order(of: id) else { return }
+        _ = queues[key]?.remove(id)
+        waitingByPriority[order.priority] -= 1
+    }
+
+    // MARK: - Stranded queues
+
+    /// Queues with tickets waiting that no connected agent could take (no one with the skill at or above
+    /// the tier), bot pools aside. Costs the number of queue keys, never the tickets.
+    public var strandedQueues: [QueueName] {
+        queues.compactMap { key, queue in
+            guard !queue.isEmpty, (eligible[key] ?? 0) == 0, !(key.tier == 0 && key.skill.hasPrefix("bot:")) else { return nil }
+            return QueueName(skill: key.skill, tier: key.tier, waiting: queue.count)
+        }.sorted { ($0.tier, $0.skill) < ($1.tier, $1.skill) }
+    }
+
+    /// Marks a stranded queue announced and returns the tickets waiting in it; tickets joining it later
+    /// come from `takeStrandedArrivals` until someone who can take them connects.
+    public mutating func announceStranded(_ queue: QueueName) -> [TicketID] {
+        let key = QueueKey(skill: queue.skill, tier: queue.tier)
+        announcedStranded.insert(key)
+        return queues[key]?.keys ?? []
+    }
+
+    /// The queue is no longer stranded (it emptied, or someone who can take it connected).
+    public mutating func clearStranded(_ queue: QueueName) {
+        announcedStranded.remove(QueueKey(skill: queue.skill, tier: queue.tier))
+    }
+
+    public mutating func takeStrandedArrivals() -> [TicketID] {
+        defer { strandedArrivals = [] }
+        return strandedArrivals.filter { id in tickets[id].map { announcedStranded.contains($0.key) && $0.assignee == nil } ?? false }
+    }
+
+    /// Whether a connected agent could take a ticket needing `skill` at `tier`. Asked only when a stranded
+    /// queue falls back, so its scan of agents is off the hot path when the queue does not exist yet.
+    public func isStaffed(skill: String, tier: Int) -> Bool {
+        let key = QueueKey(skill: skill, tier: tier)
+        if queues[key] != nil { return (eligible[key] ?? 0) > 0 }
+        return agents.values.contains { $0.connected && $0.profile.canWork(skill: skill, tier: tier) }
+    }
+
+    /// Moves a queued ticket to another skill and tier (a stranded queue's fallback).
+    public mutating func reroute(_ ticket: TicketID, skill: String, tier: Int) {
+        guard var open = tickets[ticket], open.assignee == nil else { return }
+        queueRemove(open.key, ticket)
+        open.skill = skill
+        open.tier = tier
+        tickets[ticket] = open
+        enqueue(open)
+    }
+
     // MARK: - Agents
 
     /// An agent said HELLO: it becomes available with its profile. Leases it already held (from before a
     /// reconnect or a coordinator restart) stay its own and count against its capacity.
     public mutating func connect(_ profile: AgentProfile) {
         let previous = agents[profile.name]
-        for key in previous?.keys ?? [] { pools[key]?.remove(profile.name) }
+        for key in previous?.keys ?? [] {
+            pools[key]?.remove(profile.name)
+            if previous?.connected == true { eligible[key, default: 1] -= 1 }
+        }
         var slot = AgentSlot(profile: profile, open: previous?.open ?? [], connected: true)
         slot.away = previous?.connected == true ? previous?.away ?? false : false
         slot.lastAssignedAt = previous?.lastAssignedAt ?? 0
         slot.keys = queues.keys.filter { profile.canWork(skill: $0.skill, tier: $0.tier) }
+        for key in slot.keys {
+            eligible[key, default: 0] += 1
+            announcedStranded.remove(key)
+        }
         agents[profile.name] = slot
         reposition(profile.name)
     }
@@ -337,7 +500,10 @@ public struct Dispatcher: Sendable {
     public mutating func disconnect(_ agent: String) -> [Lease] {
         guard let slot = agents[agent] else { return [] }
         let ended = slot.open.compactMap { lease(of: $0) }
-        for key in slot.keys { pools[key]?.remove(agent) }
+        for key in slot.keys {
+            pools[key]?.remove(agent)
+            if slot.connected { eligible[key, default: 1] -= 1 }
+        }
         agents[agent]?.connected = false
         for lease in ended {
             if let status = tickets[lease.ticket]?.status, status.waitsOnCustomer {
@@ -358,7 +524,7 @@ public struct Dispatcher: Sendable {
     }
 
     /// Puts `agent` in (or takes it out of) the pools of its keys, by its current load.
-    mutating func reposition(_ agent: String) {
+    private mutating func reposition(_ agent: String) {
         guard let slot = agents[agent] else { return }
         for key in slot.keys {
             if slot.available {
@@ -370,7 +536,7 @@ public struct Dispatcher: Sendable {
     }
 
     /// A disconnected agent with no lease left is forgotten.
-    mutating func dropIfForgotten(_ agent: String) {
+    private mutating func dropIfForgotten(_ agent: String) {
         if let slot = agents[agent], !slot.connected, slot.open.isEmpty { agents.removeValue(forKey: agent) }
     }
 }

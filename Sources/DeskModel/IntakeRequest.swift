@@ -1,5 +1,5 @@
 /// A ticket as a client posts it: every field optional, so validation can name exactly what is wrong.
-public struct IntakeRequest: Sendable, Codable, Equatable {
+public struct IntakeRequest: Sendable, Codable, Equatable, ChecksOwnKeys {
     public var subject: String?
     public var body: String?
     public var requester: String?
@@ -9,9 +9,27 @@ public struct IntakeRequest: Sendable, Codable, Equatable {
     public var tags: [String]?
     public var idempotencyKey: String?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case subject, body, requester, priority, category, channel, tags
         case idempotencyKey = "idempotency_key"
+    }
+
+    /// Decodes the fields and refuses any other key itself: intake is the hot path, and a single pass
+    /// over the object's keys costs nothing beside the generic audit of `Strict`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let raw = try decoder.container(keyedBy: StrictKey.self)
+        if let unknown = raw.allKeys.first(where: { CodingKeys(stringValue: $0.stringValue) == nil }) {
+            throw UnknownFieldError(path: decoder.codingPath.map(\.component) + [unknown.stringValue])
+        }
+        subject = try container.decodeIfPresent(String.self, forKey: .subject)
+        body = try container.decodeIfPresent(String.self, forKey: .body)
+        requester = try container.decodeIfPresent(String.self, forKey: .requester)
+        priority = try container.decodeIfPresent(String.self, forKey: .priority)
+        category = try container.decodeIfPresent(String.self, forKey: .category)
+        channel = try container.decodeIfPresent(String.self, forKey: .channel)
+        tags = try container.decodeIfPresent([String].self, forKey: .tags)
+        idempotencyKey = try container.decodeIfPresent(String.self, forKey: .idempotencyKey)
     }
 
     public init(subject: String? = nil, body: String? = nil, requester: String? = nil, priority: String? = nil,

@@ -106,4 +106,18 @@ extension TicketEvent {
         TicketEvent(ticketID: ticket, at: at, actor: "system", kind: breach ? .slaBreached : .slaWarning,
                     detail: "{\"target\":\"\(target)\",\"fraction\":\(fraction),\"due_at\":\(dueAt),\"policy\":\(JSONText.string(policy))}")
     }
+
+    /// No connected agent can take the ticket: `{"skill","tier","waiting_since"}` (the queue's, in ms).
+    public static func stranded(_ ticket: TicketID, at: Millis, skill: String, tier: Int, since: Millis) -> TicketEvent {
+        TicketEvent(ticketID: ticket, at: at, actor: "system", kind: .stranded,
+                    detail: "{\"skill\":\(JSONText.string(skill)),\"tier\":\(tier),\"waiting_since\":\(since)}")
+    }
+
+    /// A stranded ticket moved to its fallback queue: `{"skill":{"from","to"},"tier":{"from","to"},"reason"}`.
+    public static func rerouted(_ ticket: TicketID, at: Millis, skill: (from: String, to: String), tier: (from: Int, to: Int),
+                                reason: String) -> TicketEvent {
+        TicketEvent(ticketID: ticket, at: at, actor: "system", kind: .rerouted,
+                    detail: "{\"skill\":{\"from\":\(JSONText.string(skill.from)),\"to\":\(JSONText.string(skill.to))},"
+                        + "\"tier\":{\"from\":\(tier.from),\"to\":\(tier.to)},\"reason\":\(JSONText.string(reason))}")
+    }
 }

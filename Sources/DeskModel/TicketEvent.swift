@@ -17,6 +17,8 @@ public enum TicketEventKind: String, Sendable, Codable, CaseIterable {
     case released
     case leaseExpired = "lease_expired"
     case resolved
+    case stranded
+    case rerouted
     case reopened
 }
 

@@ -226,6 +226,14 @@ extension Database {
 }
 
 extension Database {
+    /// Moves a queued (unleased) ticket to another skill and tier, with its `rerouted` event.
+    public func reroute(_ ticket: TicketID, skill: String, tier: Int, event: TicketEvent) throws {
+        try cachedStatement(sql: "UPDATE tickets SET skill = ?, tier = ?, updated_at = ? WHERE id = ? AND assignee IS NULL")
+            .execute(arguments: [skill, tier, event.at, ticket])
+        guard changesCount == 1 else { throw StoreError.fenced("ticket \(ticket) is leased or gone: not rerouted") }
+        try appendEvent(event)
+    }
+
     /// Moves a queued (unleased) ticket to another tier, with its `escalated` event.
     public func handOff(_ ticket: TicketID, toTier tier: Int, event: TicketEvent) throws {
         try cachedStatement(sql: "UPDATE tickets SET tier = ?, updated_at = ? WHERE id = ?")

@@ -1,4 +1,5 @@
 import Foundation
+import DeskModel
 import GRDB
 
 /// The one writer of a Desk store: gathers changes into one transaction per tick, and answers each
@@ -58,6 +59,9 @@ public final class GroupCommitWriter: Sendable {
     /// Changes submitted and not yet taken into a transaction: the writer's queue length, for
     /// backpressure (intake refuses new work past a limit) and metrics.
     public var backlog: Int { core.backlog }
+
+    /// Seconds from a change's submission to its commit, as a histogram for `/metrics`.
+    public var commitLatency: LatencyHistogram { core.commitLatency }
 }
 
 /// A change with its result slot, type-erased for the writer's queue.
@@ -65,6 +69,8 @@ final class PendingChange: @unchecked Sendable {
     // Only the writer thread touches `outcome`, between `run` and `finish`.
     private let body: (Database) throws -> Void
     private let deliver: ((any Error)?) -> Void
+    /// When it was submitted: its commit latency ends when it is committed.
+    let submittedAt = ContinuousClock.now
 
     init<T: Sendable>(
         change: @escaping @Sendable (Database) throws -> T,
@@ -100,6 +106,8 @@ final class WriterCore: @unchecked Sendable {
 
     let pool: DatabasePool
     let maxBatch: Int
+    /// Commit latency of every change, with bucket edges from a group commit's fsync (1 ms) to a stall.
+    let commitLatency = LatencyHistogram(buckets: [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5])
 
     init(pool: DatabasePool, maxBatch: Int) {
         self.pool = pool
@@ -177,6 +185,7 @@ final class WriterCore: @unchecked Sendable {
                 for change in batch { try change.run(db) }
             }
             record(batch.count)
+            observe(batch)
             for change in batch { change.finish(nil) }
         } catch {
             commitIsolated(batch)
@@ -200,10 +209,20 @@ final class WriterCore: @unchecked Sendable {
                 }
             }
             record(batch.count)
+            observe(batch)
             for (index, change) in batch.enumerated() { change.finish(failures[index]) }
         } catch {
             for change in batch { change.finish(error) }
         }
+    }
+
+    /// From each change's submission to its transaction's commit.
+    private func observe(_ batch: [PendingChange]) {
+        let now = ContinuousClock.now
+        commitLatency.record(batch.map { change in
+            let elapsed = now - change.submittedAt
+            return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        })
     }
 
     private func record(_ count: Int) {

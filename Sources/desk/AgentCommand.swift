@@ -12,7 +12,8 @@ struct AgentCommand: AsyncParsableCommand {
         abstract: "Run an agent that takes assignments from the coordinator.",
         discussion: """
             Modes:
-              sim    works each ticket for a sampled service time, reports progress, resolves (load tests).
+              sim    works each ticket for a sampled service time, reports progress, answers with --reply-macro
+                     if given, resolves (load tests, the example cluster).
               staff  an interactive console for a person: 'help' lists its commands. It reads commands from
                      standard input, so a script can drive it too.
               bot    answers what its --rules file matches, with macros and actions; tier 0. New tickets its
@@ -27,6 +28,9 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Mode: sim, staff or bot.") var mode = "sim"
     @Option(help: "Bot mode: the rules file (YAML).") var rules: String?
     @Option(help: "Staff mode: the coordinator's HTTP API, for history and macros ('' for none).") var api = "http://127.0.0.1:8080"
+    @Option(help: "Staff mode: the event stream (ZeroMQ), for notices of customer answers; by default the one the API names.")
+    var events: String?
+    @Option(help: "Sim mode: a macro to apply (its reply to the customer) before resolving.") var replyMacro: String?
     @Option(help: "Service time for sim mode: 2s, 500ms, exp:2s, lognormal:2s,0.5.") var serviceTime = "2s"
     @Option(help: "Log level.") var logLevel = "info"
 
@@ -43,6 +47,7 @@ struct AgentCommand: AsyncParsableCommand {
         } else if rules != nil {
             throw ValidationError("--rules is for bot mode")
         }
+        if replyMacro != nil && mode != "sim" { throw ValidationError("--reply-macro is for sim mode") }
         do { _ = try ServiceTime(parsing: serviceTime) } catch { throw ValidationError(error.description) }
     }
 
@@ -69,7 +74,7 @@ struct AgentCommand: AsyncParsableCommand {
             runtime = try AgentRuntime(options: options, logger: logger) { planner.plan(for: $0) }
             announce("bot \(name) (pool \(botRules.pool), \(botRules.rules.count) rules) connecting to \(connect)")
         case "staff":
-            let console = StaffConsole(name: name, api: api.isEmpty ? nil : api, interactive: isatty(0) != 0)
+            let console = StaffConsole(name: name, api: api.isEmpty ? nil : api, interactive: isatty(0) != 0, events: events)
             runtime = try AgentRuntime(options: options, logger: logger, observer: { console.observe($0) }) { _ in
                 WorkPlan([(0, .accept)])
             }
@@ -88,7 +93,7 @@ struct AgentCommand: AsyncParsableCommand {
             let distribution = try ServiceTime(parsing: serviceTime)
             runtime = try AgentRuntime(options: options, logger: logger) { _ in
                 var generator = SystemRandomNumberGenerator()
-                return .simulated(seconds: distribution.sample(using: &generator))
+                return .simulated(seconds: distribution.sample(using: &generator), replyMacro: replyMacro)
             }
         }
         let service = AgentService(runtime: RuntimeBox(runtime))

@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Micro-benchmarks of the ZeroMQ binding and the store (use a release build).",
-        subcommands: [Transport.self, Store.self, Events.self, Dispatch.self, SLA.self]
+        subcommands: [Transport.self, Store.self, Events.self, Dispatch.self, SLA.self, Decode.self]
     )
 
     struct Transport: AsyncParsableCommand {
@@ -19,6 +19,18 @@ struct BenchCommand: AsyncParsableCommand {
 
         func run() async throws {
             for line in try await TransportBenchmark.run(roundTrips: roundTrips, size: size) { print(line) }
+        }
+    }
+
+    struct Decode: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Strict intake decoding (unknown fields refused) against a plain JSONDecoder, per ticket.")
+        @Option(help: "Tickets in the batch body.") var tickets = 1_000
+        @Option(help: "Rounds; the best is reported.") var rounds = 20
+
+        func run() async throws {
+            guard tickets > 0, rounds > 0 else { throw ValidationError("tickets and rounds must be positive") }
+            for line in try DecodeBenchmark.run(tickets: tickets, rounds: rounds) { print(line) }
         }
     }
 

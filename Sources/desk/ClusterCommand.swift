@@ -17,6 +17,10 @@ struct ClusterCommand: AsyncParsableCommand {
 
         func run() async throws {
             let cluster = try ClusterFile.load(path: file)
+            // Tickets the cluster's own rules send where none of its agents or people can take them wait
+            // forever: say so before anything starts.
+            let problems = (try? ClusterCoverage.check(clusterFile: file, root: FileManager.default.currentDirectoryPath)) ?? []
+            for problem in problems { announce("warning: \(problem)") }
             let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
             let logger = LogSetup.logger("desk.cluster", level: logLevel)
             let supervisor = ProcessSupervisor(logger: logger)
@@ -39,6 +43,7 @@ struct ClusterCommand: AsyncParsableCommand {
                                  "--mode", agent.mode ?? "sim", "--log-level", logLevel]
                 if let rules = agent.rules { arguments += ["--rules", rules] }
                 if let serviceTime = agent.serviceTime { arguments += ["--service-time", serviceTime] }
+                if let macro = agent.replyMacro { arguments += ["--reply-macro", macro] }
                 programs[agent.name] = .init(name: agent.name, executable: executable, arguments: arguments)
             }
 
@@ -48,9 +53,12 @@ struct ClusterCommand: AsyncParsableCommand {
                 guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ValidationError("\(path): cannot read the file") }
                 do { macros = try MacroFile.parse(text, file: path) } catch { throw ValidationError(error.description) }
             }
+            try Self.checkNotRunning(spec)
             let signals = SignalWatcher([SIGINT, SIGTERM])
             try supervisor.start(coordinator)
             var agentsStarted = false
+            var starts = CoordinatorStarts()
+            var failure: String?
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     await signals.next()
@@ -61,6 +69,7 @@ struct ClusterCommand: AsyncParsableCommand {
                     switch event {
                     case .line(_, let line):
                         announce("coordinator: \(line)")
+                        if line.hasPrefix("http ") { starts.up() }
                         if line.hasPrefix("http "), !agentsStarted {
                             agentsStarted = true
                             let api = line.dropFirst(5)
@@ -75,12 +84,23 @@ struct ClusterCommand: AsyncParsableCommand {
                             }
                             if !macros.isEmpty { announce("imported \(macros.count) macros from \(spec.macros ?? "")") }
                             announce("Desk is up. API: \(api)   try: curl -s \(api)/healthz")
+                            for person in cluster.people ?? [] {
+                                announce("for \(person.name), in another terminal: \(executable) agent --mode staff --name \(person.name)"
+                                         + " --skills \((person.skills ?? []).joined(separator: ",")) --tier \(person.tier ?? 1)"
+                                         + " --capacity \(person.capacity ?? 1) --connect \(spec.agents ?? "tcp://127.0.0.1:5555") --api \(api)")
+                            }
                             for (name, program) in programs where name != "coordinator" {
                                 do { try supervisor.start(program) } catch { announce("cannot start \(name): \(error)") }
                             }
                         }
                     case .exited(let name, let status, let uptime):
                         guard !supervisor.isStopping, let program = programs[name] else { continue }
+                        if name == "coordinator", case .giveUp(let reason) = starts.exited(status: status) {
+                            failure = reason
+                            announce("desk: \(reason); stopping the cluster")
+                            group.addTask { await supervisor.stop() }
+                            continue
+                        }
                         let delay = supervisor.restartDelay(for: name, uptime: uptime)
                         announce("\(name) exited (status \(status)); restarting in \(delay)s")
                         group.addTask {
@@ -90,6 +110,24 @@ struct ClusterCommand: AsyncParsableCommand {
                     }
                 }
                 group.cancelAll()
+            }
+            if failure != nil { throw ExitCode(1) }
+        }
+
+        /// Refuses to start a second cluster on the same data directory, or on addresses in use, saying
+        /// where the running one is.
+        static func checkNotRunning(_ spec: ClusterFile.CoordinatorSpec) throws {
+            if let holder = DataDirectoryLock.holder(of: spec.data) {
+                throw ClusterError("a Desk cluster is already running on data directory \(spec.data) (\(holder.summary)); "
+                                   + "stop it first (Ctrl-C where it runs), or give this one its own data directory and addresses")
+            }
+            let http = (spec.http ?? "127.0.0.1:8080").split(separator: ":").map(String.init)
+            let clashes = [ListenCheck.problem(host: http.first ?? "", port: http.count == 2 ? Int(http[1]) ?? 0 : 0, what: "HTTP"),
+                           ListenCheck.problem(endpoint: spec.agents ?? "tcp://127.0.0.1:5555", what: "agents"),
+                           ListenCheck.problem(endpoint: spec.events ?? "tcp://127.0.0.1:5556", what: "the event stream")]
+                .compactMap { $0 }
+            guard clashes.isEmpty else {
+                throw ClusterError(clashes.joined(separator: "\n") + "\n(is another Desk cluster running on these addresses?)")
             }
         }
     }

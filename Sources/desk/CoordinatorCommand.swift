@@ -11,7 +11,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
         discussion: """
             The embedded SQLite store lives at DIR/desk.sqlite. Bind addresses may use port 0 (HTTP) or \
             '*' (ZeroMQ) to pick a free port; the chosen addresses are printed as 'agents …', 'events …' \
-            and 'http …' lines. SIGINT or SIGTERM stops intake, finishes commits and says BYE to agents.
+            and 'http …' lines. SIGINT or SIGTERM stops intake, finishes commits and says BYE to agents. \
+            One coordinator runs per data directory (DIR/coordinator.lock); a second one, or one whose \
+            address is taken, says so and exits with status 1.
             """)
 
     @Option(help: "Data directory (the store is DIR/desk.sqlite).") var data: String
@@ -61,10 +63,23 @@ struct CoordinatorCommand: AsyncParsableCommand {
             configuration.slaPolicies = try file.slaPolicies(path: config)
             if let ms = file.heartbeatMs { configuration.heartbeatIntervalMs = ms }
             if let liveness = file.liveness { configuration.heartbeatLiveness = liveness }
+            if let cooldown = try file.releaseCooldownMillis(path: config) { configuration.releaseCooldownMs = cooldown }
+            configuration.stranded = try file.strandedPolicy(path: config)
         }
         if let heartbeatMs { configuration.heartbeatIntervalMs = heartbeatMs }
         if let liveness { configuration.heartbeatLiveness = liveness }
+        // One coordinator per data directory, and every address free, before the store is opened: a
+        // second coordinator says where the first runs, or which address it cannot have, and exits 1.
+        let lock = try DataDirectoryLock.acquire(directory: data)
+        let clashes = [ListenCheck.problem(endpoint: agents, what: "agents"),
+                       ListenCheck.problem(endpoint: events, what: "the event stream"),
+                       ListenCheck.problem(host: configuration.httpHost, port: configuration.httpPort, what: "HTTP")].compactMap { $0 }
+        guard clashes.isEmpty else { throw DataDirectoryLock.LockError(clashes.joined(separator: "\n")) }
         let logger = LogSetup.logger("desk.coordinator", level: logLevel)
-        try await Coordinator.run(configuration, logger: logger, announce: announce)
+        try await Coordinator.run(configuration, logger: logger) { line in
+            announce(line)
+            if line.hasPrefix("http ") { lock.record(http: String(line.dropFirst(5))) }
+        }
+        withExtendedLifetime(lock) {}
     }
 }

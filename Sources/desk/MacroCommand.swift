@@ -23,7 +23,7 @@ struct MacroCommand: AsyncParsableCommand {
         @OptionGroup var connection: Connection
         @Option var name: String
         @Option var description = ""
-        @Option(help: "The reply template (Mustache); see docs/MACROS.md for the variables.") var reply = ""
+        @Option(help: "The reply template (Mustache); see docs/PEOPLE_AND_BOTS.md for the variables.") var reply = ""
         @Option(help: "Read the reply template from a file.") var replyFile: String?
         @Option(help: "Set status: in_progress, waiting_on_customer, pending_confirmation.") var status: String?
         @Option(help: "Set priority: P1 to P4.") var priority: String?

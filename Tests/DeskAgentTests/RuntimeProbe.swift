@@ -16,6 +16,13 @@ struct RuntimeProbe {
         runtime = try AgentRuntime(options: options, logger: Logger(label: "test.agent"), plan: plan)
     }
 
+    /// A runtime whose events go to `observer` (the staff console) and whose logs go to `logger`; each
+    /// assignment is only accepted.
+    init(logger: Logger, observer: @escaping @Sendable (AgentEvent) -> Void) throws {
+        let options = AgentOptions(endpoint: "tcp://127.0.0.1:1", name: "probe", skills: [])
+        runtime = try AgentRuntime(options: options, logger: logger, observer: observer) { _ in WorkPlan([(0, .accept)]) }
+    }
+
     /// Makes the runtime hold a lease on `ticket`, as if it had been assigned (no plan steps run).
     func hold(_ ticket: TicketID, epoch: Int64 = 1) {
         runtime.lock.withLock { runtime.held[ticket] = AgentRuntime.Held(epoch: epoch, plan: WorkPlan([]), view: nil) }
@@ -44,6 +51,21 @@ struct RuntimeProbe {
         assign.lease = WireLeaseRef(ticket: ticket, epoch: epoch)
         assign.ticket.id = ticket
         deliver(.assign(assign))
+    }
+
+    func revoke(_ ticket: TicketID, epoch: Int64 = 1, reason: String = "revoked") {
+        var revoke = WireRevoke()
+        revoke.lease = WireLeaseRef(ticket: ticket, epoch: epoch)
+        revoke.reason = reason
+        deliver(.revoke(revoke))
+    }
+
+    func refuse(_ sequence: UInt64, code: WireErrorCode, message: String) {
+        var error = WireError()
+        error.seq = sequence
+        error.code = code
+        error.message = message
+        deliver(.error(error))
     }
 
     /// The reports kept for re-sending, by sequence number.

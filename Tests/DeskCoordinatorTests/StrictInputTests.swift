@@ -110,6 +110,14 @@ struct StrictInputTests {
                 #expect(results.map { $0["status"] as? Int } == [201, 200])
             }
             #expect(try await create(nil) == (.created, 5))
+            // Five tickets wait (no agent is connected), all P3, and each intake was a commit.
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let text = String(buffer: response.body)
+                #expect(text.contains("desk_queue_depth_by_priority{priority=\"P3\"} 5\n"))
+                #expect(text.contains("desk_queue_depth_by_priority{priority=\"P1\"} 0\n"))
+                #expect(text.contains("desk_store_commit_latency_seconds_bucket{le=\"+Inf\"}"))
+                #expect(text.contains("desk_dispatch_latency_seconds_count 0\n"))
+            }
         }
     }
 

@@ -73,4 +73,58 @@ struct FirstHourTests {
         #expect(status == 0)
         #expect(output.first == DeskVersion.current)
     }
+
+    @Test("a released ticket goes to the other agent who can take it, not back to its releaser")
+    func releaseGoesToSomeoneElse() async throws {
+        let cluster = try await TestCluster(heartbeatMs: 1000)
+        defer { cluster.shutdown() }
+        let (first, lease) = try await core.leasedPeer(cluster, name: "ann", session: "s-ann")
+        defer { first.close() }
+        let second = try RawPeer(endpoint: cluster.agentsEndpoint)
+        defer { second.close() }
+        _ = try #require(try second.hello("bob", skills: ["billing"], session: "s-bob"))
+        var release = WireRelease(); release.seq = 1; release.lease = lease; release.reason = "not mine"
+        try first.send(.release(release))
+        try core.expectAck(first, 1)
+        guard case .assign(let assign) = try #require(try second.receive()) else { throw E2EError("bob got no ASSIGN") }
+        #expect(assign.lease.ticketID == lease.ticketID)
+        #expect(assign.lease.epoch == lease.epoch + 1)
+        // The first lease's dispatch was observed; the commits too; nothing waits now.
+        #expect(try await cluster.metric("desk_dispatch_latency_seconds_count") == 1)
+        #expect(try await cluster.metric("desk_store_commit_latency_seconds_count") ?? 0 >= 3)
+        #expect(try await cluster.metric("desk_queue_depth") == 0)
+    }
+
+    @Test("a ticket no connected agent can take is reported (event, metric) and falls back to the next lower staffed tier")
+    func strandedTicketFallsBack() async throws {
+        let cluster = try await TestCluster(config: """
+            stranded:
+              notice_after: 300ms
+              fallback_after: 1500ms
+              fallback: lower_tier
+            """)
+        defer { cluster.shutdown() }
+        try cluster.startAgent("l2", skills: ["billing"], capacity: 1, tier: 2, serviceTime: "600s")
+        try await eventually(10, "l2 connected") { try await cluster.metric("desk_agents_connected") == 1 }
+        // The shipped intake rule sends legal wording to tier 3; no tier-3 agent is connected.
+        let (status, json) = await cluster.create(["subject": "Letter from our lawyer", "body": "about the contract",
+                                                   "requester": "a@example.com", "category": "billing"])
+        #expect(status == 201)
+        let id = (json["id"] as? NSNumber)?.int64Value ?? 0
+        try await eventually(10, "the stranded event") { try await cluster.history(id).contains { $0.kind == "stranded" } }
+        let stranded = try await cluster.history(id).first { $0.kind == "stranded" }
+        #expect(stranded?.detail["tier"] as? Int == 3)
+        #expect(stranded?.detail["skill"] as? String == "billing")
+        #expect(try await cluster.metric("desk_tickets_stranded") == 1)
+        try await eventually(10, "the fall-back and the assignment to l2") {
+            let kinds = try await cluster.history(id).map(\.kind)
+            return kinds.contains("rerouted") && kinds.contains("assigned")
+        }
+        let history = try await cluster.history(id)
+        let rerouted = history.first { $0.kind == "rerouted" }
+        #expect(rerouted?.detail["tier"] as? [String: Int] == ["from": 3, "to": 2])
+        #expect(history.first { $0.kind == "assigned" }?.detail["agent"] as? String == "l2")
+        #expect(history.filter { $0.kind == "stranded" }.count == 1, "reported once")
+        try await eventually(5, "the gauge back at 0") { try await cluster.metric("desk_tickets_stranded") == 0 }
+    }
 }

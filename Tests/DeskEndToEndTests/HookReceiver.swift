@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import Logging
+import ServiceLifecycle
 
 /// A real local HTTP server that records the bodies POSTed to `/hook`, answering each request as its
 /// script says (then 200).
@@ -20,6 +22,8 @@ final class HookReceiver: @unchecked Sendable {
     private var seen = 0
     private var port: Int?
     private var task: Task<Void, any Error>?
+    private var group: ServiceGroup?
+    private var stopped = false
 
     /// Answers the first `failFirst` requests with 500.
     convenience init(failFirst: Int = 0) { self.init(script: Array(repeating: .fail, count: failFirst)) }
@@ -45,13 +49,17 @@ final class HookReceiver: @unchecked Sendable {
             case .ok: return Response(status: .ok)
             case .fail: return Response(status: .internalServerError)
             case .hang:
-                while !Task.isCancelled { try await Task.sleep(for: .milliseconds(100)) }
+                while !Task.isCancelled, !lock.withLock({ stopped }) { try await Task.sleep(for: .milliseconds(100)) }
                 return Response(status: .serviceUnavailable)
             }
         }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: wanted)),
                               onServerRunning: { [self] channel in lock.withLock { port = channel.localAddress?.port } })
-        task = Task { try await app.runService(gracefulShutdownSignals: []) }
+        // Stopped by a graceful shutdown, not by cancelling its task: the server then closes without
+        // logging errors (issue 13, item 16).
+        let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: Logger(label: "hook-receiver"))
+        lock.withLock { self.group = group }
+        task = Task { try await group.run() }
         var found: Int?
         try await eventually(10, "the hook receiver to listen") {
             found = lock.withLock { port }
@@ -71,7 +79,10 @@ final class HookReceiver: @unchecked Sendable {
     /// Requests that reached the handler, however they were answered.
     var requests: Int { lock.withLock { seen } }
 
-    func stop() { task?.cancel() }
+    func stop() {
+        guard let group = lock.withLock({ stopped = true; return self.group }) else { return }
+        Task { await group.triggerGracefulShutdown() }
+    }
 }
 
 /// A TCP port on 127.0.0.1 that nothing listens on right now (bound, read, closed).

@@ -21,4 +21,10 @@ if grep -E "^$(pwd)/(Sources|Tests)/[^:]+:[0-9]+:[0-9]+: warning:" "$log" | sort
   echo "desk: warnings in Sources/ or Tests/ (treated as errors)" >&2
   exit 1
 fi
-exec swift test --skip-build
+# The run's own output must carry no server error lines (a server stopped by cancellation instead of a
+# graceful shutdown logs "Server shutdown error"; issue 13, item 16).
+swift test --skip-build 2>&1 | tee "$log"
+if grep -E "^[0-9T:+-]+ (error|critical) Hummingbird" "$log" | sort -u | grep .; then
+  echo "desk: the test run logged server errors (above)" >&2
+  exit 1
+fi

@@ -1,0 +1,60 @@
+@testable import DeskAgent
+import DeskModel
+import DeskProtocol
+import Foundation
+import Testing
+
+/// The console's tables: columns keep their place whatever the cell, and subjects stay on one line.
+@Suite struct ConsoleTableTests {
+    @Test func cellsArePaddedOrCutWithAnEllipsisToTheirWidth() {
+        #expect(TableText.cell("P2", 4) == "P2  ")
+        #expect(TableText.cell("customer-success", 8) == "custome…")
+        #expect(TableText.cell("two\nlines", 9) == "two lines")
+        #expect(TableText.cut("a subject that goes on", 10) == "a subject…")
+    }
+
+    @Test func ticketColumnsStartUnderTheirHeadersWhateverTheirContent() {
+        var long = WireTicketView()
+        long.priority = Priority.p1.wire
+        long.tier = 2
+        long.category = "a-very-long-category-name"
+        long.subject = "Subject\nwith a line break"
+        var short = WireTicketView()
+        short.priority = Priority.p4.wire
+        let rows = StaffConsole.ticketRows([(7, long), (1234567890, short)], current: 7,
+                                           sla: [7: "first reply overdue by 1d 3h", 1234567890: "-"])
+        let header = rows[0]
+        let starts = ["PRI", "TIER", "CATEGORY", "SLA", "SUBJECT"].map { header.range(of: $0)!.lowerBound.utf16Offset(in: header) }
+        for row in rows.dropFirst() {
+            for start in starts {
+                let before = row[row.index(row.startIndex, offsetBy: start - 1)]
+                #expect(before == " ", "column at \(start) runs into the one before it in '\(row)'")
+            }
+            #expect(!row.contains("\n"))
+        }
+        #expect(rows[1].hasPrefix(" * #7 "))
+        #expect(rows[1].contains("a-very-long…"))
+        #expect(rows[2].hasPrefix("   #12345…"))
+    }
+
+    @Test func queueRowsSayHowLongEachTicketHasWaited() {
+        let now = Date(timeIntervalSince1970: 1_000_000)
+        let tickets: [[String: Any]] = [
+            ["id": 3, "priority": "P2", "tier": 1, "skill": "billing", "pool": "", "subject": "Charged twice",
+             "created_at": NSNumber(value: 1_000_000_000 - 125_000)],
+            ["id": 4, "priority": "P3", "tier": 0, "skill": "", "pool": "helpdesk", "subject": "Reset", "created_at": NSNumber(value: 1_000_000_000)],
+        ]
+        let rows = StaffConsole.queueRows(tickets, now: now)
+        #expect(rows.count == 3)
+        #expect(rows[1] == "   #3      P2  1    billing        2m 5s    Charged twice")
+        #expect(rows[2].contains("bots:helpdesk"))
+    }
+
+    @Test func ticketListKeepsALongAssigneeInItsColumn() {
+        let page: [String: Any] = ["tickets": [["id": 12, "status": "in_progress", "priority": "P2",
+                                                "assignee": "a-staff-member-with-a-long-name", "subject": "Refund"]]]
+        let lines = TicketTable.list(page).split(separator: "\n").map(String.init)
+        #expect(lines[1] == "12       in_progress           P2   a-staff-membe… Refund", "\(lines)")
+        #expect(lines[0].range(of: "SUBJECT")?.lowerBound.utf16Offset(in: lines[0]) == lines[1].range(of: "Refund")?.lowerBound.utf16Offset(in: lines[1]))
+    }
+}

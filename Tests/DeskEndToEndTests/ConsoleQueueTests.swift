@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+
+/// The staff console on real processes: the queue, notices of customer answers, and `wait` after a
+/// ticket left.
+@Suite struct ConsoleQueueTests {
+    @Test func consoleListsTheQueueHearsTheCustomerAndWaitSkipsResolvedTickets() async throws {
+        let cluster = try await TestCluster()
+        defer { cluster.shutdown() }
+        let dana = try cluster.startStaff("dana", skills: ["general"])  // capacity 1: the second ticket waits
+        try await dana.line(containing: "connected as dana")
+
+        func create(_ subject: String) async throws -> Int64 {
+            let (status, ticket) = await cluster.create(["subject": subject, "body": "details", "requester": "eve@example.com",
+                                                         "category": "general"])
+            guard status == 201, let id = (ticket["id"] as? NSNumber)?.int64Value else { throw E2EError("create: \(status)") }
+            return id
+        }
+        let first = try await create("Export my data")
+        try await dana.line(containing: "* new ticket #\(first)")
+        let second = try await create("A question with a subject long enough to be cut in the queue table, surely")
+
+        var before = dana.output.count
+        dana.send("queue")
+        let row = try await dana.line(containing: "#\(second) ", after: before)
+        #expect(dana.output[row].contains("A question with a subject long enough to be cut in the queu…"), "\(dana.output[row])")
+        #expect(!dana.output.dropFirst(before).contains { $0.contains("#\(first) ") }, "a held ticket is not in the queue")
+
+        // The customer answers on dana's ticket: the console says so (the stream is followed since it started).
+        before = dana.output.count
+        let (answered, _) = try await cluster.request("POST", "/api/v1/tickets/\(first)/messages",
+                                                      body: Data(#"{"body":"Here is more."}"#.utf8))
+        #expect(answered == 201 || answered == 200, "POST messages: \(answered)")
+        try await dana.line(containing: "* the customer answered on #\(first)", after: before)
+
+        // Resolving the first ticket frees the slot; the second arrives. `wait` returns it, not the first
+        // (which arrived earlier, was never waited for, and has left).
+        before = dana.output.count
+        dana.send("resolve exported")
+        try await dana.line(containing: "resolved #\(first)", after: before)
+        try await dana.line(containing: "* new ticket #\(second)", after: before)
+        before = dana.output.count
+        dana.send("wait 10")
+        let waited = try await dana.line(containing: "current ticket: #", after: before)
+        #expect(dana.output[waited] == "current ticket: #\(second)")
+        before = dana.output.count
+        dana.send("tickets")
+        let marked = try await dana.line(containing: "#\(second) ", after: before)
+        #expect(dana.output[marked].hasPrefix(" * "), "the current ticket is marked: \(dana.output[marked])")
+    }
+}
