@@ -72,4 +72,23 @@ struct DispatcherSteeringTests {
         #expect(all.map(\.load) == [1, 0])
         #expect(all.map(\.away) == [false, true])
     }
+
+    @Test("a lead's assignment overrides a release cooldown, ends it, and keeps the queue counts exact")
+    func overridesCooldown() {
+        var d = Dispatcher()
+        d.connect(AgentProfile(name: "ana", skills: [], capacity: 1))
+        d.connect(AgentProfile(name: "ben", skills: [], capacity: 1))
+        d.setAvailability("ben", away: true)
+        d.track(ticket(1))
+        #expect(d.nextAssignment(now: 0)?.lease.agent == "ana")
+        d.release(1, until: 1_000)
+        #expect(d.nextAssignment(now: 10) == nil, "kept from ana while ben could take it")
+        #expect(d.queuedCount == 1)
+        let result = d.assign(1, to: "ana", now: 20)
+        #expect(result?.lease == Lease(ticket: 1, agent: "ana", epoch: 2))
+        #expect(d.queuedCount == 0)
+        #expect(d.queuedByPriority.reduce(0, +) == 0)
+        #expect(!d.cooldownEnded(between: 0, and: 2_000), "the cooldown ended with the assignment")
+    }
 }
+
