@@ -184,5 +184,41 @@ struct LeadSteeringTests {
         #expect(due == createdAt + 60_000 + (reopenedAt - resolvedAt))
         #expect(try await cluster.status(of: id) == "pending_assignment")
     }
+
+    @Test("after a restart, an agent holding a lease that has not said HELLO again is listed as disconnected with its load, and its ticket can be reassigned")
+    func disconnectedHolder() async throws {
+        let cluster = try await TestCluster(heartbeatMs: 2000)
+        defer { cluster.shutdown() }
+        let ana = try RawPeer(endpoint: cluster.agentsEndpoint)
+        defer { ana.close() }
+        _ = try #require(try ana.hello("ana", skills: ["billing"], session: "a1"))
+        let created = await cluster.create(["subject": "refund", "body": "b", "requester": "a@example.com", "category": "billing"])
+        let id = try #require((created.json["id"] as? NSNumber)?.int64Value)
+        guard case .assign = try #require(try ana.receive()) else { throw E2EError("no ASSIGN") }
+        var note = WireNote(); note.seq = 1; note.lease = WireLeaseRef(ticket: id, epoch: 1); note.body = "looking"
+        try ana.send(.note(note))
+        guard case .ack = try #require(try ana.receive()) else { throw E2EError("no ACK") }
+
+        try await cluster.restartCoordinatorAfterKill9()
+        let (status, json) = try await cluster.request("GET", "/api/v1/agents")
+        #expect(status == 200)
+        let listed = (json["agents"] as? [[String: Any]] ?? []).first { $0["name"] as? String == "ana" }
+        #expect(listed?["state"] as? String == "disconnected")
+        #expect((listed?["load"] as? NSNumber)?.intValue == 1)
+        #expect((listed?["capacity"] as? NSNumber)?.intValue == 1)
+        #expect(listed?["skills"] as? [String] == ["billing"])
+
+        let ben = try RawPeer(endpoint: cluster.agentsEndpoint)
+        defer { ben.close() }
+        _ = try #require(try ben.hello("ben", skills: ["billing"], session: "b1"))
+        #expect(try await assign(cluster, id, #"{"agent":"ben"}"#).status == 200)
+        guard case .assign(let moved) = try #require(try ben.receive()) else { throw E2EError("no ASSIGN for ben") }
+        #expect(moved.lease == WireLeaseRef(ticket: id, epoch: 2))
+        // Ana comes back claiming her old lease: it is dropped.
+        let back = try RawPeer(endpoint: cluster.agentsEndpoint)
+        defer { back.close() }
+        let welcome = try #require(try back.hello("ana", skills: ["billing"], session: "a1", leases: [WireLeaseRef(ticket: id, epoch: 1)]))
+        #expect(welcome.droppedLeases == [WireLeaseRef(ticket: id, epoch: 1)])
+    }
 }
 
