@@ -13,7 +13,7 @@ struct LeadSteeringTests {
 
     @Test("reassign: the holder gets REVOKE and its later report is stale_lease, the new holder gets ASSIGN with the next epoch; the history shows one release and one assignment; refusals name the problem")
     func reassign() async throws {
-        let cluster = try await TestCluster(heartbeatMs: 2000)
+        let cluster = try await TestCluster(heartbeatMs: 10_000)  // raw peers send no heartbeats: a loaded machine must not expire them
         defer { cluster.shutdown() }
         let ana = try RawPeer(endpoint: cluster.agentsEndpoint)
         defer { ana.close() }
@@ -105,7 +105,7 @@ struct LeadSteeringTests {
 
     @Test("through the CLI: only a forced assignment goes over capacity; a new category moves a queued ticket to an agent of its new skill; the agents table shows load over capacity")
     func forceAndReroute() async throws {
-        let cluster = try await TestCluster(heartbeatMs: 2000)
+        let cluster = try await TestCluster(heartbeatMs: 10_000)  // raw peers send no heartbeats: a loaded machine must not expire them
         defer { cluster.shutdown() }
         let ana = try RawPeer(endpoint: cluster.agentsEndpoint)
         defer { ana.close() }
@@ -152,7 +152,7 @@ struct LeadSteeringTests {
                   first_response: 30s
                   resolution: 60s
             """
-        let cluster = try await TestCluster(heartbeatMs: 2000, config: config)
+        let cluster = try await TestCluster(heartbeatMs: 10_000, config: config)
         defer { cluster.shutdown() }
         let ana = try RawPeer(endpoint: cluster.agentsEndpoint)
         defer { ana.close() }
@@ -187,7 +187,7 @@ struct LeadSteeringTests {
 
     @Test("after a restart, an agent holding a lease that has not said HELLO again is listed as disconnected with its load, and its ticket can be reassigned")
     func disconnectedHolder() async throws {
-        let cluster = try await TestCluster(heartbeatMs: 2000)
+        let cluster = try await TestCluster(heartbeatMs: 10_000)  // raw peers send no heartbeats: a loaded machine must not expire them
         defer { cluster.shutdown() }
         let ana = try RawPeer(endpoint: cluster.agentsEndpoint)
         defer { ana.close() }
