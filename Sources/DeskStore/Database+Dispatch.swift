@@ -209,20 +209,6 @@ extension Database {
         }
         return sessions
     }
-
-    /// A page of tickets, newest filter first by id, for the list API. `cursor` is the last id seen.
-    public func listTickets(status: TicketStatus?, priority: Priority?, agent: String?, after cursor: TicketID?, limit: Int) throws -> [Ticket] {
-        var clauses: [String] = []
-        var arguments: StatementArguments = []
-        if let status { clauses.append("status = ?"); arguments += [status.rawValue] }
-        if let priority { clauses.append("priority = ?"); arguments += [priority.rawValue] }
-        if let agent { clauses.append("assignee = ?"); arguments += [agent] }
-        if let cursor { clauses.append("id > ?"); arguments += [cursor] }
-        let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-        arguments += [limit]
-        return try Row.fetchAll(self, sql: "SELECT * FROM tickets \(whereClause) ORDER BY id LIMIT ?", arguments: arguments)
-            .map { try Ticket(row: $0) }
-    }
 }
 
 extension Database {
