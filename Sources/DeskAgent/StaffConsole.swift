@@ -70,12 +70,25 @@ public final class StaffConsole: @unchecked Sendable {
     // MARK: - Output
 
     static let outputLock = NSLock()
+    /// Guarded by `outputLock`: the prompt is the last thing on the terminal (the person has not
+    /// pressed return since), so a line said now is a notice arriving while they type.
+    nonisolated(unsafe) static var atPrompt = false
+
     func say(_ text: String) {
         if let output { return output(text) }
         Self.outputLock.withLock {
-            FileHandle.standardOutput.write(Data((text + "\n").utf8))
+            FileHandle.standardOutput.write(Data(Self.terminalText(text, atPrompt: Self.atPrompt).utf8))
         }
     }
+
+    /// What to write for a line: at the prompt (interactive only) the line replaces the prompt and the
+    /// prompt follows it, instead of `desk> * new ticket …` and a next line without a prompt. What the
+    /// person had typed stays in the terminal's input (return still sends it), it is only not redrawn.
+    static func terminalText(_ text: String, atPrompt: Bool) -> String {
+        atPrompt ? "\r\u{1B}[K" + text + "\n" + promptText : text + "\n"
+    }
+
+    static let promptText = "desk> "
 
     /// From the runtime (its lock held): print, remember arrivals for `wait`. Never calls back into it.
     public func observe(_ event: AgentEvent) {
@@ -108,6 +121,7 @@ public final class StaffConsole: @unchecked Sendable {
         await followCustomerAnswers()
         if interactive { prompt() }
         for await raw in lines {
+            Self.outputLock.withLock { Self.atPrompt = false }  // the person pressed return: output goes below
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("//") {
                 if interactive { prompt() }
@@ -121,7 +135,10 @@ public final class StaffConsole: @unchecked Sendable {
     }
 
     func prompt() {
-        Self.outputLock.withLock { FileHandle.standardOutput.write(Data("desk> ".utf8)) }
+        Self.outputLock.withLock {
+            FileHandle.standardOutput.write(Data(Self.promptText.utf8))
+            Self.atPrompt = true
+        }
     }
 
     enum Outcome { case next, quit }

@@ -70,6 +70,11 @@ import Testing
         }
     }
 
+    @Test func aNoticeAtThePromptReplacesItAndThePromptComesBackBelow() {
+        #expect(StaffConsole.terminalText("* new ticket #3 [P3] Export", atPrompt: true) == "\r\u{1B}[K* new ticket #3 [P3] Export\ndesk> ")
+        #expect(StaffConsole.terminalText("replied on #3 (public)", atPrompt: false) == "replied on #3 (public)\n")
+    }
+
     @Test func anAPIErrorSaysTheMessageThenTheStatusAndFieldWithoutSayingErrorTwice() {
         let data = Data(#"{"error":"unknown priority 'P9': expected P1, P2, P3 or P4","field":"priority"}"#.utf8)
         let badInput = #expect(throws: APIClientError.self) { try APIClient.Reply(status: 400, data: data).object() }
