@@ -8,7 +8,7 @@ struct ConfigFileTests {
     func load(_ text: String) -> String? {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("desk-config-\(UUID().uuidString).yaml").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
         do {
             _ = try CoordinatorConfigFile.load(path: path)
             return nil
