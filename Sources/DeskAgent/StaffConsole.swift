@@ -51,6 +51,8 @@ public final class StaffConsole: @unchecked Sendable {
     let eventsEndpoint: String?
     /// Guarded by `lock`.
     var replyWatch: CustomerReplyWatch?
+    /// Guarded by `lock`: the banner was said.
+    var greeted = false
 
     /// Where printed lines go instead of standard output (tests read them); nil prints.
     let output: (@Sendable (String) -> Void)?
@@ -115,9 +117,16 @@ public final class StaffConsole: @unchecked Sendable {
 
     // MARK: - Commands
 
+    /// Says which console this is, once: `desk agent` calls it before the runtime connects, so the line
+    /// comes before `* connected as …` (from `run` alone the two raced).
+    public func greet() {
+        guard lock.withLock({ defer { greeted = true }; return !greeted }) else { return }
+        say("Desk staff console for \(name). Type 'help' for the commands.")
+    }
+
     /// Reads commands until `quit` or the end of input.
     public func run(_ lines: AsyncStream<String>) async {
-        say("Desk staff console for \(name). Type 'help' for the commands.")
+        greet()
         await followCustomerAnswers()
         if interactive { prompt() }
         for await raw in lines {

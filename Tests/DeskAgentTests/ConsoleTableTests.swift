@@ -70,6 +70,15 @@ import Testing
         }
     }
 
+    @Test func theBannerIsSaidOnceWhetherGreetCameBeforeRunOrNot() async {
+        let lines = LockedLines()
+        let console = StaffConsole(name: "alice", api: nil, interactive: false, output: { lines.append($0) })
+        console.greet()
+        #expect(lines.all == ["Desk staff console for alice. Type 'help' for the commands."])
+        await console.run(AsyncStream { $0.finish() })
+        #expect(lines.all.filter { $0.hasPrefix("Desk staff console") }.count == 1, "\(lines.all)")
+    }
+
     @Test func aNoticeAtThePromptReplacesItAndThePromptComesBackBelow() {
         #expect(StaffConsole.terminalText("* new ticket #3 [P3] Export", atPrompt: true) == "\r\u{1B}[K* new ticket #3 [P3] Export\ndesk> ")
         #expect(StaffConsole.terminalText("replied on #3 (public)", atPrompt: false) == "replied on #3 (public)\n")
