@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ops/scripts/install-deps.sh
-echo "desk: building (release; a first build takes a few minutes)"
+echo "desk: building (release; a first build compiles the dependencies: minutes, up to half an hour on two cores)"
 log=$(mktemp)
 if ! swift build -c release --product desk >"$log" 2>&1; then
   grep -E "error:" "$log" | sort -u >&2 || tail -30 "$log" >&2

@@ -14,10 +14,7 @@ public struct APIClient {
 
         /// Prints the reply as a table (or JSON); a non-2xx status becomes an error with the API's message.
         public func print(json: Bool, _ table: ([String: Any]) -> String) throws {
-            let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
-            guard (200..<300).contains(status) else {
-                throw APIClientError(description: "error \(status): \(object["error"] as? String ?? String(decoding: data, as: UTF8.self))")
-            }
+            let object = try object()
             Swift.print(json ? String(decoding: data, as: UTF8.self) : table(object))
         }
     }
@@ -109,9 +106,18 @@ extension APIClient.Reply {
     /// The body as a JSON object; a non-2xx status becomes an error with the API's message.
     public func object() throws -> [String: Any] {
         let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
-        guard (200..<300).contains(status) else {
-            throw APIClientError(description: "error \(status): \(object["error"] as? String ?? String(decoding: data, as: UTF8.self))")
-        }
+        guard (200..<300).contains(status) else { throw APIClientError(status: status, object: object, data: data) }
         return object
+    }
+}
+
+extension APIClientError {
+    /// The API's message, then the status and the field it names: `unknown priority 'P9': expected P1,
+    /// P2, P3 or P4 (HTTP 400, field priority)`. Callers print it after `Error: ` or `error: `, so it does
+    /// not start with "error" itself.
+    init(status: Int, object: [String: Any], data: Data) {
+        let message = object["error"] as? String ?? String(decoding: data, as: UTF8.self)
+        let field = (object["field"] as? String).map { ", field \($0)" } ?? ""
+        self.init(description: "\(message) (HTTP \(status)\(field))")
     }
 }

@@ -15,7 +15,10 @@ extension StaffConsole {
             return
         }
         var lines = ["Commands (#ID is optional: without it a command acts on the current ticket):"]
-        for (_, help) in Self.commands { lines.append("  " + TicketTable.pad(help.usage, 44) + " " + help.summary) }
+        for (_, help) in Self.commands {  // a usage wider than its column puts the summary under the column
+            lines.append(help.usage.count <= 44 ? "  " + TicketTable.pad(help.usage, 44) + " " + help.summary
+                         : "  " + help.usage + "\n" + String(repeating: " ", count: 47) + help.summary)
+        }
         say(lines.joined(separator: "\n"))
     }
 

@@ -51,6 +51,8 @@ public final class StaffConsole: @unchecked Sendable {
     let eventsEndpoint: String?
     /// Guarded by `lock`.
     var replyWatch: CustomerReplyWatch?
+    /// Guarded by `lock`: the banner was said.
+    var greeted = false
 
     /// Where printed lines go instead of standard output (tests read them); nil prints.
     let output: (@Sendable (String) -> Void)?
@@ -70,12 +72,25 @@ public final class StaffConsole: @unchecked Sendable {
     // MARK: - Output
 
     static let outputLock = NSLock()
+    /// Guarded by `outputLock`: the prompt is the last thing on the terminal (the person has not
+    /// pressed return since), so a line said now is a notice arriving while they type.
+    nonisolated(unsafe) static var atPrompt = false
+
     func say(_ text: String) {
         if let output { return output(text) }
         Self.outputLock.withLock {
-            FileHandle.standardOutput.write(Data((text + "\n").utf8))
+            FileHandle.standardOutput.write(Data(Self.terminalText(text, atPrompt: Self.atPrompt).utf8))
         }
     }
+
+    /// What to write for a line: at the prompt (interactive only) the line replaces the prompt and the
+    /// prompt follows it, instead of `desk> * new ticket …` and a next line without a prompt. What the
+    /// person had typed stays in the terminal's input (return still sends it), it is only not redrawn.
+    static func terminalText(_ text: String, atPrompt: Bool) -> String {
+        atPrompt ? "\r\u{1B}[K" + text + "\n" + promptText : text + "\n"
+    }
+
+    static let promptText = "desk> "
 
     /// From the runtime (its lock held): print, remember arrivals for `wait`. Never calls back into it.
     public func observe(_ event: AgentEvent) {
@@ -102,12 +117,20 @@ public final class StaffConsole: @unchecked Sendable {
 
     // MARK: - Commands
 
+    /// Says which console this is, once: `desk agent` calls it before the runtime connects, so the line
+    /// comes before `* connected as …` (from `run` alone the two raced).
+    public func greet() {
+        guard lock.withLock({ defer { greeted = true }; return !greeted }) else { return }
+        say("Desk staff console for \(name). Type 'help' for the commands.")
+    }
+
     /// Reads commands until `quit` or the end of input.
     public func run(_ lines: AsyncStream<String>) async {
-        say("Desk staff console for \(name). Type 'help' for the commands.")
+        greet()
         await followCustomerAnswers()
         if interactive { prompt() }
         for await raw in lines {
+            Self.outputLock.withLock { Self.atPrompt = false }  // the person pressed return: output goes below
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("//") {
                 if interactive { prompt() }
@@ -121,7 +144,10 @@ public final class StaffConsole: @unchecked Sendable {
     }
 
     func prompt() {
-        Self.outputLock.withLock { FileHandle.standardOutput.write(Data("desk> ".utf8)) }
+        Self.outputLock.withLock {
+            FileHandle.standardOutput.write(Data(Self.promptText.utf8))
+            Self.atPrompt = true
+        }
     }
 
     enum Outcome { case next, quit }

@@ -79,6 +79,7 @@ struct AgentCommand: AsyncParsableCommand {
                 WorkPlan([(0, .accept)])
             }
             console.attach(runtime)
+            console.greet()
             let box = RuntimeBox(runtime)
             // Whichever ends first ends both: the console (quit, or the end of its input) or the runtime (an
             // endpoint it can never use, thrown here so the process exits non-zero).

@@ -57,4 +57,48 @@ import Testing
         #expect(lines[1] == "12       in_progress           P2   a-staff-membe… Refund", "\(lines)")
         #expect(lines[0].range(of: "SUBJECT")?.lowerBound.utf16Offset(in: lines[0]) == lines[1].range(of: "Refund")?.lowerBound.utf16Offset(in: lines[1]))
     }
+
+    @Test func helpSummariesStartInOneColumnEvenAfterAUsageWiderThanIt() {
+        let lines = LockedLines()
+        let console = StaffConsole(name: "alice", api: nil, interactive: false, output: { lines.append($0) })
+        console.help(nil)
+        let text = lines.all.joined(separator: "\n").split(separator: "\n").dropFirst()
+        #expect(text.count >= StaffConsole.commands.count)
+        for (_, help) in StaffConsole.commands {
+            let line = text.first { $0.hasSuffix(" " + help.summary) }
+            #expect(line.map { $0.count - help.summary.count } == 47, "\(help.usage): '\(line ?? "")'")
+        }
+    }
+
+    @Test func theBannerIsSaidOnceWhetherGreetCameBeforeRunOrNot() async {
+        let lines = LockedLines()
+        let console = StaffConsole(name: "alice", api: nil, interactive: false, output: { lines.append($0) })
+        console.greet()
+        #expect(lines.all == ["Desk staff console for alice. Type 'help' for the commands."])
+        await console.run(AsyncStream { $0.finish() })
+        #expect(lines.all.filter { $0.hasPrefix("Desk staff console") }.count == 1, "\(lines.all)")
+    }
+
+    @Test func aNoticeAtThePromptReplacesItAndThePromptComesBackBelow() {
+        #expect(StaffConsole.terminalText("* new ticket #3 [P3] Export", atPrompt: true) == "\r\u{1B}[K* new ticket #3 [P3] Export\ndesk> ")
+        #expect(StaffConsole.terminalText("replied on #3 (public)", atPrompt: false) == "replied on #3 (public)\n")
+    }
+
+    @Test func anAPIErrorSaysTheMessageThenTheStatusAndFieldWithoutSayingErrorTwice() {
+        let data = Data(#"{"error":"unknown priority 'P9': expected P1, P2, P3 or P4","field":"priority"}"#.utf8)
+        let badInput = #expect(throws: APIClientError.self) { try APIClient.Reply(status: 400, data: data).object() }
+        #expect(badInput?.description == "unknown priority 'P9': expected P1, P2, P3 or P4 (HTTP 400, field priority)")
+        let notFound = #expect(throws: APIClientError.self) {
+            try APIClient.Reply(status: 404, data: Data(#"{"error":"ticket 99 not found"}"#.utf8)).object()
+        }
+        #expect(notFound?.description == "ticket 99 not found (HTTP 404)")
+    }
+}
+
+/// Lines a console printed, collected from its output closure.
+final class LockedLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func append(_ line: String) { lock.withLock { lines.append(line) } }
+    var all: [String] { lock.withLock { lines } }
 }
