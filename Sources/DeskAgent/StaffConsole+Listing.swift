@@ -63,6 +63,26 @@ extension StaffConsole {
         say(lines.joined(separator: "\n"))
     }
 
+    /// `take #ID`: asks the coordinator to assign the ticket to this agent (the lead's assignment, for
+    /// oneself: a new lease; whoever held it is revoked), then waits for its ASSIGN on the agent channel and
+    /// makes it current. Refusals (skill, tier, capacity, resolved) come from the API, named.
+    func take(_ id: TicketID) async throws {
+        guard let api else { throw ConsoleError("start the console with --api to take tickets from the queue") }
+        let body = try JSONSerialization.data(withJSONObject: ["agent": name])
+        _ = try await api.request("POST", "/api/v1/tickets/\(id)/assign", body: body).object()
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            let held = heldIDs()
+            if held.contains(id) {
+                lock.withLock { book.sync(held); _ = book.use(id) }
+                say("took #\(id); current ticket: #\(id)")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw ConsoleError("#\(id) is assigned to you, but its ASSIGN has not arrived within 10 s; 'tickets' lists it once it does")
+    }
+
     /// The `queue` table from the API's ticket objects: how long each has waited since it was created.
     static func queueRows(_ tickets: [[String: Any]], now: Date) -> [String] {
         var lines = ["   " + TableText.row(["ID", "PRI", "TIER", "SKILL", "WAITING"], widths: queueWidths, last: "SUBJECT")]

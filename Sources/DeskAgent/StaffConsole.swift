@@ -15,6 +15,7 @@ public final class StaffConsole: @unchecked Sendable {
     static let commands: [(name: String, help: CommandHelp)] = [
         ("tickets", CommandHelp(usage: "tickets", summary: "list my open tickets (alias: ls)")),
         ("queue", CommandHelp(usage: "queue [N]", summary: "the oldest N (default 20) open tickets nobody holds yet")),
+        ("take", CommandHelp(usage: "take #ID", summary: "take a ticket from the queue (or another's) and make it current")),
         ("show", CommandHelp(usage: "show [#ID]", summary: "a ticket's details and full history (notes included)")),
         ("use", CommandHelp(usage: "use #ID", summary: "make a ticket the current one; later commands act on it")),
         ("wait", CommandHelp(usage: "wait [SECONDS]", summary: "wait for the next new assignment (default 30 s) and make it current")),
@@ -170,6 +171,8 @@ public final class StaffConsole: @unchecked Sendable {
                     return value
                 } ?? 20
                 try await listQueue(limit: limit)
+            case "take":
+                try await take(try ticket(&words, required: true))
             case "show":
                 try await show(try ticket(&words))
             case "use":

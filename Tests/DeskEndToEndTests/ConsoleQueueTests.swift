@@ -49,3 +49,36 @@ import Testing
         #expect(dana.output[marked].hasPrefix(" * "), "the current ticket is marked: \(dana.output[marked])")
     }
 }
+
+/// `take #ID` in the console: a ticket a colleague holds moves to me under a new lease; the colleague's
+/// console is told; a ticket I may not take is refused with the API's reason.
+@Suite struct ConsoleTakeTests {
+    @Test func takeMovesATicketToMeAndRefusalsNameTheReason() async throws {
+        let cluster = try await TestCluster()
+        defer { cluster.shutdown() }
+        let ann = try cluster.startStaff("ann", skills: ["general"])
+        try await ann.line(containing: "connected as ann")
+        let (status, ticket) = await cluster.create(["subject": "Export", "body": "as CSV", "requester": "eve@example.com",
+                                                     "category": "general"])
+        #expect(status == 201)
+        let id = try #require((ticket["id"] as? NSNumber)?.int64Value)
+        try await ann.line(containing: "* new ticket #\(id)")
+        // tom connects after the ticket went to ann, so only a take gives it to him.
+        let tom = try cluster.startStaff("tom", skills: ["general"])
+        try await tom.line(containing: "connected as tom")
+        var before = tom.output.count
+        tom.send("take #\(id)")
+        try await tom.line(containing: "took #\(id); current ticket: #\(id)", after: before)
+        try await ann.line(containing: "* ticket #\(id) left you")
+        let history = try await cluster.history(id).filter { $0.kind == "assigned" }.map { $0.detail["agent"] as? String }
+        #expect(history == ["ann", "tom"])
+        // A ticket needing a skill tom lacks is refused, with the reason.
+        let (_, billing) = await cluster.create(["subject": "Refund", "body": "twice", "requester": "eve@example.com",
+                                                 "category": "billing"])
+        let other = try #require((billing["id"] as? NSNumber)?.int64Value)
+        before = tom.output.count
+        tom.send("take #\(other)")
+        let refused = try await tom.line(containing: "rror", after: before)
+        #expect(tom.output[refused].contains("skill"), "\(tom.output[refused])")
+    }
+}
