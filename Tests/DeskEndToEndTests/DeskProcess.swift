@@ -225,13 +225,7 @@ final class TestCluster: @unchecked Sendable {
 
     /// Any API call: the status and the decoded JSON object.
     func request(_ method: String, _ path: String, body: Data? = nil) async throws -> (status: Int, json: [String: Any]) {
-        var request = URLRequest(url: URL(string: http + path)!)
-        request.httpMethod = method
-        request.httpBody = body
-        request.timeoutInterval = 10
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, json)
+        try await TestClient(http: http).request(method, path, body: body)
     }
 
     /// A ticket's history from the API: (kind, actor, detail) in order.
