@@ -26,7 +26,7 @@ public struct TicketSearch: Sendable, Equatable {
     public init() {}
 
     /// Whether a filter is tested row by row (so the scan is bounded).
-    var scans: Bool { tier != nil || tag != nil || text != nil }
+    var scans: Bool { category != nil || tier != nil || tag != nil || text != nil }
 }
 
 extension Database {
@@ -41,7 +41,6 @@ extension Database {
         if let priority = search.priority { clauses.append("priority = ?"); arguments += [priority.rawValue] }
         if let agent = search.agent { clauses.append("assignee = ?"); arguments += [agent] }
         if let requester = search.requester { clauses.append("requester = ?"); arguments += [requester] }
-        if let category = search.category { clauses.append("category = ?"); arguments += [category] }
         if let cursor = search.cursor { clauses.append(search.newestFirst ? "id < ?" : "id > ?"); arguments += [cursor] }
         let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
         let order = search.newestFirst ? "ORDER BY id DESC" : "ORDER BY id"
@@ -54,6 +53,7 @@ extension Database {
         // Row by row: one pass over at most `scanLimit` ids of the indexed selection, each tested.
         var tests: [String] = []
         var testArguments: StatementArguments = []
+        if let category = search.category { tests.append("category = ?"); testArguments += [category] }
         if let tier = search.tier { tests.append("tier = ?"); testArguments += [tier] }
         if let tag = search.tag { tests.append("EXISTS (SELECT 1 FROM json_each(tickets.tags) WHERE value = ?)"); testArguments += [tag] }
         if let text = search.text {
