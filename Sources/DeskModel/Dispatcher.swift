@@ -1,148 +1,3 @@
-/// What the dispatcher knows of an agent: who it is and what it may take.
-public struct AgentProfile: Sendable, Equatable {
-    public var name: String
-    public var skills: Set<String>
-    /// 0 bots, 1 L1, 2 L2, 3 engineering.
-    public var tier: Int
-    /// Most open leases at once.
-    public var capacity: Int
-
-    public init(name: String, skills: Set<String>, tier: Int = 1, capacity: Int = 1) {
-        self.name = name
-        self.skills = skills
-        self.tier = tier
-        self.capacity = capacity
-    }
-
-    /// Whether this agent may work a ticket that needs `skill` at `tier`.
-    public func canWork(skill: String, tier ticketTier: Int) -> Bool {
-        tier >= ticketTier && (skill.isEmpty || skills.contains(skill))
-    }
-}
-
-/// A lease: `agent` may work `ticket` while `epoch` is the ticket's current one.
-public struct Lease: Sendable, Equatable, Hashable {
-    public var ticket: TicketID
-    public var agent: String
-    public var epoch: Int64
-    public init(ticket: TicketID, agent: String, epoch: Int64) {
-        self.ticket = ticket
-        self.agent = agent
-        self.epoch = epoch
-    }
-}
-
-/// An open ticket as the dispatcher tracks it: only what routing and leases need, never the text.
-public struct OpenTicket: Sendable, Equatable {
-
-    public var id: TicketID
-    public var priority: Priority
-    public var tier: Int
-    public var skill: String
-    /// The bot pool that claimed it; while its tier is 0 it waits in that pool's queue.
-    public var pool: String
-    /// When it should be answered by; the queue's second key (earliest first).
-    public var dueAt: Millis
-    public var createdAt: Millis
-    public var status: TicketStatus
-    /// The current (or last) lease epoch.
-    public var epoch: Int64
-    public var assignee: String?
-    /// The agent that released it, kept from taking it again until `until` while someone else can.
-    public var avoid: Avoid?
-    public struct Avoid: Sendable, Equatable {
-        public var agent: String
-        public var until: Millis
-    }
-
-    public init(
-        id: TicketID, priority: Priority, tier: Int, skill: String, dueAt: Millis, createdAt: Millis,
-        status: TicketStatus = .pendingAssignment, epoch: Int64 = 0, assignee: String? = nil, pool: String = ""
-    ) {
-        self.pool = pool
-        self.id = id
-        self.priority = priority
-        self.tier = tier
-        self.skill = skill
-        self.dueAt = dueAt
-        self.createdAt = createdAt
-        self.status = status
-        self.epoch = epoch
-        self.assignee = assignee
-    }
-
-    var order: TicketOrder { TicketOrder(priority: priority.rawValue, dueAt: dueAt, createdAt: createdAt, id: id) }
-    var key: QueueKey {
-        tier == 0 && !pool.isEmpty ? QueueKey(skill: BotClaims.skill(pool: pool), tier: 0) : QueueKey(skill: skill, tier: tier)
-    }
-}
-
-/// A queue as the coordinator names it: a skill at a tier, and how many tickets wait in it.
-public struct QueueName: Sendable, Equatable, Hashable {
-    public var skill: String
-    public var tier: Int
-    public var waiting: Int
-    public init(skill: String, tier: Int, waiting: Int = 0) {
-        self.skill = skill
-        self.tier = tier
-        self.waiting = waiting
-    }
-}
-
-/// A queue: the tickets that need one skill at one tier.
-struct QueueKey: Hashable, Sendable {
-    var skill: String
-    var tier: Int
-}
-
-/// Queue order: priority, then due time, then age, then id (stable).
-struct TicketOrder: Comparable, Sendable {
-    var priority: Int
-    var dueAt: Millis
-    var createdAt: Millis
-    var id: TicketID
-    static func < (a: TicketOrder, b: TicketOrder) -> Bool {
-        (a.priority, a.dueAt, a.createdAt, a.id) < (b.priority, b.dueAt, b.createdAt, b.id)
-    }
-}
-
-/// Agent order within a pool: least loaded by ratio, then longest idle, then name (stable).
-struct AgentOrder: Comparable, Sendable {
-    var open: Int
-    var capacity: Int
-    var lastAssignedAt: Millis
-    var name: String
-    static func < (a: AgentOrder, b: AgentOrder) -> Bool {
-        let left = a.open * b.capacity, right = b.open * a.capacity
-        if left != right { return left < right }
-        if a.lastAssignedAt != b.lastAssignedAt { return a.lastAssignedAt < b.lastAssignedAt }
-        return a.name < b.name
-    }
-}
-
-/// The dispatcher's agent record.
-struct AgentSlot: Sendable {
-    var profile: AgentProfile
-    var open: Set<TicketID> = []
-    var connected: Bool
-    var away = false
-    var lastAssignedAt: Millis = 0
-    /// The queue keys this agent is eligible for (and so sits in the pool of, when it has room).
-    var keys: [QueueKey] = []
-
-    var available: Bool { connected && !away && open.count < profile.capacity }
-    var order: AgentOrder {
-        AgentOrder(open: open.count, capacity: profile.capacity, lastAssignedAt: lastAssignedAt, name: profile.name)
-    }
-}
-
-/// Why a report's lease was refused.
-public enum LeaseCheck: Equatable, Sendable {
-    case valid(OpenTicket)
-    case unknownTicket
-    case stale(String)
-}
-
 /// Routing and leases, pure: which open ticket goes to which agent, and who holds what.
 ///
 /// Tickets wait in one indexed heap per (skill, tier) queue key, in queue order. Each key has a pool:
@@ -153,21 +8,23 @@ public enum LeaseCheck: Equatable, Sendable {
 ///
 /// Nothing here does I/O: the coordinator's loop commits what these methods decide before telling
 /// anyone. Times are passed in (`now`), so tests drive a clock by hand.
+/// Its state is internal to the module only so that its files (`Dispatcher+Queues`, `+Stranded`,
+/// `+Steering`) can share it; nothing else in DeskModel touches it.
 public struct Dispatcher: Sendable {
     public internal(set) var tickets: [TicketID: OpenTicket] = [:]
-    private var queues: [QueueKey: IndexedHeap<TicketID, TicketOrder>] = [:]
-    private var pools: [QueueKey: IndexedHeap<String, AgentOrder>] = [:]
+    var queues: [QueueKey: IndexedHeap<TicketID, TicketOrder>] = [:]
+    var pools: [QueueKey: IndexedHeap<String, AgentOrder>] = [:]
     var agents: [String: AgentSlot] = [:]
     /// Connected agents eligible for each key, available or not: whether anyone but a ticket's releaser
     /// could take it.
-    private var eligible: [QueueKey: Int] = [:]
+    var eligible: [QueueKey: Int] = [:]
     /// Stranded queues the loop has announced (their tickets have a `stranded` event), and tickets that
     /// joined one of them since the loop last asked.
-    private var announcedStranded: Set<QueueKey> = []
-    private var strandedArrivals: [TicketID] = []
+    var announcedStranded: Set<QueueKey> = []
+    var strandedArrivals: [TicketID] = []
     /// When the cooldowns of released tickets end (a multiset: the count of each instant).
-    private var cooldowns = Cooldowns()
-    private var waitingByPriority = [Int](repeating: 0, count: 5)
+    var cooldowns = Cooldowns()
+    var waitingByPriority = [Int](repeating: 0, count: 5)
 
     public init() {}
 
@@ -219,7 +76,7 @@ public struct Dispatcher: Sendable {
         }
     }
 
-    private mutating func enqueue(_ ticket: OpenTicket) {
+    mutating func enqueue(_ ticket: OpenTicket) {
         let key = ticket.key
         if queues[key] == nil { createKey(key) }
         queueUpsert(key, ticket.id, ticket.order)
@@ -228,7 +85,7 @@ public struct Dispatcher: Sendable {
 
     /// A new key: build its pool from the agents eligible for it. Happens once per (skill, tier) ever
     /// seen, so its scan of agents is off the hot path.
-    private mutating func createKey(_ key: QueueKey) {
+    mutating func createKey(_ key: QueueKey) {
         queues[key] = IndexedHeap()
         var pool = IndexedHeap<String, AgentOrder>()
         var count = 0
@@ -313,7 +170,7 @@ public struct Dispatcher: Sendable {
         cooldowns.insert(until)
     }
 
-    private mutating func requeue(_ ticket: TicketID, tier: Int?, priority: Priority?, avoiding: OpenTicket.Avoid?) {
+    mutating func requeue(_ ticket: TicketID, tier: Int?, priority: Priority?, avoiding: OpenTicket.Avoid?) {
         guard var open = tickets[ticket] else { return }
         if let until = open.avoid?.until { cooldowns.remove(until) }
         open.avoid = avoiding
@@ -398,78 +255,6 @@ public struct Dispatcher: Sendable {
         tickets[ticket]?.status = status
     }
 
-    // MARK: - Queue bookkeeping: every change of a queue goes through these, so the counts per priority
-    // stay exact at O(1) per change.
-
-    /// Tickets waiting, by priority (index 1 … 4 for P1 … P4).
-    public var queuedByPriority: [Int] { waitingByPriority }
-
-    private mutating func queueUpsert(_ key: QueueKey, _ id: TicketID, _ order: TicketOrder) {
-        if let old = queues[key]?.order(of: id) { waitingByPriority[old.priority] -= 1 }
-        queues[key]?.upsert(id, order: order)
-        waitingByPriority[order.priority] += 1
-    }
-
-    @discardableResult
-    private mutating func queuePop(_ key: QueueKey) -> TicketID? {
-        guard let head = queues[key]?.popFirst() else { return nil }
-        waitingByPriority[head.order.priority] -= 1
-        return head.key
-    }
-
-    mutating func queueRemove(_ key: QueueKey, _ id: TicketID) {
-        guard let order = queues[key]?.order(of: id) else { return }
-        _ = queues[key]?.remove(id)
-        waitingByPriority[order.priority] -= 1
-    }
-
-    // MARK: - Stranded queues
-
-    /// Queues with tickets waiting that no connected agent could take (no one with the skill at or above
-    /// the tier), bot pools aside. Costs the number of queue keys, never the tickets.
-    public var strandedQueues: [QueueName] {
-        queues.compactMap { key, queue in
-            guard !queue.isEmpty, (eligible[key] ?? 0) == 0, !(key.tier == 0 && key.skill.hasPrefix("bot:")) else { return nil }
-            return QueueName(skill: key.skill, tier: key.tier, waiting: queue.count)
-        }.sorted { ($0.tier, $0.skill) < ($1.tier, $1.skill) }
-    }
-
-    /// Marks a stranded queue announced and returns the tickets waiting in it; tickets joining it later
-    /// come from `takeStrandedArrivals` until someone who can take them connects.
-    public mutating func announceStranded(_ queue: QueueName) -> [TicketID] {
-        let key = QueueKey(skill: queue.skill, tier: queue.tier)
-        announcedStranded.insert(key)
-        return queues[key]?.keys ?? []
-    }
-
-    /// The queue is no longer stranded (it emptied, or someone who can take it connected).
-    public mutating func clearStranded(_ queue: QueueName) {
-        announcedStranded.remove(QueueKey(skill: queue.skill, tier: queue.tier))
-    }
-
-    public mutating func takeStrandedArrivals() -> [TicketID] {
-        defer { strandedArrivals = [] }
-        return strandedArrivals.filter { id in tickets[id].map { announcedStranded.contains($0.key) && $0.assignee == nil } ?? false }
-    }
-
-    /// Whether a connected agent could take a ticket needing `skill` at `tier`. Asked only when a stranded
-    /// queue falls back, so its scan of agents is off the hot path when the queue does not exist yet.
-    public func isStaffed(skill: String, tier: Int) -> Bool {
-        let key = QueueKey(skill: skill, tier: tier)
-        if queues[key] != nil { return (eligible[key] ?? 0) > 0 }
-        return agents.values.contains { $0.connected && $0.profile.canWork(skill: skill, tier: tier) }
-    }
-
-    /// Moves a queued ticket to another skill and tier (a stranded queue's fallback).
-    public mutating func reroute(_ ticket: TicketID, skill: String, tier: Int) {
-        guard var open = tickets[ticket], open.assignee == nil else { return }
-        queueRemove(open.key, ticket)
-        open.skill = skill
-        open.tier = tier
-        tickets[ticket] = open
-        enqueue(open)
-    }
-
     // MARK: - Agents
 
     /// An agent said HELLO: it becomes available with its profile. Leases it already held (from before a
@@ -524,7 +309,7 @@ public struct Dispatcher: Sendable {
     }
 
     /// Puts `agent` in (or takes it out of) the pools of its keys, by its current load.
-    private mutating func reposition(_ agent: String) {
+    mutating func reposition(_ agent: String) {
         guard let slot = agents[agent] else { return }
         for key in slot.keys {
             if slot.available {
@@ -536,7 +321,7 @@ public struct Dispatcher: Sendable {
     }
 
     /// A disconnected agent with no lease left is forgotten.
-    private mutating func dropIfForgotten(_ agent: String) {
+    mutating func dropIfForgotten(_ agent: String) {
         if let slot = agents[agent], !slot.connected, slot.open.isEmpty { agents.removeValue(forKey: agent) }
     }
 }
