@@ -34,7 +34,6 @@ extension CoordinatorLoop {
                 }
             }
         }
-        metrics.setQueued(dispatcher.queuedCount)
         metrics.setQueued(byPriority: dispatcher.queuedByPriority)
         return joined
     }

@@ -10,11 +10,11 @@ extension CoordinatorLoop {
     func watchStrandedQueues(at now: Millis) {
         let policy = configuration.stranded
         let stranded = dispatcher.strandedQueues
-        var current: Set<String> = []
+        var current: Set<QueueName> = []
         var events: [TicketEvent] = []
         var reroutes: [(TicketID, TicketEvent, skill: String, tier: Int)] = []
         for queue in stranded {
-            let name = "\(queue.tier)/\(queue.skill)"
+            let name = queue.place
             current.insert(name)
             let since = strandedSince[name] ?? now
             strandedSince[name] = since
@@ -37,19 +37,20 @@ extension CoordinatorLoop {
                                      target.skill, target.tier))
                 }
                 logger.warning("stranded tickets moved to their fallback queue",
-                               metadata: ["from": "\(name)", "to": "\(target.tier)/\(target.skill)", "tickets": "\(announced.count)"])
+                               metadata: ["from": "\(name.tier)/\(name.skill)", "to": "\(target.tier)/\(target.skill)", "tickets": "\(announced.count)"])
             }
         }
         for id in dispatcher.takeStrandedArrivals() {
             guard let open = dispatcher.tickets[id] else { continue }
             events.append(TicketEvent.stranded(id, at: now, skill: open.skill, tier: open.tier,
-                                               since: strandedSince["\(open.tier)/\(open.skill)"] ?? now))
+                                               since: strandedSince[QueueName(skill: open.skill, tier: open.tier)] ?? now))
         }
         for name in strandedSince.keys where !current.contains(name) {
             strandedSince.removeValue(forKey: name)
-            let parts = name.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
-            dispatcher.clearStranded(QueueName(skill: parts.count > 1 ? String(parts[1]) : "", tier: Int(parts[0]) ?? 0))
-            if announcedQueues.remove(name) != nil { logger.info("stranded queue staffed again", metadata: ["queue": "\(name)"]) }
+            dispatcher.clearStranded(name)
+            if announcedQueues.remove(name) != nil {
+                logger.info("stranded queue staffed again", metadata: ["skill": "\(name.skill)", "tier": "\(name.tier)"])
+            }
         }
         metrics.setStranded(stranded.reduce(0) { $0 + $1.waiting })
         guard !events.isEmpty || !reroutes.isEmpty else { return }

@@ -58,10 +58,10 @@ final class CoordinatorLoop {
     let webhooks: WebhookDeliveryService
     /// The policies in force, shown by the API.
     let policyBox: SLAPolicyBox
-    /// Since when each stranded queue (`tier/skill`) has had no one who can take its tickets.
-    var strandedSince: [String: Millis] = [:]
+    /// Since when each stranded queue (its `place`) has had no one who can take its tickets.
+    var strandedSince: [QueueName: Millis] = [:]
     /// Stranded queues already reported (warning and events) in their current stretch.
-    var announcedQueues: Set<String> = []
+    var announcedQueues: Set<QueueName> = []
     /// The last tick's time: a released ticket's cooldown that ended since then calls for a dispatch.
     var lastTickAt: Millis = 0
 
@@ -118,7 +118,6 @@ final class CoordinatorLoop {
         let deadline = currentMillis() + livenessMillis
         for ticket in open { if let agent = ticket.assignee { deadlines.upsert(agent, order: deadline) } }
         try await recoverSLA()
-        metrics.setQueued(dispatcher.queuedCount)
         metrics.setQueued(byPriority: dispatcher.queuedByPriority)
         logger.info("recovered", metadata: ["open": "\(open.count)", "queued": "\(dispatcher.queuedCount)",
                                             "leased": "\(open.count - dispatcher.queuedCount)"])

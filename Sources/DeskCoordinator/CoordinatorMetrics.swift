@@ -55,8 +55,11 @@ public final class CoordinatorMetrics: Sendable {
 
     public init() {}
 
-    func setQueued(_ count: Int) { queued.store(count, ordering: .relaxed) }
-    func setQueued(byPriority counts: [Int]) { queuedByPriority.withLock { $0 = counts } }
+    /// Tickets waiting, by priority (index 1 … 4); `desk_queue_depth` is their sum.
+    func setQueued(byPriority counts: [Int]) {
+        queuedByPriority.withLock { $0 = counts }
+        queued.store(counts.reduce(0, +), ordering: .relaxed)
+    }
     func setAgents(_ count: Int) { agents.store(count, ordering: .relaxed) }
     func setStranded(_ count: Int) { stranded.store(count, ordering: .relaxed) }
     func setWebhooksQueued(_ count: Int) { webhooksHeld.store(count, ordering: .relaxed) }

@@ -14,7 +14,7 @@ struct AuditingDecoder: Decoder {
     var userInfo: [CodingUserInfoKey: Any] { base.userInfo }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
-        let inner = try base.container(keyedBy: AnyKey.self)
+        let inner = try base.container(keyedBy: StrictKey.self)
         let object = log.opened(inner.codingPath.map(\.component), keys: inner.allKeys.map(\.stringValue))
         return KeyedDecodingContainer(AuditingKeyedContainer<Key>(inner: inner, log: log, object: object))
     }
@@ -28,28 +28,17 @@ struct AuditingDecoder: Decoder {
     }
 }
 
-/// Any string or integer key: the audited container reads the base object by name.
-struct AnyKey: CodingKey {
-    var stringValue: String
-    var intValue: Int?
-    init(stringValue: String) { self.stringValue = stringValue }
-    init(intValue: Int) {
-        self.stringValue = String(intValue)
-        self.intValue = intValue
-    }
-}
-
 struct AuditingKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
-    let inner: KeyedDecodingContainer<AnyKey>
+    let inner: KeyedDecodingContainer<StrictKey>
     let log: KeyLog
     let object: OpenedObject
 
     var codingPath: [any CodingKey] { inner.codingPath }
     var allKeys: [Key] { inner.allKeys.compactMap { Key(stringValue: $0.stringValue) } }
 
-    private func any(_ key: Key) -> AnyKey {
+    private func any(_ key: Key) -> StrictKey {
         object.read.insert(key.stringValue)
-        return AnyKey(stringValue: key.stringValue)
+        return StrictKey(stringValue: key.stringValue)
     }
 
     func contains(_ key: Key) -> Bool { inner.contains(any(key)) }

@@ -87,6 +87,8 @@ public struct QueueName: Sendable, Equatable, Hashable {
         self.tier = tier
         self.waiting = waiting
     }
+    /// The queue itself, without its count: a key that stays the same while tickets come and go.
+    public var place: QueueName { QueueName(skill: skill, tier: tier) }
 }
 
 /// A queue: the tickets that need one skill at one tier.
