@@ -11,13 +11,17 @@ public struct APIError: HTTPResponseError, Sendable {
     public let retryAfter: Int?
     /// The methods a path takes (for `405`'s `Allow` header).
     public let allow: String?
+    /// A `401`: answers with `WWW-Authenticate: Bearer`.
+    public let authenticate: Bool
 
-    public init(_ status: HTTPResponse.Status, _ message: String, field: String? = nil, retryAfter: Int? = nil, allow: String? = nil) {
+    public init(_ status: HTTPResponse.Status, _ message: String, field: String? = nil, retryAfter: Int? = nil, allow: String? = nil,
+                authenticate: Bool = false) {
         self.status = status
         self.message = message
         self.field = field
         self.retryAfter = retryAfter
         self.allow = allow
+        self.authenticate = authenticate
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
@@ -25,6 +29,7 @@ public struct APIError: HTTPResponseError, Sendable {
         var response = TicketJSON.response("{\"error\":\(JSONText.string(message))\(field)}", status: status)
         if let retryAfter { response.headers[.retryAfter] = "\(retryAfter)" }
         if let allow { response.headers[.allow] = allow }
+        if authenticate { response.headers[.wwwAuthenticate] = "Bearer realm=\"desk\"" }
         return response
     }
 

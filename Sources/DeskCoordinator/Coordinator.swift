@@ -85,7 +85,8 @@ public enum Coordinator {
         let api = HTTPAPI(store: store, inputs: inputs, metrics: metrics, routing: configuration.routing,
                           escalation: configuration.escalation, slaPolicies: policyBox,
                           responseTargets: configuration.responseTargets, agentEndpoint: agentEndpoint, eventEndpoint: eventEndpoint,
-                          intakeInFlight: IntakeCounter(), storage: storage, intakeLimits: configuration.intakeLimits)
+                          intakeInFlight: IntakeCounter(), storage: storage, intakeLimits: configuration.intakeLimits,
+                          access: AccessControl(store: store), publicIntake: configuration.publicIntake)
         var app = Application(
             router: api.router(),
             server: .guardedHTTP1(limits: configuration.httpLimits, connections: metrics.connections),

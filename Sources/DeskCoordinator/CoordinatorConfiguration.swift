@@ -31,6 +31,8 @@ public struct CoordinatorConfiguration: Sendable {
     public var releaseCooldownMs: Millis = 60_000
     /// What happens to tickets that no connected agent can take.
     public var stranded: StrandedPolicy = .standard
+    /// Rate limits of ticket creation without a credential (per client address, per requester).
+    var publicIntake: PublicIntakeLimits = .standard()
 
     public init(
         dataDirectory: String, agentEndpoint: String = "tcp://127.0.0.1:5555",

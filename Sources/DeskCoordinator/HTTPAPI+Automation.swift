@@ -6,20 +6,34 @@ import Hummingbird
 
 /// Macros, the outbox and the customer's view of a ticket.
 extension HTTPAPI {
-    func addAutomationRoutes(to router: Router<BasicRequestContext>, _ routes: RouteTable) {
-        router.on(routes, .get, "/api/v1/macros") { _, _ in try await listMacros() }
-        router.on(routes, .post, "/api/v1/macros") { request, _ in try await saveMacro(request, name: nil) }
-        router.on(routes, .put, "/api/v1/macros/{name}") { request, context in try await saveMacro(request, name: context.parameters.get("name") ?? "") }
-        router.on(routes, .get, "/api/v1/macros/{name}") { _, context in try await showMacro(context.parameters.get("name") ?? "") }
-        router.on(routes, .delete, "/api/v1/macros/{name}") { _, context in try await removeMacro(context.parameters.get("name") ?? "") }
-        router.on(routes, .post, "/api/v1/tickets/{id}/messages") { request, context in
-            try await customerMessage(request, context.parameters.get("id") ?? "")
+    func addAutomationRoutes(to router: Router<DeskRequestContext>, _ routes: RouteTable) {
+        router.on(routes, .get, "/api/v1/macros", .requires(.macrosRead)) { _, _ in try await listMacros() }
+        router.on(routes, .post, "/api/v1/macros", .requires(.macrosWrite)) { request, context in
+            try await saveMacro(request, name: nil, by: context.principal)
         }
-        router.on(routes, .get, "/api/v1/sla/policies") { _, _ in TicketJSON.response(slaPoliciesJSON) }
-        router.on(routes, .put, "/api/v1/sla/policies") { request, _ in try await replacePolicies(request) }
-        router.on(routes, .delete, "/api/v1/sla/policies") { _, _ in try await replacePolicies(nil) }
-        router.on(routes, .get, "/api/v1/outbox") { request, _ in try await outbox(request.uri.queryParameters) }
-        router.on(routes, .post, "/api/v1/outbox/{id}/delivered") { _, context in try await delivered(context.parameters.get("id") ?? "") }
+        router.on(routes, .put, "/api/v1/macros/{name}", .requires(.macrosWrite)) { request, context in
+            try await saveMacro(request, name: context.parameters.get("name") ?? "", by: context.principal)
+        }
+        router.on(routes, .get, "/api/v1/macros/{name}", .requires(.macrosRead)) { _, context in
+            try await showMacro(context.parameters.get("name") ?? "")
+        }
+        router.on(routes, .delete, "/api/v1/macros/{name}", .requires(.macrosWrite)) { _, context in
+            try await removeMacro(context.parameters.get("name") ?? "", by: context.principal)
+        }
+        router.on(routes, .post, "/api/v1/tickets/{id}/messages", .requires(.ticketsReply)) { request, context in
+            try await customerMessage(request, context.parameters.get("id") ?? "", context.principal)
+        }
+        router.on(routes, .get, "/api/v1/sla/policies", .requires(.slaRead)) { _, _ in TicketJSON.response(slaPoliciesJSON) }
+        router.on(routes, .put, "/api/v1/sla/policies", .requires(.slaWrite)) { request, context in
+            try await replacePolicies(request, by: context.principal)
+        }
+        router.on(routes, .delete, "/api/v1/sla/policies", .requires(.slaWrite)) { _, context in
+            try await replacePolicies(nil, by: context.principal)
+        }
+        router.on(routes, .get, "/api/v1/outbox", .requires(.outbox)) { request, _ in try await outbox(request.uri.queryParameters) }
+        router.on(routes, .post, "/api/v1/outbox/{id}/delivered", .requires(.outbox)) { _, context in
+            try await delivered(context.parameters.get("id") ?? "")
+        }
     }
 
     static func macroJSON(_ macro: MacroDefinition) -> String {
@@ -42,7 +56,7 @@ extension HTTPAPI {
 
     /// `POST /api/v1/macros` (name in the body) or `PUT /api/v1/macros/{name}`: checks the template and the
     /// actions, stores the macro, then tells the loop. 201 when new, 200 when replaced, 400 naming the problem.
-    func saveMacro(_ request: Request, name: String?) async throws -> Response {
+    func saveMacro(_ request: Request, name: String?, by principal: Principal?) async throws -> Response {
         var definition = try await decodeBody(request, as: MacroBody.self, upTo: Self.maxRequestBytes).macro(name: name)
         if let name {
             guard definition.name.isEmpty || definition.name == name else {
@@ -56,14 +70,25 @@ extension HTTPAPI {
         } catch {
             throw APIError(.badRequest, "macro '\(definition.name)': \(error)")
         }
-        let now = currentMillis(), inputs = self.inputs
-        let created = try await store.writer.write { db in try db.saveMacro(checked.definition, at: now) }
+        let now = currentMillis(), inputs = self.inputs, actor = Self.actor(principal)
+        let created = try await store.writer.write { db in
+            let before = try db.macro(named: checked.definition.name).map(Self.macroJSON)
+            let created = try db.saveMacro(checked.definition, at: now)
+            try db.audit(actor: actor, action: created ? "macro.create" : "macro.update", target: "macro \(checked.definition.name)",
+                         before: before, after: Self.macroJSON(checked.definition), at: now)
+            return created
+        }
         inputs.yield(.macroSaved(checked))
         return TicketJSON.response(Self.macroJSON(checked.definition), status: created ? .created : .ok)
     }
 
-    func removeMacro(_ name: String) async throws -> Response {
-        let removed = try await store.writer.write { db in try db.removeMacro(named: name) }
+    func removeMacro(_ name: String, by principal: Principal?) async throws -> Response {
+        let now = currentMillis(), actor = Self.actor(principal)
+        let removed = try await store.writer.write { db in
+            guard let before = try db.macro(named: name), try db.removeMacro(named: name) else { return false }
+            try db.audit(actor: actor, action: "macro.delete", target: "macro \(name)", before: Self.macroJSON(before), at: now)
+            return true
+        }
         guard removed else { throw APIError(.notFound, "macro '\(name)' not found") }
         inputs.yield(.macroRemoved(name))
         return Response(status: .noContent)
@@ -101,8 +126,13 @@ extension HTTPAPI {
     }
 
     /// `POST /api/v1/tickets/{id}/messages` `{"body": …}`: the customer's answer (from a delivery channel).
-    func customerMessage(_ request: Request, _ idText: String) async throws -> Response {
+    /// A customer posts only on their own tickets (another's is `404`, as if absent).
+    func customerMessage(_ request: Request, _ idText: String, _ principal: Principal?) async throws -> Response {
         guard let id = TicketID(idText), id > 0 else { throw APIError(.badRequest, "ticket id must be a positive number", field: "id") }
+        if principal?.role == .customer {
+            let ticket = try await store.pool.read { db in try db.ticket(id) }
+            guard let ticket, Self.reaches(principal, ticket) else { throw APIError(.notFound, "ticket \(id) not found") }
+        }
         let message = try await decodeBody(request, as: CustomerMessage.self, upTo: Self.maxRequestBytes)
         let body = message.body.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !body.isEmpty, body.count <= IntakeRequest.Limits.body else {
@@ -123,7 +153,8 @@ extension HTTPAPI {
     /// `PUT /api/v1/sla/policies`: the `sla:` section of the config file as JSON (calendars, policies,
     /// defaults). Checked like the file (400 naming the policy and the problem), stored, and in force once
     /// every open ticket's clock is rebuilt under it. `DELETE` goes back to the config's policies.
-    func replacePolicies(_ request: Request?) async throws -> Response {
+    func replacePolicies(_ request: Request?, by principal: Principal?) async throws -> Response {
+        let before = slaPoliciesJSON
         var policies: [SLAPolicy]?
         var document: String?
         if let request {
@@ -146,17 +177,24 @@ extension HTTPAPI {
                 continuation.resume(throwing: APIError(.serviceUnavailable, "the coordinator is shutting down"))
             }
         }
-        return TicketJSON.response(slaPoliciesJSON)
+        let now = currentMillis(), actor = Self.actor(principal), after = slaPoliciesJSON
+        try await store.writer.write { db in
+            try db.audit(actor: actor, action: request == nil ? "sla.reset" : "sla.replace", target: "sla policies",
+                         before: before, after: after, at: now)
+        }
+        return TicketJSON.response(after)
     }
 
     /// `GET /api/v1/tickets/{id}/conversation`: what the customer sees — their message and the public
     /// replies. Internal notes, assignments, escalations and every other internal event are left out.
-    func conversation(_ idText: String) async throws -> Response {
+    func conversation(_ idText: String, _ principal: Principal?) async throws -> Response {
         guard let id = TicketID(idText), id > 0 else { throw APIError(.badRequest, "ticket id must be a positive number", field: "id") }
         let found = try await store.pool.read { db in
             try db.ticket(id).map { ($0, try db.outbox(pending: false, ticket: id, after: 0, limit: 10_000), try db.customerMessages(of: id)) }
         }
-        guard let (ticket, replies, answers) = found else { throw APIError(.notFound, "ticket \(id) not found") }
+        guard let (ticket, replies, answers) = found, Self.reaches(principal, ticket) else {
+            throw APIError(.notFound, "ticket \(id) not found")
+        }
         var thread: [(at: Millis, from: String, body: String)] = [(ticket.createdAt, "customer", ticket.body)]
         thread += replies.map { ($0.createdAt, "support", $0.body) }
         thread += answers.map { ($0.at, "customer", $0.body) }

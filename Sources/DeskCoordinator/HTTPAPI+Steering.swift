@@ -6,15 +6,15 @@ import Hummingbird
 /// A lead's API: the agents, assigning and reassigning, changing and reopening tickets, and searching
 /// the ticket list. What the loop owns (agents, leases, queues) is asked of the loop; see docs/LEADS.md.
 extension HTTPAPI {
-    func addSteeringRoutes(to router: Router<BasicRequestContext>, _ routes: RouteTable) {
-        router.on(routes, .get, "/api/v1/agents") { request, _ in try await listAgents(request.uri.queryParameters) }
-        router.on(routes, .post, "/api/v1/tickets/{id}/assign") { request, context in
+    func addSteeringRoutes(to router: Router<DeskRequestContext>, _ routes: RouteTable) {
+        router.on(routes, .get, "/api/v1/agents", .requires(.agentsRead)) { request, _ in try await listAgents(request.uri.queryParameters) }
+        router.on(routes, .post, "/api/v1/tickets/{id}/assign", .requires(.ticketsSteer)) { request, context in
             try await assignTicket(request, context.parameters.get("id") ?? "")
         }
-        router.on(routes, .patch, "/api/v1/tickets/{id}") { request, context in
+        router.on(routes, .patch, "/api/v1/tickets/{id}", .requires(.ticketsSteer)) { request, context in
             try await updateTicket(request, context.parameters.get("id") ?? "")
         }
-        router.on(routes, .post, "/api/v1/tickets/{id}/reopen") { request, context in
+        router.on(routes, .post, "/api/v1/tickets/{id}/reopen", .requires(.ticketsSteer)) { request, context in
             try await reopenTicket(request, context.parameters.get("id") ?? "")
         }
     }
@@ -139,7 +139,9 @@ extension HTTPAPI {
     /// `GET /api/v1/tickets`: filters `status`, `priority`, `agent`, `requester`, `category`, `tier`, `tag`,
     /// `q` (text in subject or body), `sort=oldest|newest`, `limit`, `cursor` (the `next_cursor` of the page
     /// before). `tier`, `tag` and `q` are tested row by row over at most 10,000 rows a page (see `TicketSearch`).
-    func listTickets(_ query: Parameters) async throws -> Response {
+    /// A customer lists only their own tickets (`requester` is theirs, or absent); an agent those of their
+    /// queues and leases; a lead or admin every ticket.
+    func listTickets(_ query: Parameters, _ principal: Principal?) async throws -> Response {
         try Self.refuseUnknown(query, allowed: ["status", "priority", "agent", "requester", "category", "tier", "tag", "q", "sort",
                                                 "limit", "cursor"])
         func value(_ name: String) -> String? { query.get(name).flatMap { $0.isEmpty ? nil : $0 } }
@@ -178,6 +180,18 @@ extension HTTPAPI {
         if let text = value("cursor") {
             guard let parsed = TicketID(text) else { throw APIError(.badRequest, "cursor must be a ticket id", field: "cursor") }
             search.cursor = parsed
+        }
+        switch principal?.role {
+        case .customer?:
+            guard let email = principal?.email else { return TicketJSON.response(TicketJSON.page([], next: nil)) }
+            if let requester = search.requester, !Principal.sameAddress(requester, email) {
+                throw APIError(.forbidden, "a customer lists only their own tickets (requester \(email))", field: "requester")
+            }
+            search.requester = email.lowercased()
+        case .agent?:
+            if let principal { search.reach = TicketReach(agent: principal.name, skills: principal.skills.sorted(), tier: principal.tier) }
+        default:
+            break
         }
         let found = try await store.pool.read { [search] db in try db.searchTickets(search) }
         return TicketJSON.response(TicketJSON.page(found.tickets, next: found.next))

@@ -23,30 +23,41 @@ struct HTTPAPI: Sendable {
     let storage: StorageGuard
     /// Past these, intake answers `503` with `Retry-After` instead of queueing more.
     var intakeLimits: IntakeLimits = .standard
+    /// Who is asking (tokens, throttles).
+    let access: AccessControl
+    /// Intake without a credential: per client address and per requester.
+    let publicIntake: PublicIntakeLimits
     /// The largest request body accepted, in bytes.
     static let maxRequestBytes = 1 << 20
     /// The largest batch request body, in bytes, and the most tickets in one batch.
     static let maxBatchBytes = 16 << 20
     static let maxBatchTickets = 1000
 
-    func router() -> Router<BasicRequestContext> {
-        let router = Router(options: .autoGenerateHeadEndpoints)
-        let routes = RouteTable()
+    func router(routes: RouteTable = RouteTable()) -> Router<DeskRequestContext> {
+        let router = Router(context: DeskRequestContext.self, options: .autoGenerateHeadEndpoints)
         // First: middleware applies only to the routes added after it.
         router.add(middleware: UnmatchedRouteMiddleware(table: routes))
         router.add(middleware: RouteMetricsMiddleware(metrics: metrics.requests))
-        router.on(routes, .post, "/api/v1/tickets") { request, _ in try await createTicket(request) }
-        router.on(routes, .post, "/api/v1/tickets/batch") { request, _ in try await createTickets(request) }
-        router.on(routes, .get, "/api/v1/tickets/{id}") { _, context in try await showTicket(context.parameters.get("id") ?? "") }
-        router.on(routes, .get, "/api/v1/tickets") { request, _ in try await listTickets(request.uri.queryParameters) }
-        router.on(routes, .get, "/api/v1/tickets/{id}/conversation") { _, context in try await conversation(context.parameters.get("id") ?? "") }
+        router.add(middleware: AccessMiddleware(access: access))
+        router.on(routes, .post, "/api/v1/tickets", .publicOr(.ticketsCreate)) { request, context in try await createTicket(request, context) }
+        router.on(routes, .post, "/api/v1/tickets/batch", .requires(.ticketsImport)) { request, _ in try await createTickets(request) }
+        router.on(routes, .get, "/api/v1/tickets/{id}", .requires(.ticketsRead)) { _, context in
+            try await showTicket(context.parameters.get("id") ?? "", context.principal)
+        }
+        router.on(routes, .get, "/api/v1/tickets", .requires(.ticketsRead)) { request, context in
+            try await listTickets(request.uri.queryParameters, context.principal)
+        }
+        router.on(routes, .get, "/api/v1/tickets/{id}/conversation", .requires(.ticketsRead)) { _, context in
+            try await conversation(context.parameters.get("id") ?? "", context.principal)
+        }
         addAutomationRoutes(to: router, routes)
         addSteeringRoutes(to: router, routes)
-        router.on(routes, .get, "/healthz") { _, _ in
+        addAccessRoutes(to: router, routes)
+        router.on(routes, .get, "/healthz", .anyone) { _, _ in
             TicketJSON.response("{\"status\":\"ok\",\"version\":\"\(DeskVersion.current)\",\"queued\":\(metrics.queuedTickets),\"agents\":\(metrics.connectedAgents),"
                                 + "\"endpoints\":{\"agents\":\(JSONText.string(agentEndpoint)),\"events\":\(JSONText.string(eventEndpoint))}}")
         }
-        router.on(routes, .get, "/metrics") { _, _ in
+        router.on(routes, .get, "/metrics", .anyone) { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                      body: .init(byteBuffer: ByteBuffer(string: metrics.render(writerBacklog: store.writer.backlog, diskFreeBytes: storage.freeBytes,
                                                                                      commitLatency: store.writer.commitLatency))))
@@ -54,14 +65,31 @@ struct HTTPAPI: Sendable {
         return router
     }
 
-    func createTicket(_ request: Request) async throws -> Response {
-        let intake = try await decodeBody(request, as: IntakeRequest.self, upTo: Self.maxRequestBytes)
+    /// `POST /api/v1/tickets`. Without a credential (the portal's form, e-mail, chat) rate-limited per
+    /// client address and per requester; a customer creates only as themself.
+    func createTicket(_ request: Request, _ context: DeskRequestContext) async throws -> Response {
+        var intake = try await decodeBody(request, as: IntakeRequest.self, upTo: Self.maxRequestBytes)
+        if let principal = context.principal, principal.role == .customer {
+            guard let email = principal.email else { throw APIError(.forbidden, "the account '\(principal.name)' has no e-mail address") }
+            if let requester = intake.requester, !Principal.sameAddress(requester.trimmingCharacters(in: .whitespaces), email) {
+                throw APIError(.forbidden, "a customer creates tickets only as themself (\(email))", field: "requester")
+            }
+            intake.requester = email
+        }
         let new: NewTicket
         do {
             new = prepare(try intake.validated())
         } catch {
             metrics.intakeRejected.increment()
             throw APIError(.badRequest, error.message, field: error.field)
+        }
+        if context.principal == nil {
+            let now = currentMillis()
+            if let wait = publicIntake.perAddress.take(context.address, now: now) ?? publicIntake.perRequester.take(new.requester, now: now) {
+                metrics.intakeRejected.increment()
+                throw APIError(.tooManyRequests, "too many tickets from this address or requester without a token; retry in \(wait) s",
+                               retryAfter: wait)
+            }
         }
         let (ticket, created) = try await submit([new])[0]
         return TicketJSON.response(TicketJSON.ticket(ticket), status: created ? .created : .ok)
@@ -157,13 +185,22 @@ struct HTTPAPI: Sendable {
             + (error.field.map { ",\"field\":\(JSONText.string($0))" } ?? "") + "}"
     }
 
-    func showTicket(_ idText: String) async throws -> Response {
+    /// `GET /api/v1/tickets/{id}` with its history (staff). A customer gets their own ticket without the
+    /// history (which holds internal notes); a ticket out of the caller's reach is `404`, as if absent.
+    func showTicket(_ idText: String, _ principal: Principal?) async throws -> Response {
         guard let id = TicketID(idText), id > 0 else { throw APIError(.badRequest, "ticket id must be a positive number", field: "id") }
+        let staff = principal?.role != .customer
         let found = try await store.pool.read { db in
-            try db.ticket(id).map { ($0, try db.history(of: id)) }
+            try db.ticket(id).map { ($0, staff ? try db.history(of: id) : nil) }
         }
-        guard let (ticket, history) = found else { throw APIError(.notFound, "ticket \(id) not found") }
-        return TicketJSON.response(TicketJSON.ticket(ticket, history: history))
+        guard let (ticket, history) = found, Self.reaches(principal, ticket) else { throw APIError(.notFound, "ticket \(id) not found") }
+        return TicketJSON.response(history.map { TicketJSON.ticket(ticket, history: $0) } ?? TicketJSON.ticket(ticket))
+    }
+
+    /// Whether `principal` may see `ticket` (see `Principal.mayRead`).
+    static func reaches(_ principal: Principal?, _ ticket: Ticket) -> Bool {
+        guard let principal else { return false }
+        return principal.mayRead(requester: ticket.requester, skill: ticket.skill, tier: ticket.tier, assignee: ticket.assignee)
     }
 
     /// Refuses query parameters a list does not take (`?q=…` once silently listed every ticket).
@@ -199,6 +236,17 @@ struct IntakeBatch: ChecksOwnKeys {
             throw UnknownFieldError(path: [unknown.stringValue])
         }
         tickets = try decoder.container(keyedBy: CodingKeys.self).decode([Item].self, forKey: .tickets)
+    }
+}
+
+/// Rate limits of intake without a credential.
+struct PublicIntakeLimits: Sendable {
+    let perAddress: IntakeRateLimit
+    let perRequester: IntakeRateLimit
+
+    /// 60 a minute per address (bursts of 20), 10 a minute per requester (bursts of 5).
+    static func standard() -> PublicIntakeLimits {
+        PublicIntakeLimits(perAddress: IntakeRateLimit(perMinute: 60, burst: 20), perRequester: IntakeRateLimit(perMinute: 10, burst: 5))
     }
 }
 

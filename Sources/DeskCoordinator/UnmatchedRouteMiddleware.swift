@@ -2,14 +2,24 @@ import HTTPTypes
 import Hummingbird
 import Synchronization
 
-/// The API's routes as registered: method and template (`/api/v1/tickets/{id}`), for the answer to a
-/// request no route takes.
+/// The API's routes as registered: method, template (`/api/v1/tickets/{id}`) and who may call it, for
+/// the answer to a request no route takes and for the access matrix (docs/SECURITY.md).
 final class RouteTable: Sendable {
-    private let routes = Mutex<[(method: HTTPRequest.Method, segments: [Substring])]>([])
-
-    func record(_ method: HTTPRequest.Method, _ template: String) {
-        routes.withLock { $0.append((method, template.split(separator: "/"))) }
+    struct Route: Sendable {
+        let method: HTTPRequest.Method
+        let template: String
+        let segments: [Substring]
+        let access: RouteAccess
     }
+
+    private let routes = Mutex<[Route]>([])
+
+    func record(_ method: HTTPRequest.Method, _ template: String, _ access: RouteAccess) {
+        routes.withLock { $0.append(Route(method: method, template: template, segments: template.split(separator: "/"), access: access)) }
+    }
+
+    /// Every route, in the order registered.
+    var all: [Route] { routes.withLock { $0 } }
 
     /// The methods some route takes for `path` (HEAD wherever GET), in a stable order; empty when no
     /// template matches the path at all.
@@ -51,12 +61,15 @@ struct UnmatchedRouteMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-extension Router {
-    /// Adds a route and records it in `table`.
+extension Router where Context == DeskRequestContext {
+    /// Adds a route that admits only the callers `access` names, and records it in `table`.
     @discardableResult
-    func on(_ table: RouteTable, _ method: HTTPRequest.Method, _ path: String,
-            use handler: @escaping @Sendable (Request, Context) async throws -> some ResponseGenerator) -> Self {
-        table.record(method, path)
-        return on(RouterPath(path), method: method, use: handler)
+    func on<Output: ResponseGenerator>(_ table: RouteTable, _ method: HTTPRequest.Method, _ path: String, _ access: RouteAccess,
+                                       use handler: @escaping @Sendable (Request, Context) async throws -> Output) -> Self {
+        table.record(method, path, access)
+        return on(RouterPath(path), method: method) { request, context in
+            try access.check(context.principal)
+            return try await handler(request, context)
+        }
     }
 }

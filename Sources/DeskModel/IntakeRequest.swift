@@ -80,7 +80,8 @@ public struct IntakeRequest: Sendable, Codable, Equatable, ChecksOwnKeys {
         guard body.utf8.count <= Limits.body || body.count <= Limits.body else {
             throw IntakeError(field: "body", "body is \(body.count) characters; the limit is \(Limits.body)")
         }
-        let requester = (self.requester ?? "").trimmed
+        // Lowercased: a customer's tickets are found by their address whatever case it was typed in.
+        let requester = (self.requester ?? "").trimmed.lowercased()
         guard !requester.isEmpty else { throw IntakeError(field: "requester", "requester (an e-mail address) is required") }
         guard requester.utf8.count <= Limits.requester || requester.count <= Limits.requester,
               requester.isPlausibleEmail else {
@@ -149,7 +150,7 @@ extension String {
     }
 
     /// One `@`, something before it, a dot in the domain, no spaces or control characters.
-    var isPlausibleEmail: Bool {
+    public var isPlausibleEmail: Bool {
         var at: Int?
         var index = 0
         for byte in utf8 {

@@ -18,6 +18,8 @@ public struct TicketSearch: Sendable, Equatable {
     /// The last id of the previous page: the page continues after it in the chosen order.
     public var cursor: TicketID?
     public var limit = 50
+    /// Only the tickets an agent may see: theirs, or of their queues (skill and tier).
+    public var reach: TicketReach?
 
     /// The most rows one page examines for the row-by-row filters (`tier`, `tag`, `text`). A page that
     /// reaches it before it is full ends early, with a cursor to continue from where the scan stopped.
@@ -26,7 +28,21 @@ public struct TicketSearch: Sendable, Equatable {
     public init() {}
 
     /// Whether a filter is tested row by row (so the scan is bounded).
-    var scans: Bool { category != nil || tier != nil || tag != nil || text != nil }
+    var scans: Bool { category != nil || tier != nil || tag != nil || text != nil || reach != nil }
+}
+
+/// The tickets within an agent's reach: those they hold, and those of a queue they work (a tier at most
+/// theirs, and a skill of theirs or none), as the dispatcher's `canWork` decides.
+public struct TicketReach: Sendable, Equatable {
+    public var agent: String
+    public var skills: [String]
+    public var tier: Int
+
+    public init(agent: String, skills: [String], tier: Int) {
+        self.agent = agent
+        self.skills = skills
+        self.tier = tier
+    }
 }
 
 extension Database {
@@ -55,6 +71,12 @@ extension Database {
         var testArguments: StatementArguments = []
         if let category = search.category { tests.append("category = ?"); testArguments += [category] }
         if let tier = search.tier { tests.append("tier = ?"); testArguments += [tier] }
+        if let reach = search.reach {
+            let marks = Array(repeating: "?", count: reach.skills.count).joined(separator: ",")
+            tests.append("(assignee = ? OR (tier <= ? AND (skill = ''" + (reach.skills.isEmpty ? "" : " OR skill IN (\(marks))") + ")))")
+            testArguments += [reach.agent, reach.tier]
+            testArguments += StatementArguments(reach.skills)
+        }
         if let tag = search.tag { tests.append("EXISTS (SELECT 1 FROM json_each(tickets.tags) WHERE value = ?)"); testArguments += [tag] }
         if let text = search.text {
             let pattern = "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")

@@ -180,6 +180,74 @@ enum Migrations {
             // (docs/BENCHMARKS.md, 2026-12-02) for a filter whose values are few and common.
             try db.execute(sql: "CREATE INDEX tickets_requester ON tickets(requester, id)")
         }
+        migrator.registerMigration("v9: people, API tokens, sessions, sign-in links, agent keys, audit log") { db in
+            // Secrets are stored only as SHA-256 hashes (tokens, session ids, sign-in links) or bcrypt
+            // (passwords); what is shown of a token later is its prefix. See docs/SECURITY.md.
+            try db.execute(sql: """
+                CREATE TABLE users (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    email TEXT COLLATE NOCASE,
+                    role TEXT NOT NULL CHECK (role IN ('admin', 'lead', 'agent', 'customer')),
+                    skills TEXT NOT NULL DEFAULT '[]',
+                    tier INTEGER NOT NULL DEFAULT 1,
+                    password_hash TEXT,
+                    email_verified_at INTEGER,
+                    disabled_at INTEGER,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE UNIQUE INDEX users_email ON users(email) WHERE email IS NOT NULL;
+                CREATE TABLE api_tokens (
+                    id INTEGER PRIMARY KEY,
+                    user_id INTEGER NOT NULL REFERENCES users(id),
+                    name TEXT NOT NULL,
+                    prefix TEXT NOT NULL UNIQUE,
+                    hash TEXT NOT NULL UNIQUE,
+                    scopes TEXT,
+                    expires_at INTEGER,
+                    last_used_at INTEGER,
+                    revoked_at INTEGER,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE INDEX api_tokens_user ON api_tokens(user_id);
+                CREATE TABLE sessions (
+                    hash TEXT PRIMARY KEY,
+                    user_id INTEGER NOT NULL REFERENCES users(id),
+                    csrf TEXT NOT NULL,
+                    address TEXT NOT NULL DEFAULT '',
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    last_seen_at INTEGER NOT NULL,
+                    ended_at INTEGER
+                );
+                CREATE INDEX sessions_user ON sessions(user_id);
+                CREATE TABLE sign_in_links (
+                    hash TEXT PRIMARY KEY,
+                    user_id INTEGER NOT NULL REFERENCES users(id),
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    used_at INTEGER
+                );
+                CREATE TABLE agent_keys (
+                    public_key TEXT PRIMARY KEY,
+                    user_id INTEGER NOT NULL REFERENCES users(id),
+                    name TEXT NOT NULL DEFAULT '',
+                    created_at INTEGER NOT NULL,
+                    revoked_at INTEGER
+                );
+                CREATE INDEX agent_keys_user ON agent_keys(user_id);
+                CREATE TABLE audit_log (
+                    id INTEGER PRIMARY KEY,
+                    at INTEGER NOT NULL,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    target TEXT NOT NULL,
+                    before TEXT,
+                    after TEXT
+                );
+                """)
+        }
         return migrator
     }
 
