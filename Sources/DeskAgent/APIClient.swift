@@ -4,9 +4,21 @@ import FoundationNetworking
 #endif
 
 /// A minimal JSON client of the coordinator's API.
-public struct APIClient {
-    public init(base: String) { self.base = base }
+public struct APIClient: Sendable {
+    /// `token`: the API token sent as `Authorization: Bearer`; nil sends none (public intake only).
+    public init(base: String, token: String? = nil) {
+        self.base = base
+        self.token = token
+    }
+
     public let base: String
+    public let token: String?
+
+    /// The token given on the command line, else `DESK_TOKEN`'s, else none.
+    public static func token(_ option: String?) -> String? {
+        if let option, !option.isEmpty { return option }
+        return ProcessInfo.processInfo.environment["DESK_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+    }
 
     public struct Reply: Sendable {
         public let status: Int
@@ -23,6 +35,7 @@ public struct APIClient {
         guard let url = URL(string: base + path) else { throw APIClientError(description: "bad server URL \(base)") }
         var request = URLRequest(url: url)
         request.httpMethod = method
+        if let token { request.setValue("Bearer " + token, forHTTPHeaderField: "Authorization") }
         if let body {
             request.httpBody = body
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")

@@ -58,13 +58,14 @@ public final class StaffConsole: @unchecked Sendable {
     /// Where printed lines go instead of standard output (tests read them); nil prints.
     let output: (@Sendable (String) -> Void)?
 
-    public init(name: String, api: String?, interactive: Bool, events: String? = nil, answerTimeout: Duration = .seconds(30),
-                output: (@Sendable (String) -> Void)? = nil) {
+    /// `token`: the staff member's API token (role agent or above), for history, macros and the queue.
+    public init(name: String, api: String?, token: String? = nil, interactive: Bool, events: String? = nil,
+                answerTimeout: Duration = .seconds(30), output: (@Sendable (String) -> Void)? = nil) {
         self.name = name
         self.output = output
         self.eventsEndpoint = events
         self.answerTimeout = answerTimeout
-        self.api = api.map(APIClient.init(base:))
+        self.api = api.map { APIClient(base: $0, token: token) }
         self.interactive = interactive
     }
 

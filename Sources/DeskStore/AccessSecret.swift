@@ -23,10 +23,16 @@ public enum AccessSecret {
     /// The visible prefix of a presented token (`desk_1a2b3c4d`), or nil when it does not have the shape
     /// of one: used to name a token in errors and logs without its secret part.
     public static func prefix(of token: String) -> String? {
-        let parts = token.split(separator: "_", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0] == "desk", parts[1].count == 8, parts[1].allSatisfy(\.isHexDigit),
-              parts[2].count == 43 else { return nil }
-        return "desk_" + parts[1]
+        // The secret part is base64url, which has '_' of its own: split by position, not by '_'.
+        let bytes = Array(token.utf8)
+        guard bytes.count == 5 + 8 + 1 + 43, token.hasPrefix("desk_"), bytes[13] == UInt8(ascii: "_"),
+              bytes[5..<13].allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }),
+              bytes[14...].allSatisfy({ Self.isBase64URL($0) }) else { return nil }
+        return String(decoding: bytes[0..<13], as: UTF8.self)
+    }
+
+    static func isBase64URL(_ byte: UInt8) -> Bool {
+        (65...90).contains(byte) || (97...122).contains(byte) || (48...57).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
     }
 
     static func randomBytes(_ count: Int) -> [UInt8] {

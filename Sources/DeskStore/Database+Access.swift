@@ -221,3 +221,33 @@ extension Database {
         }
     }
 }
+
+/// Writing straight to a store (no server running, or beside one): how an operator, a test and the
+/// quick start get their first token. SQLite's locking makes this safe beside a running coordinator.
+extension TicketStore {
+    /// A new token for the account `name`, creating the account with `role` (and `email`) when it does not
+    /// exist. An existing account keeps its role; asking for a different one is refused. The secret is in
+    /// the result and nowhere else; the audit log records the token's prefix.
+    public func issueToken(account name: String, role: Role, email: String? = nil, label: String = "cli",
+                           scopes: [Permission]? = nil, expiresAt: Millis? = nil, actor: String = "desk token create --data")
+        async throws -> (token: String, record: TokenRecord, createdAccount: Bool) {
+        let now = Millis((Date().timeIntervalSince1970 * 1000).rounded())
+        return try await writer.write { db in
+            var created = false
+            let user: UserRecord
+            if let existing = try db.user(named: name) {
+                guard existing.role == role else {
+                    throw StoreError.conflict("account '\(name)' exists with role \(existing.role.rawValue), not \(role.rawValue)")
+                }
+                user = existing
+            } else {
+                user = try db.createUser(name: name, email: email?.lowercased(), role: role, emailVerified: email != nil, at: now)
+                try db.audit(actor: actor, action: "user.create", target: "user \(name)", after: user.auditSummary, at: now)
+                created = true
+            }
+            let (record, secret) = try db.createToken(userID: user.id, name: label, scopes: scopes, expiresAt: expiresAt, at: now)
+            try db.audit(actor: actor, action: "token.create", target: "token \(record.prefix)", after: record.auditSummary, at: now)
+            return (secret, record, created)
+        }
+    }
+}

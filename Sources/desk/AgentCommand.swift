@@ -28,6 +28,7 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Mode: sim, staff or bot.") var mode = "sim"
     @Option(help: "Bot mode: the rules file (YAML).") var rules: String?
     @Option(help: "Staff mode: the coordinator's HTTP API, for history and macros ('' for none).") var api = "http://127.0.0.1:8080"
+    @Option(help: "Staff mode: your API token for --api (default: the DESK_TOKEN environment variable).") var token: String?
     @Option(help: "Staff mode: the event stream (ZeroMQ), for notices of customer answers; by default the one the API names.")
     var events: String?
     @Option(help: "Sim mode: a macro to apply (its reply to the customer) before resolving.") var replyMacro: String?
@@ -74,7 +75,7 @@ struct AgentCommand: AsyncParsableCommand {
             runtime = try AgentRuntime(options: options, logger: logger) { planner.plan(for: $0) }
             announce("bot \(name) (pool \(botRules.pool), \(botRules.rules.count) rules) connecting to \(connect)")
         case "staff":
-            let console = StaffConsole(name: name, api: api.isEmpty ? nil : api, interactive: isatty(0) != 0, events: events)
+            let console = StaffConsole(name: name, api: api.isEmpty ? nil : api, token: APIClient.token(token), interactive: isatty(0) != 0, events: events)
             runtime = try AgentRuntime(options: options, logger: logger, observer: { console.observe($0) }) { _ in
                 WorkPlan([(0, .accept)])
             }

@@ -11,7 +11,7 @@ struct AgentsCommand: AsyncParsableCommand {
     @OptionGroup var connection: TicketCommand.Connection
 
     func run() async throws {
-        let reply = try await APIClient(base: connection.server).request("GET", "/api/v1/agents")
+        let reply = try await connection.client.request("GET", "/api/v1/agents")
         try reply.print(json: connection.json, AgentTable.list)
     }
 }

@@ -13,7 +13,11 @@ struct MacroCommand: AsyncParsableCommand {
 
     struct Connection: ParsableArguments {
         @Option(help: "The coordinator's HTTP API.") var server = "http://127.0.0.1:8080"
+        @Option(help: "API token (default: the DESK_TOKEN environment variable).") var token: String?
         @Flag(help: "Print the API's JSON.") var json = false
+
+        /// The API with this connection's token.
+        var client: APIClient { APIClient(base: server, token: APIClient.token(token)) }
     }
 
     struct Add: AsyncParsableCommand {
@@ -82,7 +86,7 @@ struct MacroCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the macros.")
         @OptionGroup var connection: Connection
         func run() async throws {
-            let reply = try await APIClient(base: connection.server).request("GET", "/api/v1/macros")
+            let reply = try await connection.client.request("GET", "/api/v1/macros")
             try reply.print(json: connection.json) { object in
                 let macros = object["macros"] as? [[String: Any]] ?? []
                 if macros.isEmpty { return "no macros" }
@@ -97,7 +101,7 @@ struct MacroCommand: AsyncParsableCommand {
         @OptionGroup var connection: Connection
         @Argument var name: String
         func run() async throws {
-            let reply = try await APIClient(base: connection.server).request("GET", "/api/v1/macros/\(MacroCommand.escape(name))")
+            let reply = try await connection.client.request("GET", "/api/v1/macros/\(MacroCommand.escape(name))")
             try reply.print(json: connection.json) { object in
                 let actions = (try? JSONSerialization.data(withJSONObject: object["actions"] ?? [:], options: [.sortedKeys]))
                     .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
@@ -112,7 +116,7 @@ struct MacroCommand: AsyncParsableCommand {
         @OptionGroup var connection: Connection
         @Argument var name: String
         func run() async throws {
-            let reply = try await APIClient(base: connection.server).request("DELETE", "/api/v1/macros/\(MacroCommand.escape(name))")
+            let reply = try await connection.client.request("DELETE", "/api/v1/macros/\(MacroCommand.escape(name))")
             _ = try reply.object()
             print("removed \(name)")
         }
@@ -124,7 +128,7 @@ struct MacroCommand: AsyncParsableCommand {
 
     static func upload(_ macro: MacroDefinition, _ connection: Connection) async throws {
         let body = try JSONEncoder().encode(macro)
-        let reply = try await APIClient(base: connection.server).request("PUT", "/api/v1/macros/\(escape(macro.name))", body: body)
+        let reply = try await connection.client.request("PUT", "/api/v1/macros/\(escape(macro.name))", body: body)
         _ = try reply.object()
         print(connection.json ? String(decoding: reply.data, as: UTF8.self) : "\(reply.status == 201 ? "added" : "replaced") \(macro.name)")
     }

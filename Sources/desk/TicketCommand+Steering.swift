@@ -14,7 +14,7 @@ extension TicketCommand {
 
         func run() async throws {
             let data = try JSONSerialization.data(withJSONObject: ["agent": agent, "force": force] as [String: Any])
-            let reply = try await APIClient(base: connection.server).request("POST", "/api/v1/tickets/\(id)/assign", body: data)
+            let reply = try await connection.client.request("POST", "/api/v1/tickets/\(id)/assign", body: data)
             try reply.print(json: connection.json) { object in
                 let previous = (object["previous"] as? [String: Any]).map { " (was \($0["agent"] ?? "?"), epoch \($0["epoch"] ?? "?"))" } ?? ""
                 return (object["unchanged"] as? Bool == true ? "unchanged: " : "")
@@ -48,7 +48,7 @@ extension TicketCommand {
             if !addTag.isEmpty { object["add_tags"] = addTag }
             if !removeTag.isEmpty { object["remove_tags"] = removeTag }
             let data = try JSONSerialization.data(withJSONObject: object)
-            let reply = try await APIClient(base: connection.server).request("PATCH", "/api/v1/tickets/\(id)", body: data)
+            let reply = try await connection.client.request("PATCH", "/api/v1/tickets/\(id)", body: data)
             try reply.print(json: connection.json) { TicketTable.ticket($0, history: false) }
         }
     }
@@ -61,7 +61,7 @@ extension TicketCommand {
 
         func run() async throws {
             let data = try JSONSerialization.data(withJSONObject: ["reason": reason])
-            let reply = try await APIClient(base: connection.server).request("POST", "/api/v1/tickets/\(id)/reopen", body: data)
+            let reply = try await connection.client.request("POST", "/api/v1/tickets/\(id)/reopen", body: data)
             try reply.print(json: connection.json) { TicketTable.ticket($0, history: false) }
         }
     }

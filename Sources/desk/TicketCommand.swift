@@ -14,7 +14,11 @@ struct TicketCommand: AsyncParsableCommand {
 
     struct Connection: ParsableArguments {
         @Option(help: "The coordinator's HTTP API.") var server = "http://127.0.0.1:8080"
+        @Option(help: "API token (default: the DESK_TOKEN environment variable).") var token: String?
         @Flag(help: "Print the API's JSON instead of a table.") var json = false
+
+        /// The API with this connection's token.
+        var client: APIClient { APIClient(base: server, token: APIClient.token(token)) }
     }
 
     struct Create: AsyncParsableCommand {
@@ -37,7 +41,7 @@ struct TicketCommand: AsyncParsableCommand {
             ]
             if let idempotencyKey { object["idempotency_key"] = idempotencyKey }
             let data = try JSONSerialization.data(withJSONObject: object)
-            let reply = try await APIClient(base: connection.server).request("POST", "/api/v1/tickets", body: data)
+            let reply = try await connection.client.request("POST", "/api/v1/tickets", body: data)
             try reply.print(json: connection.json) { TicketTable.ticket($0, history: false) }
         }
     }
@@ -48,7 +52,7 @@ struct TicketCommand: AsyncParsableCommand {
         @Argument var id: Int64
 
         func run() async throws {
-            let reply = try await APIClient(base: connection.server).request("GET", "/api/v1/tickets/\(id)")
+            let reply = try await connection.client.request("GET", "/api/v1/tickets/\(id)")
             try reply.print(json: connection.json) { TicketTable.ticket($0, history: true) }
         }
     }
@@ -77,7 +81,7 @@ struct TicketCommand: AsyncParsableCommand {
             for (key, value) in filters {
                 if let value { query.append("\(key)=\(value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value)") }
             }
-            let reply = try await APIClient(base: connection.server).request("GET", "/api/v1/tickets?" + query.joined(separator: "&"))
+            let reply = try await connection.client.request("GET", "/api/v1/tickets?" + query.joined(separator: "&"))
             try reply.print(json: connection.json, TicketTable.list)
         }
     }

@@ -1,3 +1,5 @@
+import DeskModel
+import DeskStore
 import Foundation
 import GRDB
 import Testing
@@ -138,6 +140,9 @@ final class TestCluster: @unchecked Sendable {
     let configPath: String?
     /// More `desk coordinator` arguments, given to every coordinator this cluster starts.
     let coordinatorExtras: [String]
+    /// An admin's API token, made in the data directory before the coordinator starts; every call of
+    /// `request`, `create` and `history` sends it.
+    let adminToken: String
 
     /// `directory`: the data directory to use (a fresh temporary one by default).
     init(heartbeatMs: Int = 200, config: String? = nil, coordinatorArguments extras: [String] = [],
@@ -152,9 +157,23 @@ final class TestCluster: @unchecked Sendable {
         } else {
             configPath = nil
         }
+        adminToken = try await Self.issueToken(directory, account: "test-admin", role: .admin)
         coordinator = try DeskProcess(Self.coordinatorArguments(directory, agents: "tcp://127.0.0.1:*", heartbeatMs: heartbeatMs,
                                                                 config: configPath) + coordinatorExtras)
         try await readAddresses()
+    }
+
+    /// A token made straight in the store of `directory` (as `desk token create --data` does).
+    static func issueToken(_ directory: String, account: String, role: Role, email: String? = nil, scopes: [Permission]? = nil) async throws -> String {
+        let store = try TicketStore(directory: directory)
+        do {
+            let token = try await store.issueToken(account: account, role: role, email: email, scopes: scopes).token
+            await store.close()
+            return token
+        } catch {
+            await store.close()
+            throw error
+        }
     }
 
     static func coordinatorArguments(_ directory: String, agents: String, heartbeatMs: Int, config: String? = nil) -> [String] {
@@ -217,7 +236,7 @@ final class TestCluster: @unchecked Sendable {
     /// A staff console driven through its standard input.
     func startStaff(_ name: String, skills: [String], tier: Int = 1) throws -> DeskProcess {
         let staff = try DeskProcess(["agent", "--connect", agentsEndpoint, "--name", name, "--mode", "staff",
-                                     "--skills", skills.joined(separator: ","), "--tier", "\(tier)", "--api", http],
+                                     "--skills", skills.joined(separator: ","), "--tier", "\(tier)", "--api", http, "--token", adminToken],
                                     input: true)
         agents[name] = staff
         return staff
@@ -225,7 +244,7 @@ final class TestCluster: @unchecked Sendable {
 
     /// Any API call: the status and the decoded JSON object.
     func request(_ method: String, _ path: String, body: Data? = nil) async throws -> (status: Int, json: [String: Any]) {
-        try await TestClient(http: http).request(method, path, body: body)
+        try await TestClient(http: http, token: adminToken).request(method, path, body: body)
     }
 
     /// A ticket's history from the API: (kind, actor, detail) in order.
@@ -256,6 +275,7 @@ final class TestCluster: @unchecked Sendable {
         var request = URLRequest(url: url)
         request.httpMethod = "POST"
         request.httpBody = body
+        request.setValue("Bearer " + adminToken, forHTTPHeaderField: "Authorization")
         request.timeoutInterval = 5
         guard let (data, response) = try? await URLSession.shared.data(for: request) else { return (0, [:]) }
         let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]

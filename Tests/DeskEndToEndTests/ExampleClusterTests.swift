@@ -87,10 +87,13 @@ import FoundationNetworking
 /// Just enough of the API for a cluster the test did not start through `TestCluster`.
 struct TestClient {
     let http: String
+    /// Sent as `Authorization: Bearer` when set.
+    var token: String? = nil
 
     func request(_ method: String, _ path: String, body: Data? = nil) async throws -> (status: Int, json: [String: Any]) {
         var request = URLRequest(url: URL(string: http + path)!)
         request.httpMethod = method
+        if let token { request.setValue("Bearer " + token, forHTTPHeaderField: "Authorization") }
         request.httpBody = body
         request.timeoutInterval = 10
         let (data, response) = try await URLSession.shared.data(for: request)

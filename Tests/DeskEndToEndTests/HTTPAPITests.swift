@@ -11,6 +11,7 @@ struct HTTPAPITests {
         var request = URLRequest(url: try #require(URL(string: cluster.http + path)))
         request.httpMethod = method
         request.httpBody = body
+        request.setValue("Bearer " + cluster.adminToken, forHTTPHeaderField: "Authorization")
         let (data, response) = try await URLSession.shared.data(for: request)
         let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, json, String(decoding: data, as: UTF8.self))

@@ -97,7 +97,7 @@ struct LeadSteeringTests {
     /// Runs `desk ARGS --server HTTP` to its end, waiting for a line containing `expecting`; its exit status
     /// and output.
     func desk(_ cluster: TestCluster, _ arguments: [String], expecting: String) async throws -> (status: Int32, output: String) {
-        let process = try DeskProcess(arguments + ["--server", cluster.http], errorsToOutput: true)
+        let process = try DeskProcess(arguments + ["--server", cluster.http, "--token", cluster.adminToken], errorsToOutput: true)
         let status = try await process.exitStatus(within: 20)
         _ = try await process.line(containing: expecting, within: 10)
         return (status, process.output.joined(separator: "\n"))

@@ -6,7 +6,8 @@ import ZeroMQ
 /// Runs `desk ARGS…` to its end; its status and every line it printed (standard error included).
 /// The output goes to a file, not a pipe: a pipe's end can be inherited by processes other tests start at
 /// the same moment, and then never reports its end.
-func runDesk(_ arguments: [String]) async throws -> (status: Int32, output: [String]) {
+/// `token`: given to the command as `DESK_TOKEN`.
+func runDesk(_ arguments: [String], token: String? = nil) async throws -> (status: Int32, output: [String]) {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("desk-run-\(UUID().uuidString).out").path
     _ = FileManager.default.createFile(atPath: path, contents: nil)
     defer { try? FileManager.default.removeItem(atPath: path) }
@@ -14,6 +15,11 @@ func runDesk(_ arguments: [String]) async throws -> (status: Int32, output: [Str
     let process = Process()
     process.executableURL = try deskExecutable()
     process.arguments = arguments
+    if let token {
+        var environment = ProcessInfo.processInfo.environment
+        environment["DESK_TOKEN"] = token
+        process.environment = environment
+    }
     process.standardOutput = file
     process.standardError = file
     try process.run()
@@ -29,7 +35,7 @@ func runDesk(_ arguments: [String]) async throws -> (status: Int32, output: [Str
     @Test func botAnswersPasswordResetWithItsMacroAndNoPersonIsInvolved() async throws {
         let cluster = try await TestCluster()
         defer { cluster.shutdown() }
-        let imported = try await runDesk(["macro", "import", repositoryFile("cluster/macros.yaml"), "--server", cluster.http])
+        let imported = try await runDesk(["macro", "import", repositoryFile("cluster/macros.yaml"), "--server", cluster.http], token: cluster.adminToken)
         #expect(imported.status == 0, "\(imported.output)")
         try cluster.startBot("helpbot")
         try cluster.startAgent("l1-sim", skills: ["account"], capacity: 4)  // a person-tier agent that must not get it
@@ -62,7 +68,7 @@ func runDesk(_ arguments: [String]) async throws -> (status: Int32, output: [Str
     @Test func unmatchedTicketReachesStaffAndConsoleScriptWorksEveryStep() async throws {
         let cluster = try await TestCluster()
         defer { cluster.shutdown() }
-        let imported = try await runDesk(["macro", "import", repositoryFile("cluster/macros.yaml"), "--server", cluster.http])
+        let imported = try await runDesk(["macro", "import", repositoryFile("cluster/macros.yaml"), "--server", cluster.http], token: cluster.adminToken)
         #expect(imported.status == 0)
         try cluster.startBot("helpbot")
         let alice = try cluster.startStaff("alice", skills: ["billing"], tier: 1)
@@ -201,7 +207,7 @@ func runDesk(_ arguments: [String]) async throws -> (status: Int32, output: [Str
                   Hello {{requester.name}},
                   your order {{order.number}} has shipped.
             """.write(toFile: macros, atomically: true, encoding: .utf8)
-        let macroRun = try await runDesk(["macro", "import", macros, "--server", cluster.http])
+        let macroRun = try await runDesk(["macro", "import", macros, "--server", cluster.http], token: cluster.adminToken)
         #expect(macroRun.status != 0)
         #expect(macroRun.output.contains { $0.contains("macros.yaml:5:") && $0.contains("unknown variable 'order.number'") },
                 "\(macroRun.output)")
@@ -233,7 +239,7 @@ func runDesk(_ arguments: [String]) async throws -> (status: Int32, output: [Str
     @Test func botRuleWithARegexAnswersWhatMatchesAndHandsOffWhatDoesNot() async throws {
         let cluster = try await TestCluster()
         defer { cluster.shutdown() }
-        let imported = try await runDesk(["macro", "import", repositoryFile("cluster/macros.yaml"), "--server", cluster.http])
+        let imported = try await runDesk(["macro", "import", repositoryFile("cluster/macros.yaml"), "--server", cluster.http], token: cluster.adminToken)
         #expect(imported.status == 0, "\(imported.output)")
         try cluster.startBot("helpbot")  // the shipped rules: known-outage has keywords and a regex
         try await eventually(20, "bot connected") { (try await cluster.request("GET", "/healthz").json["agents"] as? Int) == 1 }

@@ -30,6 +30,23 @@ struct AccessStoreTests {
         #expect(wrong == nil)
     }
 
+    @Test("every new token has the shape its prefix is read from, also when its secret holds '_' or '-'")
+    func tokenShape() {
+        var sawUnderscore = false
+        for _ in 0..<500 {
+            let (token, prefix, hash) = AccessSecret.newToken()
+            sawUnderscore = sawUnderscore || token.dropFirst(14).contains("_")
+            #expect(AccessSecret.prefix(of: token) == prefix, "\(token)")
+            #expect(hash.count == 64)
+        }
+        #expect(sawUnderscore, "500 random secrets without one '_' (1 in 10^2700)")
+        for bad in ["", "desk_", "desk_1234567_" + String(repeating: "a", count: 44), "desk_1234567G_" + String(repeating: "a", count: 43),
+                    "desk_12345678_" + String(repeating: "a", count: 42), "desk_12345678_" + String(repeating: "a", count: 42) + "=",
+                    "Desk_12345678_" + String(repeating: "a", count: 43)] {
+            #expect(AccessSecret.prefix(of: bad) == nil, "\(bad)")
+        }
+    }
+
     @Test("a revoked or expired token is not usable; revoking twice says so")
     func revocationAndExpiry() async throws {
         let dir = try TemporaryDirectory()

@@ -31,8 +31,8 @@ struct StoreTests {
              try String.fetchOne(db, sql: "PRAGMA journal_mode"),
              try Int.fetchOne(db, sql: "PRAGMA synchronous"))
         }
-        #expect(tables == ["agents", "leases", "macros", "outbox", "report_refusals", "settings", "ticket_events", "tickets", "webhook_attempts",
-                          "webhook_deliveries"])
+        #expect(tables == ["agent_keys", "agents", "api_tokens", "audit_log", "leases", "macros", "outbox", "report_refusals", "sessions",
+                           "settings", "sign_in_links", "ticket_events", "tickets", "users", "webhook_attempts", "webhook_deliveries"])
         #expect(mode == "wal")
         #expect(synchronous == 2, "FULL by default")
         // Opening again finds the migration done and changes nothing.
