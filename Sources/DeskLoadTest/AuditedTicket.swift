@@ -61,6 +61,7 @@ extension LoadTestRunner {
     /// One ticket and its history from the attached coordinator's API (retried a few times).
     func fetchTicket(_ id: TicketID) async -> Result<AuditedTicket, ClusterError> {
         var request = URLRequest(url: URL(string: http + "/api/v1/tickets/\(id)")!)
+        if let token { request.setValue("Bearer " + token, forHTTPHeaderField: "Authorization") }
         request.timeoutInterval = 10
         var last = "no answer"
         for attempt in 0..<5 {

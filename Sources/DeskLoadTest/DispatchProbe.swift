@@ -18,6 +18,8 @@ public final class DispatchProbe: Sendable {
     let agentEndpoint: String
     let eventEndpoint: String
     let api: URL
+    /// Sent as `Authorization: Bearer` with the probe tickets (an attached coordinator wants a token).
+    let token: String?
     let name = "probe-\(ProcessInfo.processInfo.processIdentifier)"
     /// Send time (µs) by probe ticket subject, and the latencies measured.
     let state = Mutex<(sent: [String: Double], samples: [Double], created: [Int64: Double], assigned: [Int64: Double])>(
@@ -32,7 +34,8 @@ public final class DispatchProbe: Sendable {
         public var committedToAssign: LatencySummary
     }
 
-    public init(agentEndpoint: String, eventEndpoint: String, api: URL) {
+    public init(agentEndpoint: String, eventEndpoint: String, api: URL, token: String? = nil) {
+        self.token = token
         self.agentEndpoint = agentEndpoint
         self.eventEndpoint = eventEndpoint
         self.api = api
@@ -96,6 +99,7 @@ public final class DispatchProbe: Sendable {
         var request = URLRequest(url: api.appendingPathComponent("api/v1/tickets"))
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        if let token { request.setValue("Bearer " + token, forHTTPHeaderField: "Authorization") }
         request.httpBody = Data("""
             {"subject":"\(subject)","body":"dispatch probe","requester":"probe@example.com","category":"probe","priority":"P2"}
             """.utf8)

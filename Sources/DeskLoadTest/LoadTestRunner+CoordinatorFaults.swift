@@ -59,6 +59,7 @@ extension LoadTestRunner {
                 return (try? JSONSerialization.data(withJSONObject: object)) ?? Data()
             }
             var request = URLRequest(url: URL(string: http + "/api/v1/tickets/batch")!)
+            if let token { request.setValue("Bearer " + token, forHTTPHeaderField: "Authorization") }
             request.httpMethod = "POST"
             request.httpBody = Data("{\"tickets\":[".utf8) + Data(items.joined(separator: Data(",".utf8))) + Data("]}".utf8)
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
@@ -112,6 +113,7 @@ extension LoadTestRunner {
     func replaceSLAPolicies(file: String, start: Date) async {
         let from = Date().timeIntervalSince(start)
         var request = URLRequest(url: URL(string: http + "/api/v1/sla/policies")!)
+        if let token { request.setValue("Bearer " + token, forHTTPHeaderField: "Authorization") }
         request.httpMethod = "PUT"
         request.httpBody = policyDocuments[file]
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")

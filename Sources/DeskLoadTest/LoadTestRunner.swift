@@ -62,9 +62,14 @@ public final class LoadTestRunner: @unchecked Sendable {
     /// The SLA policy documents of `replace_sla_policies` faults, by file, read before anything starts.
     var policyDocuments: [String: Data] = [:]
 
-    public init(scenario: Scenario, executable: String, directory: String, attach: String? = nil, logger: Logger,
-                progress: @escaping @Sendable (String) -> Void) {
+    /// The API token the harness sends (`Authorization: Bearer`): given for an attached coordinator, made
+    /// in the data directory (an admin account `loadtest`) for one the harness spawns. Set before intake.
+    var token: String?
+
+    public init(scenario: Scenario, executable: String, directory: String, attach: String? = nil, token: String? = nil,
+                logger: Logger, progress: @escaping @Sendable (String) -> Void) {
         self.attached = attach
+        self.token = token
         self.scenario = scenario
         self.executable = executable
         self.directory = directory
@@ -100,6 +105,19 @@ public final class LoadTestRunner: @unchecked Sendable {
             throw ClusterError("the coordinator did not start (no addresses within 30 s)")
         }
         endpoints.set(.init(http: http, agents: agents, events: events, httpBind: String(http.dropFirst("http://".count))))
+    }
+
+    /// An admin token for the harness, written straight into the store of the coordinator it will spawn.
+    static func issueToken(in directory: String) async throws -> String {
+        let store = try TicketStore(directory: directory)
+        do {
+            let token = try await store.issueToken(account: "loadtest", role: .admin, label: "load test", actor: "desk loadtest").token
+            await store.close()
+            return token
+        } catch {
+            await store.close()
+            throw error
+        }
     }
 
     /// Attaches to a running coordinator: its agent and event endpoints come from its `/healthz`; one
@@ -177,7 +195,12 @@ public final class LoadTestRunner: @unchecked Sendable {
         defer { watcher.cancel() }
         try readPolicyDocuments()
         if scenario.preload != nil { try writeCoordinatorConfig() }
-        if let attached { try await attachCoordinator(attached) } else { try await startCoordinator() }
+        if let attached {
+            try await attachCoordinator(attached)
+        } else {
+            if token == nil { token = try await Self.issueToken(in: directory) }
+            try await startCoordinator()
+        }
         let follower = try EventFollower(endpoint: eventsEndpoint)
         self.follower = follower
         if let preload = scenario.preload { try await preloadTickets(preload) }
@@ -285,6 +308,7 @@ public final class LoadTestRunner: @unchecked Sendable {
         while !pending.isEmpty {
             let single = pending.count == 1
             var request = URLRequest(url: URL(string: http + (single ? "/api/v1/tickets" : "/api/v1/tickets/batch"))!)
+            if let token { request.setValue("Bearer " + token, forHTTPHeaderField: "Authorization") }
             request.httpMethod = "POST"
             request.httpBody = single ? pending[0].body
                 : Data("{\"tickets\":[".utf8) + Data(pending.map(\.body).joined(separator: Data(",".utf8))) + Data("]}".utf8)

@@ -228,8 +228,9 @@ extension TicketStore {
     /// A new token for the account `name`, creating the account with `role` (and `email`) when it does not
     /// exist. An existing account keeps its role; asking for a different one is refused. The secret is in
     /// the result and nowhere else; the audit log records the token's prefix.
-    public func issueToken(account name: String, role: Role, email: String? = nil, label: String = "cli",
-                           scopes: [Permission]? = nil, expiresAt: Millis? = nil, actor: String = "desk token create --data")
+    public func issueToken(account name: String, role: Role, email: String? = nil, skills: [String] = [], tier: Int = 1,
+                           label: String = "cli", scopes: [Permission]? = nil, expiresAt: Millis? = nil,
+                           actor: String = "desk token create --data")
         async throws -> (token: String, record: TokenRecord, createdAccount: Bool) {
         let now = Millis((Date().timeIntervalSince1970 * 1000).rounded())
         return try await writer.write { db in
@@ -241,7 +242,8 @@ extension TicketStore {
                 }
                 user = existing
             } else {
-                user = try db.createUser(name: name, email: email?.lowercased(), role: role, emailVerified: email != nil, at: now)
+                user = try db.createUser(name: name, email: email?.lowercased(), role: role, skills: skills, tier: tier,
+                                         emailVerified: email != nil, at: now)
                 try db.audit(actor: actor, action: "user.create", target: "user \(name)", after: user.auditSummary, at: now)
                 created = true
             }

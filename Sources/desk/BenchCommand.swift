@@ -1,4 +1,5 @@
 import ArgumentParser
+import DeskAgent
 import DeskLoadTest
 import DeskStore
 import Foundation
@@ -99,10 +100,11 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "The coordinator's HTTP API.") var server = "http://127.0.0.1:8080"
         @Option(help: "Probe tickets to send.") var count = 1000
         @Option(help: "Probe tickets per second.") var rate = 100.0
+        @Option(help: "API token (default: the DESK_TOKEN environment variable).") var token: String?
 
         func run() async throws {
             guard let url = URL(string: server) else { throw ValidationError("--server is not a URL: \(server)") }
-            let probe = DispatchProbe(agentEndpoint: agents, eventEndpoint: events, api: url)
+            let probe = DispatchProbe(agentEndpoint: agents, eventEndpoint: events, api: url, token: APIClient.token(token))
             let result = try await probe.run(count: count, rate: rate)
             print("dispatch latency (created event received -> ASSIGN received by an idle agent): \(result.committedToAssign)")
             print("dispatch latency (HTTP request sent -> ASSIGN received by an idle agent): \(result.requestToAssign)")

@@ -54,6 +54,11 @@ struct ClusterCommand: AsyncParsableCommand {
                 do { macros = try MacroFile.parse(text, file: path) } catch { throw ValidationError(error.description) }
             }
             try Self.checkNotRunning(spec)
+            // The admin token and the people's tokens, made once in the data directory (the first run).
+            let credentials: ClusterCredentials
+            do { credentials = try await ClusterCredentials.prepare(data: spec.data, people: cluster.people ?? []) } catch {
+                throw ClusterError("cannot prepare the cluster's tokens in \(spec.data): \(error)")
+            }
             let signals = SignalWatcher([SIGINT, SIGTERM])
             try supervisor.start(coordinator)
             var agentsStarted = false
@@ -76,7 +81,7 @@ struct ClusterCommand: AsyncParsableCommand {
                             for macro in macros {
                                 do {
                                     let body = try JSONEncoder().encode(macro.definition)
-                                    _ = try await APIClient(base: String(api)).request(
+                                    _ = try await APIClient(base: String(api), token: credentials.adminToken).request(
                                         "PUT", "/api/v1/macros/\(macro.definition.name)", body: body).object()
                                 } catch {
                                     announce("cannot import macro \(macro.definition.name): \(error)")
@@ -84,8 +89,12 @@ struct ClusterCommand: AsyncParsableCommand {
                             }
                             if !macros.isEmpty { announce("imported \(macros.count) macros from \(spec.macros ?? "")") }
                             announce("Desk is up. API: \(api)   try: curl -s \(api)/healthz")
+                            announce("the admin's API token is in \(credentials.adminTokenPath) (for desk commands and curl: "
+                                     + "export DESK_TOKEN=$(cat \(credentials.adminTokenPath)))")
                             for person in cluster.people ?? [] {
-                                announce("for \(person.name), in another terminal: \(executable) agent --mode staff --name \(person.name)"
+                                let tokenPath = credentials.personTokenPaths[person.name] ?? ""
+                                announce("for \(person.name), in another terminal: DESK_TOKEN=$(cat \(tokenPath)) "
+                                         + "\(executable) agent --mode staff --name \(person.name)"
                                          + " --skills \((person.skills ?? []).joined(separator: ",")) --tier \(person.tier ?? 1)"
                                          + " --capacity \(person.capacity ?? 1) --connect \(spec.agents ?? "tcp://127.0.0.1:5555") --api \(api)")
                             }

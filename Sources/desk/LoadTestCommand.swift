@@ -1,4 +1,5 @@
 import ArgumentParser
+import DeskAgent
 import DeskLoadTest
 import DeskModel
 import Foundation
@@ -74,6 +75,8 @@ struct LoadTestCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Attach to a running coordinator at this HTTP address instead: the agents connect to it, "
                                    + "its API is audited; faults that kill the coordinator are refused.", valueName: "url"))
         var attach: String?
+        @Option(help: "With --attach: an API token that may create and read tickets (default: the DESK_TOKEN environment variable).")
+        var token: String?
         @Option var logLevel = "warning"
 
         func run() async throws {
@@ -85,11 +88,15 @@ struct LoadTestCommand: AsyncParsableCommand {
             if attach != nil, let reason = scenario.attachRefusal {
                 throw ValidationError("\(file): \(reason): run it with --spawn")
             }
+            let token = attach == nil ? nil : APIClient.token(token)
+            if attach != nil, token == nil {
+                throw ValidationError("--attach needs an API token that may create and read tickets: --token or DESK_TOKEN")
+            }
             let base = out ?? FileManager.default.temporaryDirectory.appendingPathComponent("desk-loadtest-\(UUID().uuidString)").path
             let data = base + "/data"
             try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
             let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
-            let runner = LoadTestRunner(scenario: scenario, executable: executable, directory: data, attach: attach,
+            let runner = LoadTestRunner(scenario: scenario, executable: executable, directory: data, attach: attach, token: token,
                                         logger: LogSetup.logger("desk.loadtest", level: logLevel)) { line in announce(line) }
             let report = try await runner.run()
             print(report.summary)

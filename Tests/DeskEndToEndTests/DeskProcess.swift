@@ -45,9 +45,12 @@ final class DeskProcess: @unchecked Sendable {
     /// Standard input, when the process was started with `input: true` (the staff console).
     let input: Pipe?
 
-    init(_ arguments: [String], input: Bool = false, errorsToOutput: Bool = false) throws {
+    init(_ arguments: [String], input: Bool = false, errorsToOutput: Bool = false, environment: [String: String] = [:]) throws {
         process.executableURL = try deskExecutable()
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = errorsToOutput ? pipe : FileHandle(forWritingAtPath: "/dev/null")

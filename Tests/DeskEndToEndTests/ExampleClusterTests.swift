@@ -23,6 +23,11 @@ import FoundationNetworking
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
+    /// A token file `desk cluster up` wrote.
+    static func token(_ path: String) throws -> String {
+        try #require(try? String(contentsOfFile: path, encoding: .utf8), "no token file \(path)").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// The shipped cluster file with its own data directory, free ports, absolute paths and short service times.
     static func exampleCluster(in directory: String) throws -> (file: String, agents: String) {
         var text = try String(contentsOfFile: repositoryFile("cluster/local.yaml"), encoding: .utf8)
@@ -58,7 +63,7 @@ import FoundationNetworking
         let api = String(cluster.output[up].split(separator: " ")[4])
         #expect(!cluster.output.contains { $0.hasPrefix("warning:") }, "\(cluster.output)")
         try await cluster.line(containing: "for alice, in another terminal: ")
-        let client = TestClient(http: api)
+        let client = TestClient(http: api, token: try Self.token(directory + "/data/admin.token"))
         try await eventually(30, "the bot and the three simulated agents connected") {
             (try await client.request("GET", "/healthz").json["agents"] as? Int) == 4
         }
@@ -77,7 +82,8 @@ import FoundationNetworking
         #expect(try await client.request("GET", "/api/v1/tickets/\(legal)").json["tier"] as? Int == 3)
 
         let alice = try DeskProcess(["agent", "--connect", agents, "--name", "alice", "--mode", "staff", "--skills", "general",
-                                     "--tier", "3", "--capacity", "3", "--api", api], input: true)
+                                     "--tier", "3", "--capacity", "3", "--api", api], input: true,
+                                    environment: ["DESK_TOKEN": try Self.token(directory + "/data/tokens/alice.token")])
         defer { alice.stop() }
         try await alice.line(containing: "* new ticket #\(general)")
         try await alice.line(containing: "* new ticket #\(legal)")

@@ -28,7 +28,10 @@ import Testing
         let health = try await cluster.request("GET", "/healthz")
         let endpoints = health.json["endpoints"] as? [String: Any]
         #expect(endpoints?["agents"] as? String == cluster.agentsEndpoint)
-        let run = try await runDesk(["loadtest", "run", repositoryFile("loadtest/scenarios/smoke.yaml"), "--attach", cluster.http])
+        let refused = try await runDesk(["loadtest", "run", repositoryFile("loadtest/scenarios/smoke.yaml"), "--attach", cluster.http])
+        #expect(refused.status != 0 && refused.output.contains { $0.contains("--attach needs an API token") }, "\(refused.output)")
+        let run = try await runDesk(["loadtest", "run", repositoryFile("loadtest/scenarios/smoke.yaml"), "--attach", cluster.http],
+                                    token: cluster.adminToken)
         #expect(run.status == 0, "\(run.output.suffix(40).joined(separator: "\n"))")
         #expect(run.output.contains { $0.hasPrefix("attached to \(cluster.http)") && $0.hasSuffix("agents already connected: 1") })
         #expect(run.output.last { $0.hasPrefix("audit: ") } == "audit: 201 passed, 0 failed", "\(run.output.suffix(20))")

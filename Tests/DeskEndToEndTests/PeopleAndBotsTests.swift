@@ -15,11 +15,9 @@ func runDesk(_ arguments: [String], token: String? = nil) async throws -> (statu
     let process = Process()
     process.executableURL = try deskExecutable()
     process.arguments = arguments
-    if let token {
-        var environment = ProcessInfo.processInfo.environment
-        environment["DESK_TOKEN"] = token
-        process.environment = environment
-    }
+    var environment = ProcessInfo.processInfo.environment
+    environment["DESK_TOKEN"] = token  // none when nil, whatever the test's own environment holds
+    process.environment = environment
     process.standardOutput = file
     process.standardError = file
     try process.run()

@@ -30,13 +30,19 @@ import FoundationNetworking
         defer { cluster.stop() }
         let up = try await cluster.line(containing: "Desk is up. API: ")
         let api = String(cluster.output[up].split(separator: " ")[4])
-        let client = TestClient(http: api)
+        let data = directory + "/data"
+        let adminToken = try #require(try? String(contentsOfFile: data + "/admin.token", encoding: .utf8))
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(cluster.output.contains { $0.contains("admin.token") }, "desk cluster up says where the admin token is")
+        let mode = try FileManager.default.attributesOfItem(atPath: data + "/admin.token")[.posixPermissions] as? Int
+        #expect(mode == 0o600, "the admin token file is its owner's only: \(String(describing: mode))")
+        let client = TestClient(http: api, token: adminToken)
         try await eventually(30, "the bot and the three simulated agents connected") {
             (try await client.request("GET", "/healthz").json["agents"] as? Int) == 4
         }
         let quickStart = try Readme.section("Quick start")
         #expect(quickStart.prose.contains("`cluster/up.sh` prints `Desk is up. API: http://127.0.0.1:8080`"))
-        let run = Walkthrough(api: api, agents: agents, client: client)
+        let run = Walkthrough(api: api, agents: agents, data: data, client: client)
         defer { run.console?.stop() }
         let console = try await cluster.line(containing: "for alice, in another terminal: ")
         run.printedConsoleCommand = cluster.output[console]
@@ -53,7 +59,7 @@ import FoundationNetworking
                 "\(String(describing: run.replay))")
         #expect(readme.prose.contains("Sending the same request again returns the same ticket (`200`)"))
         #expect(run.createdIDs == [1, 2, 3], "the README's ticket numbers: \(run.createdIDs)")
-        let conversation = try #require(readme.firstMatch(#"`curl -s http://127\.0\.0\.1:8080/api/v1/tickets/(\d+)/conversation`"#))
+        let conversation = try #require(readme.firstMatch(#"`curl -s -H "Authorization: Bearer \$DESK_TOKEN" http://127\.0\.0\.1:8080/api/v1/tickets/(\d+)/conversation`"#))
         #expect(Int(conversation) == run.createdIDs.dropFirst().first, "the password reset is ticket #\(conversation)")
         let badInput = run.statuses.last { $0.path == "/api/v1/tickets" }
         #expect(badInput?.status == 400, "\(run.statuses)")
@@ -64,6 +70,12 @@ import FoundationNetworking
                 "no person or simulated agent touched it: \(history)")
         let customerView = try await client.request("GET", "/api/v1/tickets/\(reset)/conversation")
         #expect(customerView.status == 200 && "\(customerView.json)".contains("reset your password yourself"), "\(customerView)")
+        // The README's token lines are what made its API calls work: without a token they are refused.
+        #expect(run.environment["DESK_TOKEN"] == adminToken, "the README exports the admin's token")
+        let anonymous = try await TestClient(http: api).request("GET", "/api/v1/tickets/\(reset)/conversation")
+        #expect(anonymous.status == 401, "\(anonymous)")
+        // The console ran as alice, with her own agent token, as `desk cluster up` printed.
+        #expect(run.printedConsoleCommand.contains("DESK_TOKEN=$(cat \(data)/tokens/alice.token)"), "\(run.printedConsoleCommand)")
     }
 }
 
@@ -207,7 +219,7 @@ enum Shell {
     /// A command of a `sh` block and the lines after it that are its output (not a command).
     struct Step { var command: String; var output: [String] }
 
-    static let programs = ["curl ", ".build/release/desk ", "cluster/", "ops/"]
+    static let programs = ["curl ", ".build/release/desk ", "cluster/", "ops/", "export ", "DESK_TOKEN="]
 
     static func steps(_ lines: [String]) -> [Step] {
         var steps: [Step] = [], open = false
@@ -231,7 +243,9 @@ enum Shell {
 
 /// Runs the README's blocks in order against one cluster, remembering what the later checks need.
 final class Walkthrough: @unchecked Sendable {
-    let api: String, agents: String, client: TestClient
+    let api: String, agents: String, data: String, client: TestClient
+    /// What the README's `export` lines set, for the commands after them.
+    var environment: [String: String] = [:]
     var console: DeskProcess?
     var printedConsoleCommand = ""
     /// How many of the console's output lines the README's console blocks have accounted for.
@@ -247,16 +261,17 @@ final class Walkthrough: @unchecked Sendable {
     /// The last `sh` step, which a following plain block is the output of.
     private var last: (words: [String], output: [String])?
 
-    init(api: String, agents: String, client: TestClient) {
+    init(api: String, agents: String, data: String, client: TestClient) {
         self.api = api
         self.agents = agents
+        self.data = data
         self.client = client
     }
 
     func perform(_ block: Readme.Block) async throws {
         if block.info == "sh" {
             for step in Shell.steps(block.lines) {
-                let words = try #require(try Shell.commands(step.command).first)
+                let words = try #require(try Shell.commands(try expand(step.command)).first)
                 try await run(words, expecting: step.output)
                 last = (words, step.output)
             }
@@ -269,8 +284,31 @@ final class Walkthrough: @unchecked Sendable {
         }
     }
 
-    /// One command: `curl` as an HTTP request, `desk` as the test's binary on the test cluster.
+    /// The shell expansions the README uses: `$(cat .desk/local/FILE)` (read from the test cluster's data
+    /// directory) and `$NAME` of what an `export` set. Anything else with `$` is refused by `Shell`.
+    func expand(_ command: String) throws -> String {
+        var text = command
+        while let range = text.range(of: #"\$\(cat \.desk/local/[^)\s]+\)"#, options: .regularExpression) {
+            let file = String(text[range].dropFirst("$(cat .desk/local/".count).dropLast())
+            let content = try #require(try? String(contentsOfFile: data + "/" + file, encoding: .utf8), "no \(file) in the data directory")
+            text.replaceSubrange(range, with: content.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        for (name, value) in environment { text = text.replacingOccurrences(of: "$" + name, with: value) }
+        return text
+    }
+
+    /// One command: `curl` as an HTTP request, `desk` as the test's binary on the test cluster; `export`
+    /// and a leading `NAME=value` set the environment of what follows and of that command.
     func run(_ words: [String], expecting expected: [String], again: Bool = false) async throws {
+        var words = words, commandEnvironment = environment
+        if words.first == "export", words.count == 2, let equals = words[1].firstIndex(of: "=") {
+            environment[String(words[1][..<equals])] = String(words[1][words[1].index(after: equals)...])
+            return
+        }
+        while let first = words.first, let equals = first.firstIndex(of: "="), first[..<equals].allSatisfy({ $0.isUppercase || $0 == "_" }) {
+            commandEnvironment[String(first[..<equals])] = String(first[first.index(after: equals)...])
+            words.removeFirst()
+        }
         switch words[0] {
         case "curl":
             let request = try curl(words)
@@ -294,7 +332,10 @@ final class Walkthrough: @unchecked Sendable {
             if arguments.first == "agent" {
                 #expect(printedConsoleCommand.contains(arguments.joined(separator: " ")),
                         "`desk cluster up` prints the README's console command: \(printedConsoleCommand)")
-                console = try DeskProcess(arguments + ["--connect", agents, "--api", api], input: true)
+                let token = try #require(commandEnvironment["DESK_TOKEN"], "the README's console command has a token")
+                #expect(token != environment["DESK_TOKEN"], "the console runs with alice's token, not the admin's")
+                console = try DeskProcess(arguments + ["--connect", agents, "--api", api], input: true,
+                                          environment: ["DESK_TOKEN": token])
                 _ = try await console!.line(containing: "* connected as ")
                 return
             }
@@ -305,7 +346,7 @@ final class Walkthrough: @unchecked Sendable {
                 let id = try #require(Int(arguments[2]))
                 try await eventually(60, "ticket #\(id) \(status)") { try await client.status(of: Int64(id)) == status }
             }
-            let result = try await runDesk(arguments)
+            let result = try await runDesk(arguments, token: commandEnvironment["DESK_TOKEN"])
             #expect(result.status == 0, "\(words): \(result.output)")
             let output = result.output.last == "" ? Array(result.output.dropLast()) : result.output
             if arguments.starts(with: ["ticket", "create"]), let first = output.first, first.hasPrefix("ticket #"),

@@ -35,6 +35,9 @@ routing:
   - { category: hardware, skill: hardware }
   - { category: probe, skill: probe }
 YAML
+# An admin token made straight in the store, for wrk, the macro and the dispatch probe.
+DESK_TOKEN=$("$desk" token create --data "$data" --role admin --name bench 2>/dev/null)
+export DESK_TOKEN
 "$desk" coordinator --data "$data" --config "$data/bench.yaml" --http 127.0.0.1:0 --agents 'tcp://127.0.0.1:*' --events 'tcp://127.0.0.1:*' \
   --durability "$durability" --log-level warning >"$out" 2>&1 &
 pids+=($!)

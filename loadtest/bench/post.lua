@@ -6,6 +6,7 @@ local categories = { "billing", "network", "account", "hardware" }
 local priorities = { "P1", "P2", "P3", "P4" }
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer " .. (os.getenv("DESK_TOKEN") or "")
 
 request = function()
   counter = counter + 1

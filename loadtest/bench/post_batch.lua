@@ -8,6 +8,7 @@ local priorities = { "P1", "P2", "P3", "P4" }
 local filler = string.rep("b", 400)
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer " .. (os.getenv("DESK_TOKEN") or "")
 
 request = function()
   local items = {}

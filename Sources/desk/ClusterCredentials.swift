@@ -1,0 +1,56 @@
+import DeskLoadTest
+import DeskModel
+import DeskStore
+import Foundation
+
+/// The local cluster's credentials, made once in its data directory before the coordinator starts: an
+/// admin token in `admin.token` and one agent token per person of the file's `people:` in
+/// `tokens/NAME.token`, each file readable by its owner only. A file whose token the store no longer
+/// accepts (the store was removed, the token revoked or expired) is replaced by a new token.
+struct ClusterCredentials {
+    let adminTokenPath: String
+    let adminToken: String
+    /// Person name → the path of their token file.
+    let personTokenPaths: [String: String]
+
+    static func prepare(data: String, people: [ClusterFile.AgentSpec]) async throws -> ClusterCredentials {
+        let store = try TicketStore(directory: data)
+        do {
+            let adminPath = (data as NSString).appendingPathComponent("admin.token")
+            let admin = try await token(at: adminPath, store: store) {
+                try await store.issueToken(account: "admin", role: .admin, label: "local cluster", actor: "desk cluster up").token
+            }
+            var paths: [String: String] = [:]
+            let directory = (data as NSString).appendingPathComponent("tokens")
+            for person in people {
+                let path = (directory as NSString).appendingPathComponent("\(person.name).token")
+                _ = try await token(at: path, store: store) {
+                    try await store.issueToken(account: person.name, role: .agent, skills: person.skills ?? [],
+                                               tier: person.tier ?? 1, label: "local cluster", actor: "desk cluster up").token
+                }
+                paths[person.name] = path
+            }
+            await store.close()
+            return ClusterCredentials(adminTokenPath: adminPath, adminToken: admin, personTokenPaths: paths)
+        } catch {
+            await store.close()
+            throw error
+        }
+    }
+
+    /// The token in `path` when the store still accepts it, else a new one from `issue`, written there.
+    private static func token(at path: String, store: TicketStore, issue: () async throws -> String) async throws -> String {
+        if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+            let secret = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let now = Millis(Date().timeIntervalSince1970 * 1000)
+            let known = try await store.pool.read { db in try db.token(hash: AccessSecret.hash(secret)) }
+            if let (record, user) = known, record.isUsable(at: now), user.disabledAt == nil { return secret }
+        }
+        let secret = try await issue()
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: path, contents: Data((secret + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        // createFile keeps an existing file's mode: make sure it is the owner's only.
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        return secret
+    }
+}
