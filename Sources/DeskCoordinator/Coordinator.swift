@@ -31,6 +31,14 @@ public enum Coordinator {
     public static func buildApplication(
         _ configuration: CoordinatorConfiguration, logger: Logger, announce: @escaping @Sendable (String) -> Void = { _ in }
     ) async throws -> some ApplicationProtocol {
+        try await buildApplication(configuration, logger: logger, announce: announce, routes: RouteTable())
+    }
+
+    /// The same, recording the API's routes and their access in `routes` (the access matrix test reads it).
+    static func buildApplication(
+        _ configuration: CoordinatorConfiguration, logger: Logger, announce: @escaping @Sendable (String) -> Void = { _ in },
+        routes: RouteTable
+    ) async throws -> some ApplicationProtocol {
         let durability = Durability(rawValue: configuration.durability) ?? .full
         let store = try TicketStore(directory: configuration.dataDirectory, durability: durability)
         let context = try Context()
@@ -86,9 +94,11 @@ public enum Coordinator {
                           escalation: configuration.escalation, slaPolicies: policyBox,
                           responseTargets: configuration.responseTargets, agentEndpoint: agentEndpoint, eventEndpoint: eventEndpoint,
                           intakeInFlight: IntakeCounter(), storage: storage, intakeLimits: configuration.intakeLimits,
-                          access: AccessControl(store: store), publicIntake: configuration.publicIntake)
+                          access: AccessControl(store: store, failures: FailureThrottle(limit: configuration.credentialFailuresPerMinute,
+                                                                                       windowMillis: 60_000)),
+                          publicIntake: configuration.publicIntake)
         var app = Application(
-            router: api.router(),
+            router: api.router(routes: routes),
             server: .guardedHTTP1(limits: configuration.httpLimits, connections: metrics.connections),
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort),
                                  serverName: "desk"),

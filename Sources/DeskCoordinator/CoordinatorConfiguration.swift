@@ -33,6 +33,9 @@ public struct CoordinatorConfiguration: Sendable {
     public var stranded: StrandedPolicy = .standard
     /// Rate limits of ticket creation without a credential (per client address, per requester).
     var publicIntake: PublicIntakeLimits = .standard()
+    /// Bad credentials a client address may send per minute before it gets `429` (tests that probe every
+    /// route with bad tokens raise it).
+    var credentialFailuresPerMinute = 30
 
     public init(
         dataDirectory: String, agentEndpoint: String = "tcp://127.0.0.1:5555",

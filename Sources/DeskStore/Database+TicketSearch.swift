@@ -85,7 +85,7 @@ extension Database {
             testArguments += [pattern, pattern]
         }
         let rows = try Row.fetchCursor(self, sql: """
-            SELECT id, (\(tests.joined(separator: " AND "))) AS hit FROM tickets \(whereClause) \(order) LIMIT ?
+            SELECT id, COALESCE((\(tests.joined(separator: " AND "))), 0) AS hit FROM tickets \(whereClause) \(order) LIMIT ?
             """, arguments: testArguments + arguments + [TicketSearch.scanLimit])
         var hits: [TicketID] = []
         var examined = 0
@@ -93,7 +93,8 @@ extension Database {
         while hits.count < search.limit, let row = try rows.next() {
             examined += 1
             lastExamined = row["id"]
-            if row["hit"] as Bool { hits.append(row["id"]) }
+            // SQL's NULL (`assignee = ?` on an unassigned ticket) is no hit, not a crash.
+            if (row["hit"] as Bool?) == true { hits.append(row["id"]) }
         }
         let page = try Ticket.fetchAll(self, ids: hits, newestFirst: search.newestFirst)
         if hits.count == search.limit { return (page, hits.last) }
