@@ -103,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "desk",
             dependencies: [
-                "DeskCoordinator", "DeskAgent", "DeskAutomation", "DeskLoadTest", "DeskModel", "DeskStore",
+                "DeskCoordinator", "DeskAgent", "DeskAutomation", "DeskLoadTest", "DeskModel", "DeskStore", "ZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -16,6 +16,8 @@ public struct AgentOptions: Sendable {
     public var reconnectMaxMs: Int
     /// Bots: the claims JSON sent in HELLO (`BotClaims`), empty otherwise.
     public var claims: String = ""
+    /// The CURVE credentials for a secured agent port; nil for a plain (loopback) one.
+    public var key: AgentKey?
 
     public init(endpoint: String, name: String, skills: [String], capacity: Int = 1, tier: Int = 1, mode: String = "sim",
                 heartbeatIntervalMs: Int = 1000, heartbeatLiveness: Int = 3, reconnectInitialMs: Int = 100,

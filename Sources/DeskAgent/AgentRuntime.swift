@@ -131,6 +131,7 @@ public final class AgentRuntime: @unchecked Sendable {
             socket = try AsyncSocket(context, .dealer, name: "agent-\(options.name)",
                                      deliver: { [weak self] frames in self?.received(frames, generation: generation) }) { socket in
                 try socket.set(.sendHighWaterMark, 100_000)
+                try options.key?.configure(socket)
                 try socket.connect(options.endpoint)
             }
         } catch let error as ZMQError where error.rejectsEndpoint {

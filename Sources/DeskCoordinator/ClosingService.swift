@@ -8,11 +8,14 @@ import ZeroMQ
 struct ClosingService: Service {
     let store: TicketStore
     let sockets: [AsyncSocket]
+    /// The agent port's ZAP handler, stopped once the ROUTER it answers for is closed.
+    let zap: ZAPHandler?
 
     /// Waits for graceful shutdown (or cancellation), then lets every submitted change commit and closes.
     func run() async {
         try? await gracefulShutdown()
         await store.close()
         for socket in sockets { await socket.close() }
+        zap?.stop()
     }
 }

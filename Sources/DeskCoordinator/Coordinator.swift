@@ -45,11 +45,37 @@ public enum Coordinator {
         let metrics = CoordinatorMetrics()
         let failureLogger = logger
         let (stream, inputs) = AsyncStream<CoordinatorInput>.makeStream()
+        // The agent port: CURVE with the coordinator's key pair and a ZAP handler that lets in registered
+        // agent keys only (bound before the ROUTER, which asks it at every handshake); or plain, on loopback.
+        let curve = configuration.agentSecurity == .curve
+        var zap: ZAPHandler?
+        var serverKeys: CurveKeyPair?
+        if curve {
+            guard Context.has("curve") else { throw CoordinatorStartError("this libzmq has no CURVE support: the agent port cannot be secured") }
+            serverKeys = try AgentChannel.coordinatorKeys(dataDirectory: configuration.dataDirectory)
+            zap = try ZAPHandler(context: context, authenticate: AgentChannel.authenticator(store: store, metrics: metrics, logger: logger))
+        } else if !AgentChannel.isLoopback(configuration.agentEndpoint) {
+            throw CoordinatorStartError("plain agents are allowed only on a loopback endpoint (tcp://127.0.0.1:…), not \(configuration.agentEndpoint): "
+                                        + "drop --plain-agents to use CURVE with registered agent keys")
+        }
         let router = try AsyncSocket(context, .router, name: "agents", onSendFailure: { _, error in
             // An agent that vanished: its leases expire by heartbeat; nothing else to do.
             failureLogger.debug("send to agent failed", metadata: ["error": "\(error)"])
         }, inboundLimit: 10_000, onFailure: { error in inputs.yield(.socketFailed("\(error)")) },
-           deliver: { inputs.yield(.agentMessage($0, arrivedAt: currentMillis())) }) { socket in
+           deliver: { frames in
+               let arrivedAt = currentMillis()
+               if curve, let peer = frames.first {
+                   inputs.yield(.agentMessage(Array(frames.dropFirst()), peer: String(decoding: peer, as: UTF8.self), arrivedAt: arrivedAt))
+               } else {
+                   inputs.yield(.agentMessage(frames, peer: nil, arrivedAt: arrivedAt))
+               }
+           }) { socket in
+            if let serverKeys {
+                try socket.set(.curveServer, true)
+                try socket.set(.curveSecretKey, serverKeys.secretKey)
+                try socket.set(.zapDomain, "desk-agents")
+                socket.prependedProperty = "User-Id"
+            }
             try socket.set(.routerMandatory, true)
             try socket.set(.maxMessageSize, Int64(4 * FrameCodec.maxBodySize))
             try socket.set(.sendHighWaterMark, 100_000)
@@ -65,6 +91,7 @@ public enum Coordinator {
         let agentEndpoint = router.lastEndpoint ?? configuration.agentEndpoint
         let eventEndpoint = publisher.lastEndpoint ?? configuration.eventEndpoint
         announce("agents \(agentEndpoint)")
+        if let serverKeys { announce("agent-key \(serverKeys.publicKey)") }
         announce("events \(eventEndpoint)")
 
         // SLA policies set through the API (stored) win over the config file's until they are deleted.
@@ -112,7 +139,7 @@ public enum Coordinator {
         // Services stop in reverse order: the HTTP server (intake) first (the application adds it last),
         // then the loop, then webhook delivery (whose attempts in flight are cancelled; what is pending
         // resumes at the next start), and last the store and sockets, once every other service returned.
-        app.addServices(ClosingService(store: store, sockets: [router, publisher]), webhooks, StorageGuardService(storage: storage, logger: logger),
+        app.addServices(ClosingService(store: store, sockets: [router, publisher], zap: zap), webhooks, StorageGuardService(storage: storage, logger: logger),
                         core)
         return app
     }

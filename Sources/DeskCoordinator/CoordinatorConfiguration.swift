@@ -31,6 +31,9 @@ public struct CoordinatorConfiguration: Sendable {
     public var releaseCooldownMs: Millis = 60_000
     /// What happens to tickets that no connected agent can take.
     public var stranded: StrandedPolicy = .standard
+    /// How agents prove who they are on the agent port (`AgentChannel`): CURVE with registered keys, or
+    /// plain on a loopback endpoint when asked for.
+    public var agentSecurity: AgentSecurity = .curve
     /// Rate limits of ticket creation without a credential (per client address, per requester).
     var publicIntake: PublicIntakeLimits = .standard()
     /// Bad credentials a client address may send per minute before it gets `429` (tests that probe every

@@ -7,7 +7,9 @@ import ZeroMQ
 enum CoordinatorInput: Sendable {
     /// A multipart message from an agent: routing id, then the three Desk frames, stamped when the socket
     /// thread read it (liveness is measured from arrival, not from when the loop got to it).
-    case agentMessage([Frame], arrivedAt: Millis)
+    /// Frames from the ROUTER (routing id first); `peer` is the agent account the connection's CURVE key
+    /// is registered to (nil on a plain agent port).
+    case agentMessage([Frame], peer: String?, arrivedAt: Millis)
     /// New tickets from the API (one, or a batch). The loop gives them ids, queues them, and commits them
     /// (with the leases of those an idle agent takes at once) in one transaction; `reply` gets the stored
     /// tickets after the commit, with `created` false where an idempotency key named an existing ticket.

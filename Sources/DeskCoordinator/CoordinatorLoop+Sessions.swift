@@ -12,7 +12,10 @@ extension CoordinatorLoop {
         router.post([routingID] + FrameCodec.encode(message))
     }
 
-    func handleAgentMessage(_ frames: [Frame], arrivedAt: Millis) {
+    /// One message from an agent connection. With CURVE, `peer` is the account its key is registered to:
+    /// a HELLO naming another agent, or any message on a connection whose session is another agent's
+    /// (a routing id taken over), is refused and changes nothing.
+    func handleAgentMessage(_ frames: [Frame], peer: String? = nil, arrivedAt: Millis) {
         guard frames.count >= 2 else { return }
         let routingID = frames[0]
         metrics.agentMessages.increment()
@@ -24,6 +27,17 @@ extension CoordinatorLoop {
             logger.debug("refused a frame", metadata: ["code": "\(error.code)"])
             send(.error(error), to: routingID)
             return
+        }
+        if let peer {
+            let claimed: String? = if case .hello(let hello) = message { hello.agent } else { routes[routingID] }
+            if let claimed, claimed != peer {
+                metrics.helloRefusedIdentity.increment()
+                logger.warning("refused an agent message: its key is registered to another agent",
+                               metadata: ["key_owner": "\(peer)", "claimed": "\(claimed.prefix(64))"])
+                send(.error(.invalidArgument, "this connection's key is registered to agent '\(peer)': it cannot act as '\(claimed.prefix(64))'",
+                            sequence: message.sequence ?? 0), to: routingID)
+                return
+            }
         }
         if case .hello(let hello) = message {
             handleHello(hello, from: routingID, arrivedAt: arrivedAt)

@@ -130,8 +130,8 @@ final class CoordinatorLoop {
             let start = currentMillis()
             defer { expiryHold.step(start: start, end: currentMillis()) }
             switch input {
-            case .agentMessage(let frames, let arrivedAt):
-                handleAgentMessage(frames, arrivedAt: arrivedAt)
+            case .agentMessage(let frames, let peer, let arrivedAt):
+                handleAgentMessage(frames, peer: peer, arrivedAt: arrivedAt)
                 router.consumed()
             case .intake(let news, let reply): intake(news, reply: reply)
             case .committed(let outcome): committed(outcome)

@@ -34,6 +34,10 @@ public final class CoordinatorMetrics: Sendable {
     let slaBreaches = Counter("desk_sla_breaches_total", "SLA breaches fired.")
     let helloRefusedNameInUse = Counter("desk_hello_refused_name_in_use_total",
                                         "HELLOs refused because another connected process uses the agent name.")
+    let agentHandshakesRefused = Counter("desk_agent_handshakes_refused_total",
+                                         "Agent connections refused by the ZAP handler: no CURVE, or a key not registered (or revoked).")
+    let helloRefusedIdentity = Counter("desk_hello_refused_identity_total",
+                                       "Agent messages refused because their connection's key belongs to another agent account.")
     let botClaims = Counter("desk_bot_claims_total", "New tickets claimed by a bot pool at intake.")
     let intakeDiskLow = Counter("desk_intake_disk_low_total", "Tickets refused with 507 because the store's disk was below its reserve.")
     let intakeOverloaded = Counter("desk_intake_overloaded_total", "Tickets refused with 503 because the coordinator was overloaded.")
@@ -73,7 +77,7 @@ public final class CoordinatorMetrics: Sendable {
         var out = ""
         for counter in [ticketsCreated, ticketsResolved, assignments, leasesExpired, escalations, staleReports,
                         duplicateReports, protocolErrors, agentMessages, intakeRejected, intakeOverloaded, intakeDiskLow, macrosApplied, botClaims,
-                        helloRefusedNameInUse, slaWarnings, slaBreaches, webhooksDelivered, webhooksFailed, webhooksDropped] {
+                        helloRefusedNameInUse, agentHandshakesRefused, helloRefusedIdentity, slaWarnings, slaBreaches, webhooksDelivered, webhooksFailed, webhooksDropped] {
             out += "# HELP \(counter.name) \(counter.help)\n# TYPE \(counter.name) counter\n\(counter.name) \(counter.current)\n"
         }
         out += "# HELP desk_queue_depth Tickets waiting for an agent.\n# TYPE desk_queue_depth gauge\ndesk_queue_depth \(queuedTickets)\n"

@@ -84,7 +84,7 @@ public final class LoadTestRunner: @unchecked Sendable {
         let bind = endpoints.current
         return .init(name: "coordinator", executable: executable, arguments: [
             "coordinator", "--data", directory, "--http", bind.httpBind, "--agents", bind.agents, "--events", bind.events,
-            "--heartbeat-ms", "\(scenario.heartbeatMs)", "--liveness", "3", "--durability", "full", "--log-level", "error",
+            "--heartbeat-ms", "\(scenario.heartbeatMs)", "--liveness", "3", "--durability", "full", "--log-level", "error", "--plain-agents",
         ] + (scenario.preload == nil ? [] : ["--config", configPath]), captureOutput: true)
     }
 

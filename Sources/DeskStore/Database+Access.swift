@@ -200,6 +200,14 @@ extension Database {
         return Dictionary(rows.map { ($0["public_key"], $0["name"]) }, uniquingKeysWith: { first, _ in first })
     }
 
+    /// The name of the enabled account whose active key `publicKey` is, or nil.
+    public func activeAgentKeys(publicKey: String) throws -> String? {
+        try String.fetchOne(self, sql: """
+            SELECT u.name FROM agent_keys k JOIN users u ON u.id = k.user_id
+            WHERE k.public_key = ? AND k.revoked_at IS NULL AND u.disabled_at IS NULL
+            """, arguments: [publicKey])
+    }
+
     public func revokeAgentKey(_ publicKey: String, at now: Millis) throws -> Bool {
         try execute(sql: "UPDATE agent_keys SET revoked_at = ? WHERE public_key = ? AND revoked_at IS NULL", arguments: [now, publicKey])
         return changesCount > 0
@@ -250,6 +258,35 @@ extension TicketStore {
             let (record, secret) = try db.createToken(userID: user.id, name: label, scopes: scopes, expiresAt: expiresAt, at: now)
             try db.audit(actor: actor, action: "token.create", target: "token \(record.prefix)", after: record.auditSummary, at: now)
             return (secret, record, created)
+        }
+    }
+}
+
+extension TicketStore {
+    /// Registers `publicKey` (Z85) as a CURVE key of the staff or bot account `name`, creating the account
+    /// (role agent, with `skills` and `tier`) when missing; a customer account cannot hold agent keys.
+    /// Audited with `actor`. Returns whether the account was created.
+    public func registerAgentKey(account name: String, publicKey: String, label: String, skills: [String] = [], tier: Int = 1,
+                                 actor: String) async throws -> Bool {
+        let now = Millis((Date().timeIntervalSince1970 * 1000).rounded())
+        return try await writer.write { db in
+            var created = false
+            let user: UserRecord
+            if let existing = try db.user(named: name) {
+                guard existing.role != .customer else {
+                    throw StoreError.conflict("account '\(name)' is a customer: agent keys are for staff and bot accounts")
+                }
+                user = existing
+            } else {
+                user = try db.createUser(name: name, email: nil, role: .agent, skills: skills, tier: tier, at: now)
+                try db.audit(actor: actor, action: "user.create", target: "user \(name)", after: user.auditSummary, at: now)
+                created = true
+            }
+            try db.registerAgentKey(publicKey, userID: user.id, name: label, at: now)
+            try db.audit(actor: actor, action: "agent-key.create", target: "agent key \(publicKey.prefix(8)) of \(name)",
+                         after: "{\"agent\":\(JSONText.string(name)),\"key\":\(JSONText.string(publicKey)),\"name\":\(JSONText.string(label))}",
+                         at: now)
+            return created
         }
     }
 }

@@ -15,6 +15,10 @@ public final class Socket: @unchecked Sendable {
     /// The socket's type.
     public let type: SocketType
     nonisolated(unsafe) private(set) var handle: UnsafeMutableRawPointer?
+    /// When set, `receive` puts this metadata property of each message (from the connection's
+    /// handshake: `"User-Id"` is what the ZAP handler answered for it) as an extra first frame, empty
+    /// when the connection has none. Set it before the socket's thread starts.
+    nonisolated(unsafe) public var prependedProperty: String?
 
     /// Creates a socket of `type` in `context`, with linger 0.
     public init(_ context: Context, _ type: SocketType) throws {
@@ -96,6 +100,7 @@ public final class Socket: @unchecked Sendable {
         zmq_msg_init(&message)
         defer { zmq_msg_close(&message) }
         var more = true
+        var found: Frame?
         while more {
             let flags: Int32 = (wait || !frames.isEmpty) ? 0 : ZMQ_DONTWAIT
             if zmq_msg_recv(&message, handle, flags) < 0 {
@@ -103,6 +108,11 @@ public final class Socket: @unchecked Sendable {
                 if error.isInterrupted { continue }
                 if error.isAgain && frames.isEmpty { return nil }
                 throw error
+            }
+            // The property is read from every part until one has it: a ROUTER's routing-id part carries
+            // no metadata when the message was prefetched by a poll (libzmq 4.3's `xhas_in`).
+            if let property = prependedProperty, found == nil, let value = zmq_msg_gets(&message, property) {
+                found = Array(String(cString: value).utf8)
             }
             let size = zmq_msg_size(&message)
             if let data = zmq_msg_data(&message), size > 0 {
@@ -112,6 +122,7 @@ public final class Socket: @unchecked Sendable {
             }
             more = zmq_msg_more(&message) != 0
         }
+        if prependedProperty != nil { frames.insert(found ?? [], at: 0) }
         return frames
     }
 

@@ -137,6 +137,8 @@ extension SocketOption where Value == String {
     public static var curvePublicKey: Self { .init(code: ZMQ_CURVE_PUBLICKEY, name: "curvePublicKey") }
     /// This socket's CURVE secret key, Z85 text (`ZMQ_CURVE_SECRETKEY`).
     public static var curveSecretKey: Self { .init(code: ZMQ_CURVE_SECRETKEY, name: "curveSecretKey") }
+    /// The ZAP domain of this socket's connections (`ZMQ_ZAP_DOMAIN`).
+    public static var zapDomain: Self { .init(code: ZMQ_ZAP_DOMAIN, name: "zapDomain") }
     /// The server's CURVE public key a client expects, Z85 text (`ZMQ_CURVE_SERVERKEY`).
     public static var curveServerKey: Self { .init(code: ZMQ_CURVE_SERVERKEY, name: "curveServerKey") }
 }
@@ -148,6 +150,16 @@ public struct CurveKeyPair: Sendable, Equatable {
     /// The secret key, 40 Z85 characters. Never log it.
     public let secretKey: String
 
+    public init(publicKey: String, secretKey: String) {
+        self.publicKey = publicKey
+        self.secretKey = secretKey
+    }
+
+    /// Whether `text` is a CURVE key in Z85: 40 characters of the Z85 alphabet.
+    public static func isKey(_ text: String) -> Bool {
+        text.utf8.count == 40 && Z85.decode(text)?.count == 32
+    }
+
     /// Generates a new key pair with libzmq's `zmq_curve_keypair`.
     public static func generate() throws -> CurveKeyPair {
         var pub = [CChar](repeating: 0, count: 41)
@@ -157,5 +169,24 @@ public struct CurveKeyPair: Sendable, Equatable {
             publicKey: String(decoding: pub.prefix(40).map { UInt8(bitPattern: $0) }, as: UTF8.self),
             secretKey: String(decoding: sec.prefix(40).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         )
+    }
+}
+
+/// Z85 text of binary keys (ZeroMQ RFC 32), through libzmq.
+public enum Z85 {
+    /// Z85 text of `bytes` (a multiple of 4 long), or nil.
+    public static func encode(_ bytes: [UInt8]) -> String? {
+        guard bytes.count % 4 == 0 else { return nil }
+        var text = [CChar](repeating: 0, count: bytes.count * 5 / 4 + 1)
+        guard zmq_z85_encode(&text, bytes, bytes.count) != nil else { return nil }
+        return String(decoding: text.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The bytes of Z85 `text` (a multiple of 5 long), or nil.
+    public static func decode(_ text: String) -> [UInt8]? {
+        guard text.utf8.count % 5 == 0, text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else { return nil }
+        var bytes = [UInt8](repeating: 0, count: text.utf8.count * 4 / 5)
+        guard zmq_z85_decode(&bytes, text) != nil else { return nil }
+        return bytes
     }
 }

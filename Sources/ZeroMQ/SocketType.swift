@@ -2,7 +2,7 @@ import CZeroMQ
 
 /// The libzmq socket types Desk uses.
 public enum SocketType: Sendable, CaseIterable {
-    case router, dealer, pub, sub, push, pull, pair
+    case router, dealer, pub, sub, push, pull, pair, rep
 
     var rawValue: Int32 {
         switch self {
@@ -13,6 +13,7 @@ public enum SocketType: Sendable, CaseIterable {
         case .push: ZMQ_PUSH
         case .pull: ZMQ_PULL
         case .pair: ZMQ_PAIR
+        case .rep: ZMQ_REP
         }
     }
 }

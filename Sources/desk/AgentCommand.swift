@@ -33,6 +33,9 @@ struct AgentCommand: AsyncParsableCommand {
     var events: String?
     @Option(help: "Sim mode: a macro to apply (its reply to the customer) before resolving.") var replyMacro: String?
     @Option(help: "Service time for sim mode: 2s, 500ms, exp:2s, lognormal:2s,0.5.") var serviceTime = "2s"
+    @Option(help: ArgumentHelp("This agent's key file (desk agent-key create), for a coordinator whose agent port uses CURVE "
+                               + "(the default); leave it out only for one started with --plain-agents.", valueName: "file"))
+    var key: String?
     @Option(help: "Log level.") var logLevel = "info"
 
     func validate() throws {
@@ -49,6 +52,13 @@ struct AgentCommand: AsyncParsableCommand {
             throw ValidationError("--rules is for bot mode")
         }
         if replyMacro != nil && mode != "sim" { throw ValidationError("--reply-macro is for sim mode") }
+        if let key {
+            let agentKey: AgentKey
+            do { agentKey = try AgentKey.read(key) } catch { throw ValidationError("\(error)") }
+            guard agentKey.agent == name else {
+                throw ValidationError("\(key) is the key of agent '\(agentKey.agent)', not of '\(name)': the coordinator would refuse it")
+            }
+        }
         do { _ = try ServiceTime(parsing: serviceTime) } catch { throw ValidationError(error.description) }
     }
 
@@ -62,6 +72,7 @@ struct AgentCommand: AsyncParsableCommand {
             endpoint: connect, name: name,
             skills: skills.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
             capacity: effectiveCapacity, tier: effectiveTier, mode: mode)
+        if let key { options.key = try AgentKey.read(key) }
         let runtime: AgentRuntime
         switch mode {
         case "bot":

@@ -44,6 +44,7 @@ struct ClusterCommand: AsyncParsableCommand {
                 if let rules = agent.rules { arguments += ["--rules", rules] }
                 if let serviceTime = agent.serviceTime { arguments += ["--service-time", serviceTime] }
                 if let macro = agent.replyMacro { arguments += ["--reply-macro", macro] }
+                arguments += ["--key", ClusterCredentials.keyPath(data: spec.data, agent: agent.name)]
                 programs[agent.name] = .init(name: agent.name, executable: executable, arguments: arguments)
             }
 
@@ -56,7 +57,9 @@ struct ClusterCommand: AsyncParsableCommand {
             try Self.checkNotRunning(spec)
             // The admin token and the people's tokens, made once in the data directory (the first run).
             let credentials: ClusterCredentials
-            do { credentials = try await ClusterCredentials.prepare(data: spec.data, people: cluster.people ?? []) } catch {
+            do {
+                credentials = try await ClusterCredentials.prepare(data: spec.data, agents: cluster.expandedAgents, people: cluster.people ?? [])
+            } catch {
                 throw ClusterError("cannot prepare the cluster's tokens in \(spec.data): \(error)")
             }
             let signals = SignalWatcher([SIGINT, SIGTERM])
@@ -96,7 +99,8 @@ struct ClusterCommand: AsyncParsableCommand {
                                 announce("for \(person.name), in another terminal: DESK_TOKEN=$(cat \(tokenPath)) "
                                          + "\(executable) agent --mode staff --name \(person.name)"
                                          + " --skills \((person.skills ?? []).joined(separator: ",")) --tier \(person.tier ?? 1)"
-                                         + " --capacity \(person.capacity ?? 1) --connect \(spec.agents ?? "tcp://127.0.0.1:5555") --api \(api)")
+                                         + " --capacity \(person.capacity ?? 1) --key \(credentials.keyPaths[person.name] ?? "")"
+                                         + " --connect \(spec.agents ?? "tcp://127.0.0.1:5555") --api \(api)")
                             }
                             for (name, program) in programs where name != "coordinator" {
                                 do { try supervisor.start(program) } catch { announce("cannot start \(name): \(error)") }

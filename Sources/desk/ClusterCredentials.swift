@@ -1,19 +1,26 @@
+import DeskAgent
+import DeskCoordinator
 import DeskLoadTest
 import DeskModel
 import DeskStore
 import Foundation
+import ZeroMQ
 
 /// The local cluster's credentials, made once in its data directory before the coordinator starts: an
-/// admin token in `admin.token` and one agent token per person of the file's `people:` in
-/// `tokens/NAME.token`, each file readable by its owner only. A file whose token the store no longer
-/// accepts (the store was removed, the token revoked or expired) is replaced by a new token.
+/// admin token in `admin.token`, one agent token per person of the file's `people:` in
+/// `tokens/NAME.token`, and a registered CURVE agent key per agent and person in `keys/NAME.key` (the
+/// coordinator's own key pair is made beside them), each file readable by its owner only. A file the
+/// store no longer accepts (the store was removed, the token or key revoked) is replaced.
 struct ClusterCredentials {
     let adminTokenPath: String
     let adminToken: String
     /// Person name → the path of their token file.
     let personTokenPaths: [String: String]
+    /// Agent or person name → the path of their agent key file.
+    let keyPaths: [String: String]
 
-    static func prepare(data: String, people: [ClusterFile.AgentSpec]) async throws -> ClusterCredentials {
+    static func prepare(data: String, agents: [ClusterFile.AgentSpec], people: [ClusterFile.AgentSpec]) async throws -> ClusterCredentials {
+        let coordinator = try AgentChannel.coordinatorKeys(dataDirectory: data)
         let store = try TicketStore(directory: data)
         do {
             let adminPath = (data as NSString).appendingPathComponent("admin.token")
@@ -30,12 +37,33 @@ struct ClusterCredentials {
                 }
                 paths[person.name] = path
             }
+            var keyPaths: [String: String] = [:]
+            for agent in agents + people {
+                let path = keyPath(data: data, agent: agent.name)
+                let current = try? AgentKey.read(path)
+                var registered: String?
+                if let current { registered = try await store.pool.read { db in try db.activeAgentKeys(publicKey: current.keys.publicKey) } }
+                if current?.agent != agent.name || current?.coordinatorKey != coordinator.publicKey || registered != agent.name {
+                    let keys = try CurveKeyPair.generate()
+                    _ = try await store.registerAgentKey(account: agent.name, publicKey: keys.publicKey, label: "local cluster",
+                                                         skills: agent.skills ?? [], tier: agent.tier ?? (agent.mode == "bot" ? 0 : 1),
+                                                         actor: "desk cluster up")
+                    try? FileManager.default.removeItem(atPath: path)
+                    try AgentKey(agent: agent.name, keys: keys, coordinatorKey: coordinator.publicKey).write(path)
+                }
+                keyPaths[agent.name] = path
+            }
             await store.close()
-            return ClusterCredentials(adminTokenPath: adminPath, adminToken: admin, personTokenPaths: paths)
+            return ClusterCredentials(adminTokenPath: adminPath, adminToken: admin, personTokenPaths: paths, keyPaths: keyPaths)
         } catch {
             await store.close()
             throw error
         }
+    }
+
+    /// Where an agent's key file is: `DATA/keys/NAME.key`.
+    static func keyPath(data: String, agent: String) -> String {
+        (data as NSString).appendingPathComponent("keys/\(agent).key")
     }
 
     /// The token in `path` when the store still accepts it, else a new one from `issue`, written there.

@@ -33,6 +33,10 @@ struct CoordinatorCommand: AsyncParsableCommand {
     var httpMaxConnections = HTTPConnectionLimits.standard.maxConnections
     @Option(help: "MiB of free disk space below which intake answers 507 until space returns (0-1048576).")
     var diskReserveMb = 64
+    @Flag(help: ArgumentHelp("Let agents connect in plain TCP, unauthenticated: only on a loopback --agents endpoint (tests, "
+                             + "benchmarks). Without it the agent port uses CURVE and admits registered agent keys only "
+                             + "(desk agent-key create)."))
+    var plainAgents = false
 
     var httpLimits: HTTPConnectionLimits {
         HTTPConnectionLimits(idleTimeoutSeconds: httpIdleTimeout, headerTimeoutSeconds: httpHeaderTimeout,
@@ -45,6 +49,10 @@ struct CoordinatorCommand: AsyncParsableCommand {
             throw ValidationError("--http must be host:port, like 127.0.0.1:8080")
         }
         if let problem = httpLimits.problem { throw ValidationError(problem) }
+        if plainAgents, !AgentChannel.isLoopback(agents) {
+            throw ValidationError("--plain-agents needs a loopback --agents endpoint (tcp://127.0.0.1:PORT), not \(agents): "
+                                  + "agents elsewhere must use CURVE with registered keys (desk agent-key create)")
+        }
         guard (0...1_048_576).contains(diskReserveMb) else { throw ValidationError("--disk-reserve-mb must be 0 to 1048576, got \(diskReserveMb)") }
     }
 
@@ -55,6 +63,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
             httpHost: String(parts[0]), httpPort: Int(parts[1]) ?? 8080, durability: durability)
         configuration.httpLimits = httpLimits
         configuration.diskReserveBytes = Int64(diskReserveMb) << 20
+        configuration.agentSecurity = plainAgents ? .plain : .curve
         if let config {
             let file = try CoordinatorConfigFile.load(path: config)
             if let rules = file.routing { configuration.routing = RoutingRules(rules) }

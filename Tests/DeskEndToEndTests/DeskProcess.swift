@@ -147,10 +147,11 @@ final class TestCluster: @unchecked Sendable {
     /// `request`, `create` and `history` sends it.
     let adminToken: String
 
-    /// `directory`: the data directory to use (a fresh temporary one by default).
+    /// `directory`: the data directory to use (a fresh temporary one by default). `curve`: the agent port
+    /// uses CURVE and admits registered keys only (agents need `--key`); by default it is plain, on loopback.
     init(heartbeatMs: Int = 200, config: String? = nil, coordinatorArguments extras: [String] = [],
-         directory chosen: String? = nil) async throws {
-        coordinatorExtras = extras
+         directory chosen: String? = nil, curve: Bool = false) async throws {
+        coordinatorExtras = extras + (curve ? [] : ["--plain-agents"])
         directory = chosen ?? FileManager.default.temporaryDirectory.appendingPathComponent("desk-e2e-\(UUID().uuidString)").path
         self.heartbeatMs = heartbeatMs
         if let config {

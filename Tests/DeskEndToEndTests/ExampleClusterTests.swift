@@ -82,7 +82,7 @@ import FoundationNetworking
         #expect(try await client.request("GET", "/api/v1/tickets/\(legal)").json["tier"] as? Int == 3)
 
         let alice = try DeskProcess(["agent", "--connect", agents, "--name", "alice", "--mode", "staff", "--skills", "general",
-                                     "--tier", "3", "--capacity", "3", "--api", api], input: true,
+                                     "--tier", "3", "--capacity", "3", "--api", api, "--key", directory + "/data/keys/alice.key"], input: true,
                                     environment: ["DESK_TOKEN": try Self.token(directory + "/data/tokens/alice.token")])
         defer { alice.stop() }
         try await alice.line(containing: "* new ticket #\(general)")

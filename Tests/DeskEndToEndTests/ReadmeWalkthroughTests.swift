@@ -76,6 +76,7 @@ import FoundationNetworking
         #expect(anonymous.status == 401, "\(anonymous)")
         // The console ran as alice, with her own agent token, as `desk cluster up` printed.
         #expect(run.printedConsoleCommand.contains("DESK_TOKEN=$(cat \(data)/tokens/alice.token)"), "\(run.printedConsoleCommand)")
+        #expect(run.printedConsoleCommand.contains("--key \(data)/keys/alice.key"), "\(run.printedConsoleCommand)")
     }
 }
 
@@ -294,6 +295,7 @@ final class Walkthrough: @unchecked Sendable {
             text.replaceSubrange(range, with: content.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         for (name, value) in environment { text = text.replacingOccurrences(of: "$" + name, with: value) }
+        text = text.replacingOccurrences(of: " .desk/local/", with: " " + data + "/")  // files the cluster made (key files)
         return text
     }
 

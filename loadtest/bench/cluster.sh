@@ -39,7 +39,7 @@ YAML
 DESK_TOKEN=$("$desk" token create --data "$data" --role admin --name bench 2>/dev/null)
 export DESK_TOKEN
 "$desk" coordinator --data "$data" --config "$data/bench.yaml" --http 127.0.0.1:0 --agents 'tcp://127.0.0.1:*' --events 'tcp://127.0.0.1:*' \
-  --durability "$durability" --log-level warning >"$out" 2>&1 &
+  --durability "$durability" --plain-agents --log-level warning >"$out" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do grep -q '^http ' "$out" && break; sleep 0.1; done
 agents_ep=$(grep '^agents ' "$out" | cut -d' ' -f2); events_ep=$(grep '^events ' "$out" | cut -d' ' -f2)

@@ -1,0 +1,91 @@
+import ArgumentParser
+import DeskAgent
+import DeskCoordinator
+import DeskModel
+import DeskStore
+import Foundation
+import ZeroMQ
+
+/// `desk agent-key create|list|revoke`: the CURVE keys that let agent processes onto the agent port,
+/// each registered to one agent or bot account, written straight to the store of a data directory.
+struct AgentKeyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agent-key", abstract: "Agent keys for the CURVE agent port.",
+        discussion: """
+            A coordinator's agent port admits only registered keys, and a key speaks for one account: its \
+            HELLO must give that name. The key file holds the agent's secret key: keep it like a password.
+              desk agent-key create --data .desk/local --agent alice --out alice.key
+              desk agent --name alice --key alice.key --mode staff …
+            """,
+        subcommands: [Create.self, List.self, Revoke.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make a key pair for an agent account (made when missing), register its public key, write the key file (0600).")
+        @Option(help: "The coordinator's data directory.") var data: String
+        @Option(help: "The agent or bot account the key speaks for.") var agent: String
+        @Option(help: "Where to write the key file.") var out: String
+        @Option(help: "A new account's skills, comma-separated.") var skills = ""
+        @Option(help: "A new account's tier (0 bots, 1-3 people).") var tier = 1
+        @Option(help: "What the key is for (a machine, a process).") var label = "cli"
+
+        func run() async throws {
+            guard !agent.isEmpty, agent.count <= 64, !agent.contains(where: \.isWhitespace) else {
+                throw ValidationError("--agent must be 1 to 64 characters without spaces")
+            }
+            guard (0...3).contains(tier) else { throw ValidationError("--tier must be 0 to 3") }
+            if FileManager.default.fileExists(atPath: out) { throw ValidationError("\(out) exists: choose another file, or remove it first") }
+            let coordinator = try AgentChannel.coordinatorKeys(dataDirectory: data)
+            let keys = try CurveKeyPair.generate()
+            let store = try TicketStore(directory: data)
+            do {
+                let created = try await store.registerAgentKey(
+                    account: agent, publicKey: keys.publicKey, label: label,
+                    skills: skills.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
+                    tier: tier, actor: "desk agent-key create --data")
+                await store.close()
+                try AgentKey(agent: agent, keys: keys, coordinatorKey: coordinator.publicKey).write(out)
+                print("\(created ? "created agent account '\(agent)'; " : "")registered key \(keys.publicKey) for '\(agent)'; key file \(out)")
+            } catch {
+                await store.close()
+                throw ValidationError("\(error)")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The registered agent keys: account, public key, label, revoked.")
+        @Option(help: "The coordinator's data directory.") var data: String
+
+        func run() async throws {
+            let store = try TicketStore(directory: data)
+            let keys = try await store.pool.read { db in try db.agentKeys() }
+            await store.close()
+            print("AGENT            PUBLIC KEY                                 LABEL        STATE")
+            for key in keys {
+                print(key.userName.padding(toLength: 16, withPad: " ", startingAt: 0) + " " + key.publicKey + "   "
+                      + key.name.padding(toLength: 12, withPad: " ", startingAt: 0) + " " + (key.revokedAt == nil ? "active" : "revoked"))
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke an agent key: new connections with it are refused (a connected agent keeps its connection until it drops).")
+        @Option(help: "The coordinator's data directory.") var data: String
+        @Argument(help: "The public key (Z85).") var key: String
+
+        func run() async throws {
+            let store = try TicketStore(directory: data)
+            let now = Millis(Date().timeIntervalSince1970 * 1000)
+            let revoked = try await store.writer.write { db -> Bool in
+                guard try db.revokeAgentKey(key, at: now) else { return false }
+                try db.audit(actor: "desk agent-key revoke --data", action: "agent-key.revoke", target: "agent key \(key.prefix(8))", at: now)
+                return true
+            }
+            await store.close()
+            guard revoked else { throw ValidationError("no active agent key \(key)") }
+            print("revoked \(key)")
+        }
+    }
+}
