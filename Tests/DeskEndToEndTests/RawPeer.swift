@@ -7,10 +7,16 @@ final class RawPeer {
     let context: Context
     let socket: Socket
 
-    init(endpoint: String) throws {
+    /// `curve`: the peer's key pair and the coordinator's public key, for a CURVE agent port.
+    init(endpoint: String, curve: (keys: CurveKeyPair, server: String)? = nil) throws {
         context = try Context()
         socket = try Socket(context, .dealer)
         try socket.set(.receiveTimeout, 5000)
+        if let curve {
+            try socket.set(.curveServerKey, curve.server)
+            try socket.set(.curvePublicKey, curve.keys.publicKey)
+            try socket.set(.curveSecretKey, curve.keys.secretKey)
+        }
         try socket.connect(endpoint)
     }
 
