@@ -10,9 +10,9 @@ extension CoordinatorLoop {
     func steer(_ request: SteeringRequest) {
         switch request {
         case .agents(let reply): reply(dispatcher.agentSummaries())
-        case .assign(let id, let agent, let force, let reply): assign(id, to: agent, force: force, reply: reply)
+        case .assign(let id, let agent, let force, let actor, let reply): assign(id, to: agent, force: force, actor: actor, reply: reply)
         case .update(let change, let reply): update(change, reply: reply)
-        case .reopen(let id, let reason, let reply): reopen(id, reason: reason, reply: reply)
+        case .reopen(let id, let reason, let actor, let reply): reopen(id, reason: reason, actor: actor, reply: reply)
         case .assignCommitted(let lease, let previous, let ticket, let written, let reply):
             if let previous {
                 sendRevoke(previous, reason: "reassigned by lead to \(lease.agent)", to: sessions[previous.agent]?.routingID)
@@ -35,7 +35,7 @@ extension CoordinatorLoop {
     /// Gives an open ticket to a connected agent with a new epoch. The holder's lease (if any) ends:
     /// `released` with the reason, REVOKE after the commit; the new holder gets ASSIGN. Without `force`,
     /// an agent lacking the ticket's skill or tier, away, or at capacity is refused (409).
-    func assign(_ id: TicketID, to agent: String, force: Bool, reply: @escaping @Sendable (Result<AssignOutcome, APIError>) -> Void) {
+    func assign(_ id: TicketID, to agent: String, force: Bool, actor: String = "api", reply: @escaping @Sendable (Result<AssignOutcome, APIError>) -> Void) {
         guard let open = dispatcher.tickets[id] else { return reply(.failure(notOpen(id, doing: "assigned"))) }
         guard sessions[agent] != nil, let summary = dispatcher.agentSummary(agent), summary.connected else {
             return reply(.failure(APIError(.conflict, "agent '\(agent)' is not connected: a ticket can only be assigned to a connected agent",
@@ -71,9 +71,9 @@ extension CoordinatorLoop {
         clockStatus(id, .inProgress, at: now)
         var written: [TicketEvent] = []
         if let previous {
-            written.append(TicketEvent.released(previous, at: now, actor: "api", reason: "reassigned by lead to \(agent)"))
+            written.append(TicketEvent.released(previous, at: now, actor: actor, reason: "reassigned by lead to \(agent)"))
         }
-        written.append(TicketEvent.assigned(lease, at: now, actor: "api"))
+        written.append(TicketEvent.assigned(lease, at: now, actor: actor))
         let inputs = self.inputs, events = written
         store.writer.submit({ db in
             try db.reassign(lease, previous: previous, status: .inProgress, events: events, at: now)
@@ -101,7 +101,7 @@ extension CoordinatorLoop {
         let now = currentMillis(), inputs = self.inputs
         store.writer.submit({ db -> (TicketEvent?, Ticket?) in
             let event = try db.leadUpdate(id, priority: change.priority, category: change.category, tier: change.tier, skill: change.skill,
-                                          addTags: change.addTags, removeTags: change.removeTags, at: now, actor: "api")
+                                          addTags: change.addTags, removeTags: change.removeTags, at: now, actor: change.actor)
             return (event, try db.ticket(id))
         }) { result in
             switch result {
@@ -126,7 +126,7 @@ extension CoordinatorLoop {
     /// Reopens a resolved ticket. Whether it is resolved is known to the store, not the loop (which holds
     /// only open tickets), so the change checks it, and the loop queues the ticket from the commit, like a
     /// keyed intake.
-    func reopen(_ id: TicketID, reason: String, reply: @escaping @Sendable (Result<Ticket, APIError>) -> Void) {
+    func reopen(_ id: TicketID, reason: String, actor: String = "api", reply: @escaping @Sendable (Result<Ticket, APIError>) -> Void) {
         if let open = dispatcher.tickets[id] {
             return reply(.failure(APIError(.conflict, "ticket \(id) is open (\(open.status.rawValue)): only a resolved ticket can be reopened")))
         }
@@ -135,7 +135,7 @@ extension CoordinatorLoop {
         store.writer.submit({ db -> Reopening in
             guard let ticket = try db.ticket(id) else { return .missing }
             guard ticket.status == .resolved else { return .notResolved(ticket.status) }
-            let (reopened, recovery) = try db.reopenTicket(id, reason: reason, at: now, actor: "api")
+            let (reopened, recovery) = try db.reopenTicket(id, reason: reason, at: now, actor: actor)
             return .reopened(reopened, recovery)
         }) { result in
             switch result {

@@ -9,14 +9,19 @@ extension HTTPAPI {
     func addSteeringRoutes(to router: Router<DeskRequestContext>, _ routes: RouteTable) {
         router.on(routes, .get, "/api/v1/agents", .requires(.agentsRead)) { request, _ in try await listAgents(request.uri.queryParameters) }
         router.on(routes, .post, "/api/v1/tickets/{id}/assign", .requires(.ticketsSteer)) { request, context in
-            try await assignTicket(request, context.parameters.get("id") ?? "")
+            try await assignTicket(request, context.parameters.get("id") ?? "", actor: Self.historyActor(context.principal))
         }
         router.on(routes, .patch, "/api/v1/tickets/{id}", .requires(.ticketsSteer)) { request, context in
-            try await updateTicket(request, context.parameters.get("id") ?? "")
+            try await updateTicket(request, context.parameters.get("id") ?? "", actor: Self.historyActor(context.principal))
         }
         router.on(routes, .post, "/api/v1/tickets/{id}/reopen", .requires(.ticketsSteer)) { request, context in
-            try await reopenTicket(request, context.parameters.get("id") ?? "")
+            try await reopenTicket(request, context.parameters.get("id") ?? "", actor: Self.historyActor(context.principal))
         }
+    }
+
+    /// How the history names the person behind a request: `user:NAME` (`api` without one).
+    static func historyActor(_ principal: Principal?) -> String {
+        principal.map { "user:" + $0.name } ?? "api"
     }
 
     /// Hands a request to the loop and waits for its answer.
@@ -63,13 +68,13 @@ extension HTTPAPI {
 
     /// `POST /api/v1/tickets/{id}/assign` `{"agent":"alice","force":false}`: a new lease for `agent`; the
     /// holder's lease ends (REVOKE). 200 with the lease and the one it ended.
-    func assignTicket(_ request: Request, _ idText: String) async throws -> Response {
+    func assignTicket(_ request: Request, _ idText: String, actor: String) async throws -> Response {
         let id = try Self.ticketID(idText)
         let body = try await decodeBody(request, as: AssignBody.self, upTo: 4096)
         let agent = body.agent.trimmingCharacters(in: .whitespaces)
         guard !agent.isEmpty, agent.count <= 64 else { throw APIError(.badRequest, "agent must name an agent (1 to 64 characters)", field: "agent") }
         let force = body.force ?? false
-        let outcome: AssignOutcome = try await ask { .assign(id, agent: agent, force: force, reply: $0) }
+        let outcome: AssignOutcome = try await ask { .assign(id, agent: agent, force: force, actor: actor, reply: $0) }
         let previous = outcome.previous.map { "{\"agent\":\(JSONText.string($0.agent)),\"epoch\":\($0.epoch)}" } ?? "null"
         return TicketJSON.response("{\"ticket\":\(id),\"agent\":\(JSONText.string(outcome.lease.agent)),\"epoch\":\(outcome.lease.epoch),"
                                    + "\"previous\":\(previous),\"unchanged\":\(outcome.unchanged)}")
@@ -77,10 +82,11 @@ extension HTTPAPI {
 
     /// `PATCH /api/v1/tickets/{id}` `{"priority","category","tier","add_tags","remove_tags"}`: changes an
     /// open ticket; a new category routes it again (the routing rules, with its text, as at intake).
-    func updateTicket(_ request: Request, _ idText: String) async throws -> Response {
+    func updateTicket(_ request: Request, _ idText: String, actor: String) async throws -> Response {
         let id = try Self.ticketID(idText)
         let body = try await decodeBody(request, as: UpdateBody.self, upTo: 16_384)
         var change = TicketUpdate(id: id)
+        change.actor = actor
         if let text = body.priority {
             guard let priority = Priority(label: text) else {
                 throw APIError(.badRequest, "unknown priority '\(text.prefix(16))': expected P1, P2, P3 or P4", field: "priority")
@@ -125,14 +131,14 @@ extension HTTPAPI {
     }
 
     /// `POST /api/v1/tickets/{id}/reopen` `{"reason":"…"}`: a resolved ticket goes back to the queue.
-    func reopenTicket(_ request: Request, _ idText: String) async throws -> Response {
+    func reopenTicket(_ request: Request, _ idText: String, actor: String) async throws -> Response {
         let id = try Self.ticketID(idText)
         let body = try await decodeBody(request, as: ReopenBody.self, upTo: 16_384)
         let reason = body.reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty, reason.count <= 1000, !reason.containsNUL else {
             throw APIError(.badRequest, "reason must be 1 to 1000 characters", field: "reason")
         }
-        let ticket: Ticket = try await ask { .reopen(id, reason: reason, reply: $0) }
+        let ticket: Ticket = try await ask { .reopen(id, reason: reason, actor: actor, reply: $0) }
         return TicketJSON.response(TicketJSON.ticket(ticket))
     }
 

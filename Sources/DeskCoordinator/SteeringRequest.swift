@@ -9,11 +9,12 @@ enum SteeringRequest: Sendable {
     case agents(reply: @Sendable ([AgentSummary]) -> Void)
     /// Give a ticket to a named agent. `force` accepts an agent that lacks the ticket's skill or tier, is
     /// away, or is at capacity.
-    case assign(TicketID, agent: String, force: Bool, reply: @Sendable (Result<AssignOutcome, APIError>) -> Void)
+    /// `actor` is who asked, as the history names them (`user:NAME`).
+    case assign(TicketID, agent: String, force: Bool, actor: String, reply: @Sendable (Result<AssignOutcome, APIError>) -> Void)
     /// Change fields of an open ticket. `skill` is the routing of a new category, worked out by the handler.
     case update(TicketUpdate, reply: @Sendable (Result<Ticket, APIError>) -> Void)
     /// Reopen a resolved ticket.
-    case reopen(TicketID, reason: String, reply: @Sendable (Result<Ticket, APIError>) -> Void)
+    case reopen(TicketID, reason: String, actor: String, reply: @Sendable (Result<Ticket, APIError>) -> Void)
     /// A reassignment committed: revoke the old lease, send the new one, answer.
     case assignCommitted(Lease, previous: Lease?, Ticket, [TicketEvent], reply: @Sendable (Result<AssignOutcome, APIError>) -> Void)
     /// A reopening committed: queue the ticket, rebuild its SLA clock from its history, answer.
@@ -39,4 +40,6 @@ struct TicketUpdate: Sendable {
     var tier: Int?
     var addTags: [String] = []
     var removeTags: [String] = []
+    /// Who asked, as the history names them (`user:NAME`).
+    var actor = "api"
 }

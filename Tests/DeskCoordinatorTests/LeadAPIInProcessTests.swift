@@ -41,7 +41,7 @@ struct LeadAPIInProcessTests {
                 #expect((detail["skill"] as? [String: Any])?["from"] as? String == "billing")
                 #expect((detail["skill"] as? [String: Any])?["to"] as? String == "network")
                 #expect(((detail["tier"] as? [String: Any])?["to"] as? NSNumber)?.intValue == 2)
-                #expect(updated["actor"] as? String == "api")
+                #expect(updated["actor"] as? String == "user:test-admin", "the lead who changed it, by name")
             }
             let refusals: [(String, HTTPResponse.Status, String?)] = [
                 (#"{"priority":"P9"}"#, .badRequest, "priority"),

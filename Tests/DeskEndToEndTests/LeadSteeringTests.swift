@@ -65,7 +65,7 @@ struct LeadSteeringTests {
         #expect((released.first?.detail["reason"] as? String)?.contains("reassigned by lead") == true)
         let assigned = history.filter { $0.kind == "assigned" }
         #expect(assigned.map { $0.detail["agent"] as? String } == ["ana", "ben"])
-        #expect(assigned.last?.actor == "api")
+        #expect(assigned.last?.actor == "user:test-admin", "the lead who assigned it, by name")
 
         // The agents list: state, load and capacity from the loop.
         let (status, json) = try await cluster.request("GET", "/api/v1/agents")
