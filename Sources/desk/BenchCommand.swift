@@ -101,10 +101,15 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Probe tickets to send.") var count = 1000
         @Option(help: "Probe tickets per second.") var rate = 100.0
         @Option(help: "API token (default: the DESK_TOKEN environment variable).") var token: String?
+        @Option(help: "The probe agent's key file, for a CURVE agent port (the probe then uses the key's agent name).") var key: String?
 
         func run() async throws {
             guard let url = URL(string: server) else { throw ValidationError("--server is not a URL: \(server)") }
-            let probe = DispatchProbe(agentEndpoint: agents, eventEndpoint: events, api: url, token: APIClient.token(token))
+            let probe = DispatchProbe(agentEndpoint: agents, eventEndpoint: events, api: url, token: APIClient.token(token),
+                                      curve: try key.map { path in
+                                          let key = try AgentKey.read(path)
+                                          return (key.agent, key.keys, key.coordinatorKey)
+                                      })
             let result = try await probe.run(count: count, rate: rate)
             print("dispatch latency (created event received -> ASSIGN received by an idle agent): \(result.committedToAssign)")
             print("dispatch latency (HTTP request sent -> ASSIGN received by an idle agent): \(result.requestToAssign)")

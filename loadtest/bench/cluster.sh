@@ -8,10 +8,14 @@
 #   BATCH=100 CONNECTIONS=4 loadtest/bench/cluster.sh            # batch intake: 100 tickets per POST
 #   BATCH=10 CONNECTIONS=5 RATE_DELAY_MS=10 PROBE_RATE=200 loadtest/bench/cluster.sh   # paced, with probe
 #   BOTS=2 BATCH=100 CONNECTIONS=4 loadtest/bench/cluster.sh   # 2 bots (capacity BOT_CAPACITY, 64) answer the account quarter with a macro
+# Authentication is on as in production: wrk and the tools send an admin's API token, and the agent port
+# uses CURVE with a registered key per agent (AGENT_SECURITY=plain: --plain-agents, no keys). DESK picks
+# the binary (default .build/release/desk).
 # Needs a release build (swift build -c release --product desk) and wrk (apt-get install wrk).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-desk=.build/release/desk
+desk=${DESK:-.build/release/desk}
+security=${AGENT_SECURITY:-curve}
 agents=${AGENTS:-50}
 duration=${DURATION:-10}
 connections=${CONNECTIONS:-64}
@@ -39,14 +43,20 @@ YAML
 DESK_TOKEN=$("$desk" token create --data "$data" --role admin --name bench 2>/dev/null)
 export DESK_TOKEN
 "$desk" coordinator --data "$data" --config "$data/bench.yaml" --http 127.0.0.1:0 --agents 'tcp://127.0.0.1:*' --events 'tcp://127.0.0.1:*' \
-  --durability "$durability" --plain-agents --log-level warning >"$out" 2>&1 &
+  --durability "$durability" $([ "$security" = plain ] && echo --plain-agents) --log-level warning >"$out" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do grep -q '^http ' "$out" && break; sleep 0.1; done
 agents_ep=$(grep '^agents ' "$out" | cut -d' ' -f2); events_ep=$(grep '^events ' "$out" | cut -d' ' -f2)
 http=$(grep '^http ' "$out" | cut -d' ' -f2)
+# One registered CURVE key per agent (made straight in the store, beside the running coordinator).
+key() {
+  [ "$security" = plain ] && return
+  "$desk" agent-key create --data "$data" --agent "$1" --out "$data/keys/$1.key" >/dev/null
+  echo "--key $data/keys/$1.key"
+}
 for i in $(seq "$agents"); do
   "$desk" agent --connect "$agents_ep" --name "bench-$i" --skills billing,network,account,hardware \
-    --capacity "$capacity" --service-time 0 --log-level error >/dev/null 2>&1 &
+    --capacity "$capacity" --service-time 0 --log-level error $(key "bench-$i") >/dev/null 2>&1 &
   pids+=($!)
 done
 bots=${BOTS:-0}
@@ -64,7 +74,7 @@ YAML
   "$desk" macro add --server "$http" --name bench-answer --reply 'Hello {{requester.name}}, ticket #{{ticket.id}} is answered.' >/dev/null
   for i in $(seq "$bots"); do
     "$desk" agent --connect "$agents_ep" --name "bench-bot-$i" --mode bot --rules "$data/rules.yaml" \
-      --capacity "${BOT_CAPACITY:-64}" --log-level error >/dev/null 2>&1 &
+      --capacity "${BOT_CAPACITY:-64}" --log-level error $(key "bench-bot-$i") >/dev/null 2>&1 &
     pids+=($!)
   done
 fi
@@ -74,9 +84,10 @@ done
 "$desk" bench events --endpoint "$events_ep" --quiet 3 > "$out.probe" &
 probe=$!
 sleep 1
-echo "coordinator with $agents agents (capacity $capacity, service time 0, durability $durability); wrk -c$connections -d${duration}s delay=${RATE_DELAY_MS:-0}ms batch=$batch"
+echo "coordinator with $agents agents (capacity $capacity, service time 0, durability $durability, agent port $security); wrk -c$connections -d${duration}s delay=${RATE_DELAY_MS:-0}ms batch=$batch"
 if [ -n "${PROBE_RATE:-}" ]; then
-  (sleep 1; "$desk" bench dispatch --agents "$agents_ep" --events "$events_ep" --server "$http" --rate "$PROBE_RATE" \
+  probe_key=$(key bench-probe)
+  (sleep 1; "$desk" bench dispatch --agents "$agents_ep" --events "$events_ep" --server "$http" --rate "$PROBE_RATE" $probe_key \
      --count $(( PROBE_RATE * (duration - 2) )) > "$out.dispatch") &
   probe_dispatch=$!
 fi
