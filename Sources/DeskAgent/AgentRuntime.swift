@@ -159,6 +159,17 @@ public final class AgentRuntime: @unchecked Sendable {
         }
     }
 
+    /// Why a HELLO may have gone unanswered, for the log and the console: on a CURVE agent port a
+    /// connection without a key, or with a key the coordinator does not accept, never gets through.
+    static func noWelcome(key: AgentKey?) -> String {
+        guard let key else {
+            return "no WELCOME; if the coordinator's agent port uses CURVE (its default), this agent needs --key FILE "
+                + "(desk agent-key create)"
+        }
+        return "no WELCOME; the coordinator may not accept the key of '\(key.agent)' (not registered, revoked, "
+            + "or made for another coordinator's key), or may be down"
+    }
+
     /// Drops the connection and connects again after the backoff delay. Called with the lock held.
     func reconnect(reason: String) {
         observer?(.reconnecting(reason))
@@ -210,7 +221,7 @@ public final class AgentRuntime: @unchecked Sendable {
         guard socket != nil, !stopped else { return }
         let now = Self.now()
         if now - lastHeard > Millis(heartbeatMs * liveness) {
-            reconnect(reason: welcomed ? "coordinator silent" : "no WELCOME")
+            reconnect(reason: welcomed ? "coordinator silent" : Self.noWelcome(key: options.key))
             return
         }
         if welcomed && now - lastSent >= Millis(heartbeatMs) { send(.heartbeat) }

@@ -86,6 +86,17 @@ import ZeroMQ
         #expect(try await cluster.metric("desk_agent_handshakes_refused_total") ?? 0 > refusedBefore)
     }
 
+    @Test func aConsoleWithoutAKeyIsToldWhatItLacks() async throws {
+        let cluster = try await TestCluster(curve: true)
+        defer { cluster.shutdown() }
+        let console = try DeskProcess(["agent", "--connect", cluster.agentsEndpoint, "--name", "alice", "--mode", "staff",
+                                       "--api", cluster.http, "--token", cluster.adminToken], input: true)
+        defer { console.stop() }
+        let line = try await console.line(containing: "needs --key FILE", within: 20)
+        #expect(console.output[line].contains("desk agent-key create"), "\(console.output)")
+        #expect(try await Self.agents(cluster)["alice"] == nil)
+    }
+
     @Test func plainAgentsAreRefusedOffLoopback() async throws {
         let run = try await runDesk(["coordinator", "--data", FileManager.default.temporaryDirectory.path + "/desk-plain-\(UUID().uuidString)",
                                      "--agents", "tcp://0.0.0.0:0", "--plain-agents"])
