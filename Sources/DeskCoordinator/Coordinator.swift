@@ -123,7 +123,7 @@ public enum Coordinator {
                           intakeInFlight: IntakeCounter(), storage: storage, intakeLimits: configuration.intakeLimits,
                           access: AccessControl(store: store, failures: FailureThrottle(limit: configuration.credentialFailuresPerMinute,
                                                                                        windowMillis: 60_000)),
-                          publicIntake: configuration.publicIntake)
+                          publicIntake: configuration.publicIntake, agentChannelKey: serverKeys?.publicKey)
         var app = Application(
             router: api.router(routes: routes),
             server: .guardedHTTP1(limits: configuration.httpLimits, connections: metrics.connections),

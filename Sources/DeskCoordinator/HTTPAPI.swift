@@ -27,6 +27,8 @@ struct HTTPAPI: Sendable {
     let access: AccessControl
     /// Intake without a credential: per client address and per requester.
     let publicIntake: PublicIntakeLimits
+    /// The agent port's CURVE public key (Z85), for agents' key files; nil on a plain port.
+    var agentChannelKey: String?
     /// The largest request body accepted, in bytes.
     static let maxRequestBytes = 1 << 20
     /// The largest batch request body, in bytes, and the most tickets in one batch.
@@ -53,6 +55,7 @@ struct HTTPAPI: Sendable {
         addAutomationRoutes(to: router, routes)
         addSteeringRoutes(to: router, routes)
         addAccessRoutes(to: router, routes)
+        addAgentKeyRoutes(to: router, routes)
         router.on(routes, .get, "/healthz", .anyone) { _, _ in
             TicketJSON.response("{\"status\":\"ok\",\"version\":\"\(DeskVersion.current)\",\"queued\":\(metrics.queuedTickets),\"agents\":\(metrics.connectedAgents),"
                                 + "\"endpoints\":{\"agents\":\(JSONText.string(agentEndpoint)),\"events\":\(JSONText.string(eventEndpoint))}}")

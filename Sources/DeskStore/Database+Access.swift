@@ -185,10 +185,19 @@ extension Database {
     public func agentKeys() throws -> [AgentKeyRecord] {
         try Row.fetchAll(self, sql: """
             SELECT k.*, u.name AS user_name FROM agent_keys k JOIN users u ON u.id = k.user_id ORDER BY k.created_at, k.public_key
-            """).map { row in
-            AgentKeyRecord(publicKey: row["public_key"], userID: row["user_id"], userName: row["user_name"], name: row["name"],
-                           createdAt: row["created_at"], revokedAt: row["revoked_at"])
-        }
+            """).map(Self.agentKey)
+    }
+
+    /// The key `publicKey`, revoked or not, or nil.
+    public func agentKey(publicKey: String) throws -> AgentKeyRecord? {
+        try Row.fetchOne(self, sql: """
+            SELECT k.*, u.name AS user_name FROM agent_keys k JOIN users u ON u.id = k.user_id WHERE k.public_key = ?
+            """, arguments: [publicKey]).map(Self.agentKey)
+    }
+
+    static func agentKey(_ row: Row) -> AgentKeyRecord {
+        AgentKeyRecord(publicKey: row["public_key"], userID: row["user_id"], userName: row["user_name"], name: row["name"],
+                       createdAt: row["created_at"], revokedAt: row["revoked_at"])
     }
 
     /// The keys that may connect now (not revoked, owner not disabled): public key → account name.

@@ -86,6 +86,34 @@ import ZeroMQ
         #expect(try await cluster.metric("desk_agent_handshakes_refused_total") ?? 0 > refusedBefore)
     }
 
+    @Test func aKeyRegisteredThroughTheAPILetsItsAgentIn() async throws {
+        let cluster = try await TestCluster(curve: true)
+        defer { cluster.shutdown() }
+        let person = try JSONSerialization.data(withJSONObject: ["name": "cy", "role": "agent", "skills": ["billing"]])
+        #expect(try await cluster.request("POST", "/api/v1/users", body: person).status == 201)
+        let made = try await runDesk(["agent-key", "create", "--agent", "cy", "--out", cluster.directory + "/cy.key",
+                                      "--server", cluster.http], token: cluster.adminToken)
+        #expect(made.status == 0, "\(made.output)")
+        let file = try CurveKeyFile.read(cluster.directory + "/cy.key")
+        #expect(file["coordinator-key"] == (try Self.coordinatorKey(cluster)), "the API answered the coordinator's key")
+        let listed = try await cluster.request("GET", "/api/v1/agent-keys").json
+        #expect((listed["keys"] as? [[String: Any]])?.contains { $0["public_key"] as? String == file["public-key"] } == true, "\(listed)")
+        #expect(!"\(listed)".contains(file["secret-key"] ?? "?"), "the secret key never reached the coordinator")
+        let agent = try DeskProcess(["agent", "--connect", cluster.agentsEndpoint, "--name", "cy", "--skills", "billing",
+                                     "--key", cluster.directory + "/cy.key", "--log-level", "warning"])
+        defer { agent.stop() }
+        try await eventually(20, "cy connected") { try await Self.agents(cluster)["cy"]?["state"] as? String == "connected" }
+        // A customer account cannot hold an agent key; without an admin's token nobody registers one.
+        let customer = try JSONSerialization.data(withJSONObject: ["name": "cu", "role": "customer", "email": "cu@example.com"])
+        #expect(try await cluster.request("POST", "/api/v1/users", body: customer).status == 201)
+        let refused = try await runDesk(["agent-key", "create", "--agent", "cu", "--out", cluster.directory + "/cu.key",
+                                         "--server", cluster.http], token: cluster.adminToken)
+        #expect(refused.status != 0 && refused.output.contains { $0.contains("is a customer") }, "\(refused.output)")
+        let anonymous = try await runDesk(["agent-key", "create", "--agent", "cy", "--out", cluster.directory + "/x.key",
+                                           "--server", cluster.http])
+        #expect(anonymous.status != 0 && anonymous.output.contains { $0.contains("HTTP 401") }, "\(anonymous.output)")
+    }
+
     @Test func aConsoleWithoutAKeyIsToldWhatItLacks() async throws {
         let cluster = try await TestCluster(curve: true)
         defer { cluster.shutdown() }
