@@ -152,14 +152,16 @@ public final class LoadTestRunner: @unchecked Sendable {
         scenario.pools.flatMap { pool in (1...pool.count).map { "\(pool.name)-\($0)" } }
     }
 
-    func startAgents() throws {
+    /// `keys`: agent name → key file, for an attached CURVE coordinator (`prepareAgentKeys`).
+    func startAgents(keys: [String: String] = [:]) throws {
+        func key(_ name: String) -> [String] { keys[name].map { ["--key", $0] } ?? [] }
         for pool in scenario.pools {
             for index in 1...pool.count {
                 try supervisor.start(.init(name: "\(pool.name)-\(index)", executable: executable, arguments: [
                     "agent", "--connect", agentsEndpoint, "--name", "\(pool.name)-\(index)", "--mode", "sim",
                     "--skills", pool.skills.joined(separator: ","), "--tier", "\(pool.tier)", "--capacity", "\(pool.capacity)",
                     "--service-time", pool.serviceTime.description, "--log-level", "error",
-                ], quiet: true))
+                ] + key("\(pool.name)-\(index)"), quiet: true))
             }
         }
         for bot in scenario.bots {
@@ -167,7 +169,7 @@ public final class LoadTestRunner: @unchecked Sendable {
                 try supervisor.start(.init(name: "\(bot.name)-\(index)", executable: executable, arguments: [
                     "agent", "--connect", agentsEndpoint, "--name", "\(bot.name)-\(index)", "--mode", "bot",
                     "--rules", bot.rules, "--log-level", "error",
-                ], quiet: true))
+                ] + key("\(bot.name)-\(index)"), quiet: true))
             }
         }
     }
@@ -210,7 +212,7 @@ public final class LoadTestRunner: @unchecked Sendable {
                 guard result == 0 else { throw ClusterError("importing \(macros) failed") }
             }
         }
-        try startAgents()
+        try startAgents(keys: try await prepareAgentKeys())
         let expected = agentNames.count + scenario.bots.reduce(0) { $0 + $1.count }
         try await waitFor(seconds: 60, "\(expected) agents connected") {
             (try await self.health()?.agents ?? 0) >= self.baselineAgents + expected

@@ -221,11 +221,12 @@ final class TestCluster: @unchecked Sendable {
         try await readAddresses()
     }
 
-    func startAgent(_ name: String, skills: [String], capacity: Int = 1, tier: Int = 1, serviceTime: String = "0") throws {
+    /// `key`: the agent's key file, for a `curve` cluster.
+    func startAgent(_ name: String, skills: [String], capacity: Int = 1, tier: Int = 1, serviceTime: String = "0", key: String? = nil) throws {
         agents[name] = try DeskProcess(["agent", "--connect", agentsEndpoint, "--name", name,
                                         "--skills", skills.joined(separator: ","), "--capacity", "\(capacity)",
                                         "--tier", "\(tier)", "--mode", "sim", "--service-time", serviceTime,
-                                        "--log-level", "warning"])
+                                        "--log-level", "warning"] + (key.map { ["--key", $0] } ?? []))
     }
 
     /// A bot on the shipped example rules (or `rules`).

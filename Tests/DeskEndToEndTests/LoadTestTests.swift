@@ -20,11 +20,15 @@ import Testing
 
     /// `--attach URL`: the harness finds the agent and event endpoints through `/healthz`, starts its agents
     /// against the running coordinator (which already has an agent of its own, sharing the work), and
-    /// audits the run's tickets through the API.
+    /// audits the run's tickets through the API. The coordinator's agent port uses CURVE, as in production:
+    /// the harness registers a key for each of its agents through the API with its admin token.
     @Test func attachedRunAuditsThroughTheAPI() async throws {
-        let cluster = try await TestCluster()
+        let cluster = try await TestCluster(curve: true)
         defer { cluster.shutdown() }
-        try cluster.startAgent("resident", skills: ["billing", "network", "account", "hardware"], capacity: 2)
+        let key = cluster.directory + "/resident.key"
+        let made = try await runDesk(["agent-key", "create", "--data", cluster.directory, "--agent", "resident", "--out", key])
+        #expect(made.status == 0, "\(made.output)")
+        try cluster.startAgent("resident", skills: ["billing", "network", "account", "hardware"], capacity: 2, key: key)
         let health = try await cluster.request("GET", "/healthz")
         let endpoints = health.json["endpoints"] as? [String: Any]
         #expect(endpoints?["agents"] as? String == cluster.agentsEndpoint)
@@ -34,6 +38,7 @@ import Testing
                                     token: cluster.adminToken)
         #expect(run.status == 0, "\(run.output.suffix(40).joined(separator: "\n"))")
         #expect(run.output.contains { $0.hasPrefix("attached to \(cluster.http)") && $0.hasSuffix("agents already connected: 1") })
+        #expect(run.output.contains { $0.contains("registered") && $0.contains("agent keys with the attached coordinator") }, "\(run.output.prefix(10))")
         #expect(run.output.last { $0.hasPrefix("audit: ") } == "audit: 201 passed, 0 failed", "\(run.output.suffix(20))")
         // The run's tickets are in the attached coordinator's own store, resolved once each.
         let stored = try cluster.read { db in
