@@ -9,7 +9,7 @@ import HummingbirdBcrypt
 /// Every change is an audit entry; a token's secret is in the answer that creates it and nowhere else.
 extension HTTPAPI {
     func addAccessRoutes(to router: Router<DeskRequestContext>, _ routes: RouteTable) {
-        router.on(routes, .get, "/api/v1/me", .signedIn) { _, context in try me(context.principal) }
+        router.on(routes, .get, "/api/v1/me", .signedIn) { _, context in try me(context.principal, session: context.session) }
         router.on(routes, .get, "/api/v1/users", .requires(.usersManage)) { request, _ in try await listUsers(request.uri.queryParameters) }
         router.on(routes, .post, "/api/v1/users", .requires(.usersManage)) { request, context in
             try await createUser(request, by: context.principal)
@@ -35,12 +35,16 @@ extension HTTPAPI {
         principal.map { "\($0.name) (\($0.credential))" } ?? "anonymous"
     }
 
-    func me(_ principal: Principal?) throws -> Response {
+    /// Who the caller is; for a session, also its CSRF token (a page that was reloaded reads it here).
+    func me(_ principal: Principal?, session: SessionRecord? = nil) throws -> Response {
         guard let principal else { throw APIError(.unauthorized, "not signed in", authenticate: true) }
-        return TicketJSON.response("{\"name\":\(JSONText.string(principal.name)),\"role\":\"\(principal.role.rawValue)\","
-                                   + "\"email\":\(principal.email.map(JSONText.string) ?? "null"),"
-                                   + "\"permissions\":\(JSONText.array(principal.permissions.map(\.rawValue).sorted())),"
-                                   + "\"credential\":\(JSONText.string(principal.credential))}")
+        var response = TicketJSON.response("{\"name\":\(JSONText.string(principal.name)),\"role\":\"\(principal.role.rawValue)\","
+                                           + "\"email\":\(principal.email.map(JSONText.string) ?? "null"),"
+                                           + "\"permissions\":\(JSONText.array(principal.permissions.map(\.rawValue).sorted())),"
+                                           + "\"credential\":\(JSONText.string(principal.credential))"
+                                           + (session.map { ",\"csrf\":\(JSONText.string($0.csrf)),\"expires_at\":\($0.expiresAt)" } ?? "") + "}")
+        if session != nil { response.headers[.cacheControl] = "no-store" }
+        return response
     }
 
     // MARK: People

@@ -33,6 +33,10 @@ struct CoordinatorCommand: AsyncParsableCommand {
     var httpMaxConnections = HTTPConnectionLimits.standard.maxConnections
     @Option(help: "MiB of free disk space below which intake answers 507 until space returns (0-1048576).")
     var diskReserveMb = 64
+    @Flag(help: "Mark the session cookie Secure: set it when browsers reach the coordinator over https (directly or through a proxy).")
+    var secureCookies = false
+    @Option(help: "The address people reach the coordinator at, which begins sign-in links (https://desk.example.com); the --http address by default.")
+    var publicUrl: String?
 
     var httpLimits: HTTPConnectionLimits {
         HTTPConnectionLimits(idleTimeoutSeconds: httpIdleTimeout, headerTimeoutSeconds: httpHeaderTimeout,
@@ -46,6 +50,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
         }
         if let problem = httpLimits.problem { throw ValidationError(problem) }
         guard (0...1_048_576).contains(diskReserveMb) else { throw ValidationError("--disk-reserve-mb must be 0 to 1048576, got \(diskReserveMb)") }
+        if let publicUrl, !(publicUrl.hasPrefix("http://") || publicUrl.hasPrefix("https://")) || publicUrl.contains(where: \.isWhitespace) {
+            throw ValidationError("--public-url must be an http:// or https:// address, like https://desk.example.com")
+        }
     }
 
     func run() async throws {
@@ -55,6 +62,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
             httpHost: String(parts[0]), httpPort: Int(parts[1]) ?? 8080, durability: durability)
         configuration.httpLimits = httpLimits
         configuration.diskReserveBytes = Int64(diskReserveMb) << 20
+        configuration.secureCookies = secureCookies
+        configuration.publicURL = publicUrl
         if let config {
             let file = try CoordinatorConfigFile.load(path: config)
             if let rules = file.routing { configuration.routing = RoutingRules(rules) }

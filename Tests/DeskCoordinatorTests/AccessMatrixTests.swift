@@ -100,6 +100,7 @@ import Testing
             for route in table {
                 let path = route.template.replacingOccurrences(of: "{id}", with: ticket)
                     .replacingOccurrences(of: "{name}", with: "nobody").replacingOccurrences(of: "{prefix}", with: "desk_00000000")
+                    .replacingOccurrences(of: "{secret}", with: String(repeating: "A", count: 43))
                 let method = HTTPRequest.Method(route.method.rawValue)!
                 let body = [.post, .put, .patch].contains(method) ? ByteBuffer(string: "{}") : nil
                 let row = try #require(documented.first { $0.method == route.method.rawValue && $0.path == route.template },
