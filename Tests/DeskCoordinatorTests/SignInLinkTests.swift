@@ -118,6 +118,31 @@ import Testing
         }
     }
 
+    @Test("with secureCookies the cookie is Secure; links begin with the configured public address")
+    func configuredCookieAndLinkBase() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("desk-inproc-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let admin = API.bearer(try await API.issueToken(directory, account: "test-admin", role: .admin))
+        var configuration = CoordinatorConfiguration(dataDirectory: directory, agentEndpoint: "tcp://127.0.0.1:*",
+                                                     eventEndpoint: "tcp://127.0.0.1:*", httpPort: 0, heartbeatIntervalMs: 200)
+        configuration.secureCookies = true
+        configuration.publicURL = "https://desk.example.com/"
+        var logger = Logger(label: "desk-test")
+        logger.logLevel = .warning
+        let app = try await Coordinator.buildApplication(configuration, logger: logger)
+        try await app.test(.router) { client in
+            try await SignIn.createPerson(client, admin, name: "sam", role: .customer, password: "sam's long password")
+            let session = try await SignIn.signIn(client, name: "sam", password: "sam's long password")
+            #expect(session.status == .ok && session.setCookie?.hasSuffix("; Secure") == true, "\(session.setCookie ?? "-")")
+            _ = try await Self.requestLink(client, "sam@example.com")
+            let body = try await Self.outbox(client, admin).first?["body"] as? String ?? ""
+            #expect(body.contains("https://desk.example.com/auth/link/") && Self.linkSecret(body) != nil, "\(body)")
+            try await client.execute(uri: "/auth/sign-out", method: .post, headers: SignIn.cookie(session.secret ?? "", csrf: session.csrf)) {
+                #expect($0.status == .noContent && $0.headers[.setCookie]?.hasSuffix("Max-Age=0; Secure") == true)
+            }
+        }
+    }
+
     @Test("an expired link is refused, on its page and when posted")
     func expiredLinks() async throws {
         let (app, directory, _) = try await API.application()

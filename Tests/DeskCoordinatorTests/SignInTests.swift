@@ -193,8 +193,8 @@ import Testing
         let (pastLifetime, idle, recent) = try await store.writer.write { db in
             let user = try db.createUser(name: "ivy", email: nil, role: .agent, at: now - 200 * hour)
             let pastLifetime = try db.createSession(userID: user.id, address: "t", expiresAt: now - 1000, at: now - hour).secret
-            let idle = try db.createSession(userID: user.id, address: "t", expiresAt: now + 100 * hour, at: now - 13 * hour).secret
-            let recent = try db.createSession(userID: user.id, address: "t", expiresAt: now + 100 * hour, at: now - 11 * hour).secret
+            let idle = try db.createSession(userID: user.id, address: "t", expiresAt: now + 100 * hour, at: now - 12 * hour - 60_000).secret
+            let recent = try db.createSession(userID: user.id, address: "t", expiresAt: now + 100 * hour, at: now - 12 * hour + 60_000).secret
             return (pastLifetime, idle, recent)
         }
         try await app.test(.router) { client in
@@ -202,7 +202,7 @@ import Testing
             #expect(expired.status == .unauthorized && expired.text.contains("expired at"), "\(expired.text)")
             let unused = try await Self.me(client, Self.cookie(idle))
             #expect(unused.status == .unauthorized && unused.text.contains("unused"), "\(unused.text)")
-            #expect(try await Self.me(client, Self.cookie(recent)).status == .ok, "11 hours unused is within the 12")
+            #expect(try await Self.me(client, Self.cookie(recent)).status == .ok, "a minute short of 12 hours unused")
         }
         // Use extends the idle timeout; the use is written at most once a minute.
         let sessions = SessionAccess(store: store, addressFailures: FailureThrottle(limit: 30, windowMillis: 60_000), secureCookies: false)
@@ -216,8 +216,11 @@ import Testing
         #expect(try await lastSeen() == seen + 2 * hour)
         _ = try await sessions.session(secret: recent, address: "t", now: seen + 2 * hour + 30_000)
         #expect(try await lastSeen() == seen + 2 * hour, "not again within the minute")
+        // 13 hours after `seen`, but 11 after the last use: still on.
         _ = try await sessions.session(secret: recent, address: "t", now: seen + 13 * hour)
-        await #expect(throws: APIError.self) { try await sessions.session(secret: recent, address: "t", now: seen + 26 * hour) }
+        await #expect(throws: APIError.self, "12 hours and a minute after the last use") {
+            try await sessions.session(secret: recent, address: "t", now: seen + 25 * hour + 60_000)
+        }
         await store.close()
     }
 
