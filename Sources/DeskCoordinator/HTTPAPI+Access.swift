@@ -38,12 +38,14 @@ extension HTTPAPI {
     /// Who the caller is; for a session, also its CSRF token (a page that was reloaded reads it here).
     func me(_ principal: Principal?, session: SessionRecord? = nil) throws -> Response {
         guard let principal else { throw APIError(.unauthorized, "not signed in", authenticate: true) }
-        var response = TicketJSON.response("{\"name\":\(JSONText.string(principal.name)),\"role\":\"\(principal.role.rawValue)\","
-                                           + "\"email\":\(principal.email.map(JSONText.string) ?? "null"),"
-                                           + "\"permissions\":\(JSONText.array(principal.permissions.map(\.rawValue).sorted())),"
-                                           + "\"credential\":\(JSONText.string(principal.credential))"
-                                           + (session.map { ",\"csrf\":\(JSONText.string($0.csrf)),\"expires_at\":\($0.expiresAt)" } ?? "") + "}")
-        if session != nil { response.headers[.cacheControl] = "no-store" }
+        var json = "{\"name\":\(JSONText.string(principal.name)),\"role\":\"\(principal.role.rawValue)\","
+            + "\"email\":\(principal.email.map(JSONText.string) ?? "null"),"
+            + "\"permissions\":\(JSONText.array(principal.permissions.map(\.rawValue).sorted())),"
+            + "\"credential\":\(JSONText.string(principal.credential))"
+        guard let session else { return TicketJSON.response(json + "}") }
+        json += ",\"csrf\":\(JSONText.string(session.csrf)),\"expires_at\":\(session.expiresAt)}"
+        var response = TicketJSON.response(json)
+        response.headers[.cacheControl] = "no-store"
         return response
     }
 
