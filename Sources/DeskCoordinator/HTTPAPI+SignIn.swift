@@ -26,6 +26,7 @@ extension HTTPAPI {
     /// a password. A wrong password, an unknown account, one without a password and a disabled one all get
     /// the same `401` after the same bcrypt work.
     func signIn(_ request: Request, _ context: DeskRequestContext) async throws -> Response {
+        try refuseCrossSite(request)
         let body: SignInBody
         if FormBody.isForm(request) {
             let fields = try FormBody.fields(try await collect(request, upTo: 16_384), allowed: ["name", "email", "password"])
@@ -109,6 +110,7 @@ extension HTTPAPI {
     /// a customer account made for it now. Always `202` with the same body: the answer never tells whether
     /// the address is known.
     func requestLink(_ request: Request, _ context: DeskRequestContext) async throws -> Response {
+        try refuseCrossSite(request)
         let given: String?
         if FormBody.isForm(request) {
             given = try FormBody.fields(try await collect(request, upTo: 16_384), allowed: ["email"])["email"]
@@ -172,6 +174,7 @@ extension HTTPAPI {
     /// `303` to `/` for a form post (the page's button), JSON like a password sign-in otherwise. A used,
     /// expired or unknown link is `410` naming which.
     func useLink(_ secret: String, _ request: Request, _ context: DeskRequestContext) async throws -> Response {
+        try refuseCrossSite(request)
         let form = FormBody.isForm(request)
         if form {
             _ = try FormBody.fields(try await collect(request, upTo: 16_384), allowed: [])
@@ -220,6 +223,32 @@ extension HTTPAPI {
         case .alreadyUsed: "this sign-in link was already used (each works once): ask for a new one"
         case .expired: "this sign-in link expired: ask for a new one"
         }
+    }
+
+    // MARK: Cross-site posts
+
+    /// Refuses a sign-in posted from another site's page (login CSRF: signing a browser in as someone
+    /// else). Browsers name the page's origin in `Origin` on every POST; it must be this desk's: the
+    /// origin of the public address links begin with, or the `Host` the request was sent to. Clients
+    /// that send no `Origin` (programs, tests) are not browsers and pass.
+    func refuseCrossSite(_ request: Request) throws {
+        guard let origin = request.headers[.origin]?.lowercased() else { return }
+        var allowed: Set<String> = [Self.origin(of: linkBase)]
+        if let host = request.head.authority?.lowercased() {
+            allowed.formUnion(["http://\(host)", "https://\(host)"])
+        }
+        guard allowed.contains(origin) else {
+            throw APIError(.forbidden, "sign-in from another site's page is refused: Origin \(origin.prefix(100)) is not this desk's "
+                           + "(\(Self.origin(of: linkBase)); set --public-url to the address people use)")
+        }
+    }
+
+    /// `scheme://host[:port]` of an address, lowercase.
+    static func origin(of url: String) -> String {
+        let lower = url.lowercased()
+        guard let scheme = lower.range(of: "://") else { return lower }
+        let rest = lower[scheme.upperBound...]
+        return String(lower[..<scheme.upperBound]) + String(rest.prefix { $0 != "/" })
     }
 
     // MARK: Bodies

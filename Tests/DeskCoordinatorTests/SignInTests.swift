@@ -95,6 +95,17 @@ import Testing
                                                        body: ByteBuffer(string: #"{"name":"cara","password":"x","remember":true}"#)) { Self.answer($0) }
             #expect(unknownJSON.status == .badRequest && unknownJSON.json["field"] as? String == "remember", "\(unknownJSON.text)")
 
+            // A sign-in posted from another site's page is refused (login CSRF); from this desk's own, it works.
+            for (origin, status) in [("https://evil.example", HTTPResponse.Status.forbidden), ("http://127.0.0.1:0", .ok)] {
+                var headers = Self.form
+                headers[.origin] = origin
+                try await client.execute(uri: "/auth/sign-in", method: .post, headers: headers,
+                                         body: ByteBuffer(string: "name=cara&password=correct+horse+battery")) { response in
+                    #expect(response.status == status && (status == .ok) == (response.headers[.setCookie] != nil),
+                            "\(origin): \(response.status) \(String(buffer: response.body))")
+                }
+            }
+
             // Wrong password and unknown name: the same answer, headers and all, and no cookie.
             let wrong = try await Self.signIn(client, name: "cara", password: "wrong horse")
             let unknown = try await Self.signIn(client, name: "carla", password: "wrong horse")
