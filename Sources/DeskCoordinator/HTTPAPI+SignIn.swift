@@ -45,26 +45,34 @@ extension HTTPAPI {
         guard let password = body.password, !password.isEmpty, password.utf8.count <= 1024 else {
             throw APIError(.badRequest, "field 'password' is required (1 to 1024 bytes)", field: "password")
         }
-        let now = currentMillis()
-        if let wait = sessions.addressFailures.blocked(context.address, now: now) {
+        // Each attempt is counted as a failure before the password is checked, and forgiven when it is
+        // right: attempts sent at once cannot all pass the throttles before any of them is counted.
+        let now = currentMillis(), address = context.address
+        if let wait = sessions.addressFailures.attempt(address, now: now) {
             throw APIError(.tooManyRequests, "too many failed sign-in or token attempts from this address; retry in \(wait) s",
                            retryAfter: wait)
         }
-        let user = try await store.pool.read { db in
-            byEmail ? try db.user(email: identifier.lowercased()) : try db.user(named: identifier)
+        let user: UserRecord?
+        do {
+            user = try await store.pool.read { db in
+                byEmail ? try db.user(email: identifier.lowercased()) : try db.user(named: identifier)
+            }
+        } catch {
+            sessions.addressFailures.forgive(address, now: now)
+            throw error
         }
         // Unknown names are throttled under their own key exactly as accounts are, so a 429 tells nothing.
         let key = user.map { "user \($0.id)" } ?? "unknown \(byEmail ? "email" : "name") \(identifier.lowercased())"
-        if let wait = sessions.accountFailures.blocked(key, now: now) {
+        if let wait = sessions.accountFailures.attempt(key, now: now) {
+            sessions.addressFailures.forgive(address, now: now)
             throw APIError(.tooManyRequests, "too many failed sign-ins for this account; retry in \(wait) s", retryAfter: wait)
         }
         let matches = await SignInPasswords.verify(password, against: user?.passwordHash ?? SignInPasswords.dummyHash)
         guard let user, user.passwordHash != nil, matches, !user.isDisabled else {
-            sessions.accountFailures.record(key, now: now)
-            sessions.addressFailures.record(context.address, now: now)
             throw APIError(.unauthorized, byEmail ? "wrong e-mail address or password" : "wrong name or password", authenticate: true)
         }
         sessions.accountFailures.reset(key)
+        sessions.addressFailures.forgive(address, now: now)
         let (record, secret) = try await sessions.start(for: user, address: context.address, now: now)
         return signedIn(user, record, secret)
     }
