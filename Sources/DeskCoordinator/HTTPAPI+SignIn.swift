@@ -133,11 +133,15 @@ extension HTTPAPI {
             throw APIError(.badRequest, "email must be an e-mail address (name@example.com)", field: "email")
         }
         let now = currentMillis()
-        if let wait = sessions.linkRequestsPerEmail.blocked(email, now: now) ?? sessions.linkRequestsPerAddress.take(context.address, now: now) {
-            throw APIError(.tooManyRequests, "too many sign-in link requests from this address or for this e-mail address; retry in \(wait) s",
-                           retryAfter: wait)
+        let refusal = { (wait: Int) in
+            APIError(.tooManyRequests, "too many sign-in link requests from this address or for this e-mail address; retry in \(wait) s",
+                     retryAfter: wait)
         }
-        sessions.linkRequestsPerEmail.record(email, now: now)
+        if let wait = sessions.linkRequestsPerEmail.attempt(email, now: now) { throw refusal(wait) }
+        if let wait = sessions.linkRequestsPerAddress.take(context.address, now: now) {
+            sessions.linkRequestsPerEmail.forgive(email, now: now)
+            throw refusal(wait)
+        }
         let expires = now + sessions.policy.linkMillis
         let minutes = sessions.policy.linkMillis / 60_000
         let base = linkBase
