@@ -109,22 +109,45 @@ final class FailureThrottle: Sendable {
     }
 
     func record(_ key: String, now: Millis) {
-        windows.withLock { windows in
-            if let window = windows[key], window.start + windowMillis > now {
-                windows[key] = (window.start, window.count + 1)
-                return
-            }
-            if windows.count >= maxKeys {
-                let stale = windows.filter { $0.value.start + windowMillis <= now }.map(\.key)
-                for key in stale { windows[key] = nil }
-                if windows.count >= maxKeys { windows.removeAll(keepingCapacity: true) }
-            }
-            windows[key] = (now, 1)
+        windows.withLock { windows in count(key, now: now, in: &windows) }
+    }
+
+    private func count(_ key: String, now: Millis, in windows: inout [String: (start: Millis, count: Int)]) {
+        if let window = windows[key], window.start + windowMillis > now {
+            windows[key] = (window.start, window.count + 1)
+            return
         }
+        if windows.count >= maxKeys {
+            let stale = windows.filter { $0.value.start + windowMillis <= now }.map(\.key)
+            for key in stale { windows[key] = nil }
+            if windows.count >= maxKeys { windows.removeAll(keepingCapacity: true) }
+        }
+        windows[key] = (now, 1)
     }
 
     func reset(_ key: String) {
         windows.withLock { $0[key] = nil }
+    }
+
+    /// Counts an attempt before its outcome is known, unless `key` is blocked (then the seconds to wait):
+    /// attempts made at the same time cannot all pass a check that none of them has counted yet. An
+    /// attempt that turns out good is taken back with `forgive`.
+    func attempt(_ key: String, now: Millis) -> Int? {
+        windows.withLock { windows in
+            if let window = windows[key], window.start + windowMillis > now, window.count >= limit {
+                return Int((window.start + windowMillis - now + 999) / 1000)
+            }
+            count(key, now: now, in: &windows)
+            return nil
+        }
+    }
+
+    /// Takes back one counted attempt of the current window (it was a good one).
+    func forgive(_ key: String, now: Millis) {
+        windows.withLock { windows in
+            guard let window = windows[key], window.start + windowMillis > now, window.count > 0 else { return }
+            windows[key] = (window.start, window.count - 1)
+        }
     }
 }
 

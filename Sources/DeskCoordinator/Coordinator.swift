@@ -117,13 +117,15 @@ public enum Coordinator {
             logger.error("disk space below the reserve at start: intake answers 507 until space returns",
                          metadata: ["free_mib": "\(storage.freeBytes / 1_048_576)", "reserve_mib": "\(storage.reserveBytes / 1_048_576)"])
         }
+        let access = AccessControl(store: store, failures: FailureThrottle(limit: configuration.credentialFailuresPerMinute, windowMillis: 60_000))
         let api = HTTPAPI(store: store, inputs: inputs, metrics: metrics, routing: configuration.routing,
                           escalation: configuration.escalation, slaPolicies: policyBox,
                           responseTargets: configuration.responseTargets, agentEndpoint: agentEndpoint, eventEndpoint: eventEndpoint,
                           intakeInFlight: IntakeCounter(), storage: storage, intakeLimits: configuration.intakeLimits,
-                          access: AccessControl(store: store, failures: FailureThrottle(limit: configuration.credentialFailuresPerMinute,
-                                                                                       windowMillis: 60_000)),
-                          publicIntake: configuration.publicIntake, agentChannelKey: serverKeys?.publicKey)
+                          access: access, publicIntake: configuration.publicIntake,
+                          sessions: SessionAccess(store: store, policy: configuration.signIn, addressFailures: access.failures,
+                                                  secureCookies: configuration.secureCookies),
+                          linkBase: linkBase(configuration), agentChannelKey: serverKeys?.publicKey)
         var app = Application(
             router: api.router(routes: routes),
             server: .guardedHTTP1(limits: configuration.httpLimits, connections: metrics.connections),
@@ -143,6 +145,14 @@ public enum Coordinator {
                         core)
         return app
     }
+}
+
+/// What sign-in links begin with: the configured public address, else the HTTP listener's (loopback in the
+/// quick start), without a trailing `/`.
+func linkBase(_ configuration: CoordinatorConfiguration) -> String {
+    var base = configuration.publicURL ?? "http://\(configuration.httpHost):\(configuration.httpPort)"
+    while base.hasSuffix("/") { base.removeLast() }
+    return base
 }
 
 /// Hands the loop to the service that runs it; only that service's task touches it.

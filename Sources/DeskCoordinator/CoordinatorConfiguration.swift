@@ -39,6 +39,14 @@ public struct CoordinatorConfiguration: Sendable {
     /// Bad credentials a client address may send per minute before it gets `429` (tests that probe every
     /// route with bad tokens raise it).
     var credentialFailuresPerMinute = 30
+    /// Adds `Secure` to the session cookie: set it whenever browsers reach the coordinator over https (directly
+    /// or through a TLS-terminating proxy). Off by default for the loopback quick start over plain http.
+    public var secureCookies = false
+    /// The address people reach the coordinator at, as it begins the links in sign-in mail
+    /// (`https://desk.example.com`); the HTTP listener's own address when nil.
+    public var publicURL: String?
+    /// Session lifetimes, the sign-in link's lifetime and the per-account and per-e-mail throttles.
+    var signIn: SignInPolicy = .standard
 
     public init(
         dataDirectory: String, agentEndpoint: String = "tcp://127.0.0.1:5555",

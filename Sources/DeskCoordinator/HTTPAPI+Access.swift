@@ -9,7 +9,7 @@ import HummingbirdBcrypt
 /// Every change is an audit entry; a token's secret is in the answer that creates it and nowhere else.
 extension HTTPAPI {
     func addAccessRoutes(to router: Router<DeskRequestContext>, _ routes: RouteTable) {
-        router.on(routes, .get, "/api/v1/me", .signedIn) { _, context in try me(context.principal) }
+        router.on(routes, .get, "/api/v1/me", .signedIn) { _, context in try me(context.principal, session: context.session) }
         router.on(routes, .get, "/api/v1/users", .requires(.usersManage)) { request, _ in try await listUsers(request.uri.queryParameters) }
         router.on(routes, .post, "/api/v1/users", .requires(.usersManage)) { request, context in
             try await createUser(request, by: context.principal)
@@ -35,12 +35,18 @@ extension HTTPAPI {
         principal.map { "\($0.name) (\($0.credential))" } ?? "anonymous"
     }
 
-    func me(_ principal: Principal?) throws -> Response {
+    /// Who the caller is; for a session, also its CSRF token (a page that was reloaded reads it here).
+    func me(_ principal: Principal?, session: SessionRecord? = nil) throws -> Response {
         guard let principal else { throw APIError(.unauthorized, "not signed in", authenticate: true) }
-        return TicketJSON.response("{\"name\":\(JSONText.string(principal.name)),\"role\":\"\(principal.role.rawValue)\","
-                                   + "\"email\":\(principal.email.map(JSONText.string) ?? "null"),"
-                                   + "\"permissions\":\(JSONText.array(principal.permissions.map(\.rawValue).sorted())),"
-                                   + "\"credential\":\(JSONText.string(principal.credential))}")
+        var json = "{\"name\":\(JSONText.string(principal.name)),\"role\":\"\(principal.role.rawValue)\","
+            + "\"email\":\(principal.email.map(JSONText.string) ?? "null"),"
+            + "\"permissions\":\(JSONText.array(principal.permissions.map(\.rawValue).sorted())),"
+            + "\"credential\":\(JSONText.string(principal.credential))"
+        guard let session else { return TicketJSON.response(json + "}") }
+        json += ",\"csrf\":\(JSONText.string(session.csrf)),\"expires_at\":\(session.expiresAt)}"
+        var response = TicketJSON.response(json)
+        response.headers[.cacheControl] = "no-store"
+        return response
     }
 
     // MARK: People
@@ -75,7 +81,7 @@ extension HTTPAPI {
             throw APIError(.badRequest, "a customer needs an e-mail address (their tickets are found by it)", field: "email")
         }
         var hash: String?
-        if let password = fields.password { hash = await Self.passwordHash(password) }
+        if let password = fields.password { hash = await passwordHash(password) }
         let now = currentMillis(), actor = Self.actor(principal)
         let user: UserRecord
         do {
@@ -103,7 +109,7 @@ extension HTTPAPI {
         let fields = try AccountFields.check(name: name, email: body.email, role: body.role, skills: body.skills, tier: body.tier,
                                              password: body.password)
         var hash: String?
-        if let password = fields.password { hash = await Self.passwordHash(password) }
+        if let password = fields.password { hash = await passwordHash(password) }
         if principal?.name == name, body.disabled == true || (fields.role.map { $0 != .admin } ?? false) {
             throw APIError(.conflict, "an admin cannot disable their own account or take away their own admin role")
         }
@@ -126,9 +132,11 @@ extension HTTPAPI {
         return TicketJSON.response(Self.userJSON(updated))
     }
 
-    /// bcrypt (cost 12), off the cooperative pool's hot threads as much as a detached task allows.
-    static func passwordHash(_ password: String) async -> String {
-        await Task.detached(priority: .utility) { Bcrypt.hash(password, cost: 12) }.value
+    /// bcrypt (the sign-in policy's cost, 12), off the cooperative pool's hot threads as much as a
+    /// detached task allows.
+    func passwordHash(_ password: String) async -> String {
+        let cost = sessions.policy.passwordCost
+        return await Task.detached(priority: .utility) { Bcrypt.hash(password, cost: UInt8(cost)) }.value
     }
 
     // MARK: Tokens

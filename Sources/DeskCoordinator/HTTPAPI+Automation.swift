@@ -94,7 +94,8 @@ extension HTTPAPI {
         return Response(status: .noContent)
     }
 
-    /// `GET /api/v1/outbox?pending=true&ticket=ID&after=ID&limit=N`: public replies for the delivery channels.
+    /// `GET /api/v1/outbox?pending=true&ticket=ID&after=ID&limit=N`: public replies (`kind` `reply`) and mail of
+    /// no ticket (`sign_in_link`, `ticket_id` null) for the delivery channels.
     func outbox(_ query: Parameters) async throws -> Response {
         try Self.refuseUnknown(query, allowed: ["pending", "ticket", "after", "limit"])
         let pending = query.get("pending").map { $0 == "true" || $0 == "1" } ?? true
@@ -110,7 +111,7 @@ extension HTTPAPI {
         }
         let messages = try await store.pool.read { [ticket] db in try db.outbox(pending: pending, ticket: ticket, after: after, limit: limit) }
         let items = messages.map { m in
-            "{\"id\":\(m.id),\"ticket_id\":\(m.ticketID),\"to\":\(JSONText.string(m.recipient)),\"subject\":\(JSONText.string(m.subject)),"
+            "{\"id\":\(m.id),\"kind\":\"\(m.kind.rawValue)\",\"ticket_id\":\(m.ticketID.map(String.init) ?? "null"),\"to\":\(JSONText.string(m.recipient)),\"subject\":\(JSONText.string(m.subject)),"
                 + "\"body\":\(JSONText.string(m.body)),\"created_at\":\(m.createdAt),\"delivered_at\":\(m.deliveredAt.map(String.init) ?? "null")}"
         }
         return TicketJSON.response("{\"messages\":[" + items.joined(separator: ",") + "]}")

@@ -27,6 +27,10 @@ struct HTTPAPI: Sendable {
     let access: AccessControl
     /// Intake without a credential: per client address and per requester.
     let publicIntake: PublicIntakeLimits
+    /// Browser sessions: cookies, CSRF, sign-in throttles.
+    let sessions: SessionAccess
+    /// What sign-in links start with: the public address of the coordinator (`https://desk.example.com`).
+    let linkBase: String
     /// The agent port's CURVE public key (Z85), for agents' key files; nil on a plain port.
     var agentChannelKey: String?
     /// The largest request body accepted, in bytes.
@@ -40,7 +44,7 @@ struct HTTPAPI: Sendable {
         // First: middleware applies only to the routes added after it.
         router.add(middleware: UnmatchedRouteMiddleware(table: routes))
         router.add(middleware: RouteMetricsMiddleware(metrics: metrics.requests))
-        router.add(middleware: AccessMiddleware(access: access))
+        router.add(middleware: AccessMiddleware(access: access, sessions: sessions))
         router.on(routes, .post, "/api/v1/tickets", .publicOr(.ticketsCreate)) { request, context in try await createTicket(request, context) }
         router.on(routes, .post, "/api/v1/tickets/batch", .requires(.ticketsImport)) { request, _ in try await createTickets(request) }
         router.on(routes, .get, "/api/v1/tickets/{id}", .requires(.ticketsRead)) { _, context in
@@ -55,6 +59,7 @@ struct HTTPAPI: Sendable {
         addAutomationRoutes(to: router, routes)
         addSteeringRoutes(to: router, routes)
         addAccessRoutes(to: router, routes)
+        addSignInRoutes(to: router, routes)
         addAgentKeyRoutes(to: router, routes)
         router.on(routes, .get, "/healthz", .anyone) { _, _ in
             TicketJSON.response("{\"status\":\"ok\",\"version\":\"\(DeskVersion.current)\",\"queued\":\(metrics.queuedTickets),\"agents\":\(metrics.connectedAgents),"

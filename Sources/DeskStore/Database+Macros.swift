@@ -55,17 +55,32 @@ extension Database {
     }
 
     /// Marks an outbox message delivered. Returns false for an unknown id; delivering twice keeps the first time.
+    /// A delivered sign-in link mail loses its body: the link's secret is then only in the recipient's mailbox.
     public func markDelivered(_ id: Int64, at now: Millis) throws -> Bool {
         guard try Bool.fetchOne(self, sql: "SELECT 1 FROM outbox WHERE id = ?", arguments: [id]) ?? false else { return false }
         try execute(sql: "UPDATE outbox SET delivered_at = COALESCE(delivered_at, ?) WHERE id = ?", arguments: [now, id])
+        try execute(sql: "UPDATE outbox SET body = ? WHERE id = ? AND kind = ?",
+                    arguments: [OutboxKind.deliveredLinkBody, id, OutboxKind.signInLink.rawValue])
         return true
     }
 }
 
-/// A public reply waiting for (or done with) delivery to the customer.
+/// What an outbox message is: a ticket's public reply, or mail of its own (a sign-in link).
+public enum OutboxKind: String, Sendable, CaseIterable {
+    case reply
+    case signInLink = "sign_in_link"
+
+    /// The body a sign-in link mail keeps once delivered.
+    public static let deliveredLinkBody = "(a sign-in link, removed from the store once delivered)"
+}
+
+/// A message waiting for (or done with) delivery to a customer: a ticket's public reply, or a mail that
+/// belongs to no ticket (`ticketID` nil), such as a sign-in link.
 public struct OutboxMessage: Sendable, Equatable {
     public var id: Int64
-    public var ticketID: TicketID
+    public var kind: OutboxKind
+    /// The ticket of a reply; nil for mail of its own.
+    public var ticketID: TicketID?
     public var recipient: String
     public var subject: String
     public var body: String
@@ -76,6 +91,7 @@ public struct OutboxMessage: Sendable, Equatable {
 
     init(row: Row) {
         id = row["id"]
+        kind = OutboxKind(rawValue: row["kind"] ?? "") ?? .reply
         ticketID = row["ticket_id"]
         recipient = row["recipient"]
         subject = row["subject"]

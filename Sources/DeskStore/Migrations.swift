@@ -248,6 +248,35 @@ enum Migrations {
                 );
                 """)
         }
+        migrator.registerMigration("v10: outbox carries mail of no ticket (sign-in links)") { db in
+            // SQLite cannot drop NOT NULL from a column: the table is rebuilt with the same rows, ids and
+            // indexes. `kind` says what a message is; only a reply has (and must have) a ticket.
+            try db.execute(sql: """
+                CREATE TABLE outbox_v10 (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    kind TEXT NOT NULL DEFAULT 'reply' CHECK (kind IN ('reply', 'sign_in_link')),
+                    ticket_id INTEGER REFERENCES tickets(id),
+                    recipient TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    author TEXT NOT NULL,
+                    macro TEXT,
+                    created_at INTEGER NOT NULL,
+                    delivered_at INTEGER,
+                    CHECK ((kind = 'reply') = (ticket_id IS NOT NULL))
+                );
+                INSERT INTO outbox_v10 (id, kind, ticket_id, recipient, subject, body, author, macro, created_at, delivered_at)
+                    SELECT id, 'reply', ticket_id, recipient, subject, body, author, macro, created_at, delivered_at FROM outbox;
+                DELETE FROM sqlite_sequence WHERE name = 'outbox_v10';
+                INSERT INTO sqlite_sequence (name, seq)
+                    SELECT 'outbox_v10', MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0),
+                                             COALESCE((SELECT MAX(id) FROM outbox_v10), 0));
+                DROP TABLE outbox;
+                ALTER TABLE outbox_v10 RENAME TO outbox;
+                CREATE INDEX outbox_pending ON outbox(id) WHERE delivered_at IS NULL;
+                CREATE INDEX outbox_ticket ON outbox(ticket_id, id);
+                """)
+        }
         return migrator
     }
 

@@ -37,6 +37,10 @@ struct CoordinatorCommand: AsyncParsableCommand {
                              + "benchmarks). Without it the agent port uses CURVE and admits registered agent keys only "
                              + "(desk agent-key create)."))
     var plainAgents = false
+    @Flag(help: "Mark the session cookie Secure: set it when browsers reach the coordinator over https (directly or through a proxy).")
+    var secureCookies = false
+    @Option(help: "The address people reach the coordinator at, which begins sign-in links (https://desk.example.com); the --http address by default.")
+    var publicUrl: String?
 
     var httpLimits: HTTPConnectionLimits {
         HTTPConnectionLimits(idleTimeoutSeconds: httpIdleTimeout, headerTimeoutSeconds: httpHeaderTimeout,
@@ -54,6 +58,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
                                   + "agents elsewhere must use CURVE with registered keys (desk agent-key create)")
         }
         guard (0...1_048_576).contains(diskReserveMb) else { throw ValidationError("--disk-reserve-mb must be 0 to 1048576, got \(diskReserveMb)") }
+        if let publicUrl, !(publicUrl.hasPrefix("http://") || publicUrl.hasPrefix("https://")) || publicUrl.contains(where: \.isWhitespace) {
+            throw ValidationError("--public-url must be an http:// or https:// address, like https://desk.example.com")
+        }
     }
 
     func run() async throws {
@@ -64,6 +71,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
         configuration.httpLimits = httpLimits
         configuration.diskReserveBytes = Int64(diskReserveMb) << 20
         configuration.agentSecurity = plainAgents ? .plain : .curve
+        configuration.secureCookies = secureCookies
+        configuration.publicURL = publicUrl
         if let config {
             let file = try CoordinatorConfigFile.load(path: config)
             if let rules = file.routing { configuration.routing = RoutingRules(rules) }

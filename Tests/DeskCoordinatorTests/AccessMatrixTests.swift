@@ -11,8 +11,8 @@ import Testing
 /// docs/SECURITY.md's table of every endpoint × caller is the contract: the routes the coordinator
 /// registers must be exactly the table's rows with the same permission, and every route answers every
 /// kind of caller as the table says (`yes`: past access control, whatever the handler then answers;
-/// `401` with `WWW-Authenticate`; `403` naming the missing permission). Expired, revoked and narrowed
-/// tokens are checked on every route too.
+/// `401` with `WWW-Authenticate`; `403` naming the missing permission), signed in by token and by session
+/// cookie alike. Expired, revoked and narrowed tokens are checked on every route too.
 @Suite("access matrix") struct AccessMatrixTests {
     /// The table's callers, in its column order.
     static let columns: [Role?] = [nil, .customer, .agent, .lead, .admin]
@@ -84,6 +84,19 @@ import Testing
         let revoked = try await store.issueToken(account: "matrix-admin", role: .admin, label: "revoked")
         _ = try await store.writer.write { db in try db.revokeToken(id: revoked.record.id, at: now) }
         let narrowed = try await store.issueToken(account: "matrix-admin", role: .admin, label: "read only", scopes: [.ticketsRead]).token
+        // A browser session per role, answering as the role's token does; sign-out gets sessions of its own.
+        let (sessions, spareSessions) = try await store.writer.write { db in
+            var sessions: [Role: SessionRecordAndSecret] = [:], spare: [Role: SessionRecordAndSecret] = [:]
+            for role in Role.allCases {
+                guard let user = try db.user(named: "matrix-\(role.rawValue)") else { continue }
+                for index in 0..<2 {
+                    let (record, secret) = try db.createSession(userID: user.id, address: "matrix", expiresAt: now + 3_600_000, at: now)
+                    if index == 0 { sessions[role] = .init(csrf: record.csrf, secret: secret) } else { spare[role] = .init(csrf: record.csrf, secret: secret) }
+                }
+            }
+            return (sessions, spare)
+        }
+        #expect(sessions.count == Role.allCases.count && spareSessions.count == Role.allCases.count)
         await store.close()
         let tokens = issued
         let documented = try Self.documentedRows()
@@ -100,6 +113,7 @@ import Testing
             for route in table {
                 let path = route.template.replacingOccurrences(of: "{id}", with: ticket)
                     .replacingOccurrences(of: "{name}", with: "nobody").replacingOccurrences(of: "{prefix}", with: "desk_00000000")
+                    .replacingOccurrences(of: "{secret}", with: String(repeating: "A", count: 43))
                 let method = HTTPRequest.Method(route.method.rawValue)!
                 let body = [.post, .put, .patch].contains(method) ? ByteBuffer(string: "{}") : nil
                 let row = try #require(documented.first { $0.method == route.method.rawValue && $0.path == route.template },
@@ -108,11 +122,18 @@ import Testing
                 case .publicOr(let p), .requires(let p): p.rawValue
                 default: nil
                 }
-                for (column, role) in Self.columns.enumerated() {
-                    let headers = role.map { Self.bearer(tokens[$0]!) } ?? [:]
+                // Every caller by token, then every signed-in caller by session cookie (with its CSRF token).
+                let callers: [(role: Role?, headers: HTTPFields, column: Int)] = Self.columns.enumerated().map { column, role in
+                    (role, role.map { Self.bearer(tokens[$0]!) } ?? [:], column)
+                } + Self.columns.enumerated().compactMap { column, role in
+                    guard let role, let session = (route.template == "/auth/sign-out" ? spareSessions : sessions)[role] else { return nil }
+                    return (role, [.cookie: "desk_session=\(session.secret)", .xCSRFToken: session.csrf], column)
+                }
+                for (role, headers, column) in callers {
                     let expected = row.cells[column]
+                    let by = headers[.cookie] == nil ? "token" : "session"
                     try await client.execute(uri: path, method: method, headers: headers, body: body) { response in
-                        let what = "\(route.method) \(path) as \(role?.rawValue ?? "no token") (documented: \(expected)): \(response.status) \(Self.text(response.body))"
+                        let what = "\(route.method) \(path) as \(role?.rawValue ?? "no token") by \(by) (documented: \(expected)): \(response.status) \(Self.text(response.body))"
                         switch expected {
                         case "401":
                             #expect(response.status == .unauthorized && response.headers[.wwwAuthenticate] != nil, "\(what)")
@@ -147,6 +168,12 @@ import Testing
 }
 
 extension AccessMatrixTests {
+    /// A session made in the store: the cookie's secret and its CSRF token.
+    struct SessionRecordAndSecret: Sendable {
+        let csrf: String
+        let secret: String
+    }
+
     struct MatrixError: Error, CustomStringConvertible {
         let description: String
         init(_ description: String) { self.description = description }

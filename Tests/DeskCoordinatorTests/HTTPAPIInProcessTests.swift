@@ -1,4 +1,4 @@
-import DeskCoordinator
+@testable import DeskCoordinator
 import DeskModel
 import DeskStore
 import Foundation
@@ -17,8 +17,9 @@ struct HTTPAPIInProcessTests {
     static func application() async throws -> (app: some ApplicationProtocol, directory: String, admin: HTTPFields) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("desk-inproc-\(UUID().uuidString)").path
         let token = try await issueToken(directory, account: "test-admin", role: .admin)
-        let configuration = CoordinatorConfiguration(dataDirectory: directory, agentEndpoint: "tcp://127.0.0.1:*",
+        var configuration = CoordinatorConfiguration(dataDirectory: directory, agentEndpoint: "tcp://127.0.0.1:*",
                                                      eventEndpoint: "tcp://127.0.0.1:*", httpPort: 0, heartbeatIntervalMs: 200)
+        configuration.signIn.passwordCost = 4  // bcrypt's least: the tests' many sign-ins stay cheap (production: 12)
         var logger = Logger(label: "desk-test")
         logger.logLevel = .warning
         return (try await Coordinator.buildApplication(configuration, logger: logger), directory, bearer(token))
