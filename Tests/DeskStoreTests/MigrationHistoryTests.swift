@@ -50,6 +50,10 @@ struct MigrationHistoryTests {
         "v4: what v1 and v3 gained after they shipped",
         "v5: refused reports",
         "v6: webhook deliveries",
+        "v7: each ticket's priority and skill as created",
+        "v8: ticket list by requester",
+        "v9: people, API tokens, sessions, sign-in links, agent keys, audit log",
+        "v10: outbox carries mail of no ticket (sign-in links)",
     ]
 
     @Test("the list of migrations only grows: the shipped identifiers are its prefix, in order")
