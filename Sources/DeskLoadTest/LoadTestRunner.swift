@@ -109,14 +109,8 @@ public final class LoadTestRunner: @unchecked Sendable {
 
     /// An admin token for the harness, written straight into the store of the coordinator it will spawn.
     static func issueToken(in directory: String) async throws -> String {
-        let store = try TicketStore(directory: directory)
-        do {
-            let token = try await store.issueToken(account: "loadtest", role: .admin, label: "load test", actor: "desk loadtest").token
-            await store.close()
-            return token
-        } catch {
-            await store.close()
-            throw error
+        try await TicketStore.with(directory: directory) { store in
+            try await store.issueToken(account: "loadtest", role: .admin, label: "load test", actor: "desk loadtest").token
         }
     }
 

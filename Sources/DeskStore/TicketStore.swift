@@ -35,3 +35,19 @@ public final class TicketStore: Sendable {
         await writer.close()
     }
 }
+
+extension TicketStore {
+    /// Opens the store in `directory`, runs `body` with it, and closes it (every change committed) whether
+    /// `body` returns or throws: how the CLI's `--data` commands and bootstraps use a store briefly.
+    public static func with<T: Sendable>(directory: String, _ body: (TicketStore) async throws -> T) async throws -> T {
+        let store = try TicketStore(directory: directory)
+        do {
+            let result = try await body(store)
+            await store.close()
+            return result
+        } catch {
+            await store.close()
+            throw error
+        }
+    }
+}

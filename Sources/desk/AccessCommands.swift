@@ -53,19 +53,18 @@ struct TokenCommand: AsyncParsableCommand {
                 throw ValidationError("--data needs --role (\(Role.names))")
             }
             if role == .customer, email == nil { throw ValidationError("a customer account needs --email") }
-            let store = try TicketStore(directory: data)
             let expiresAt = expiresInDays.map { Millis(Date().timeIntervalSince1970 * 1000) + Millis($0) * 86_400_000 }
+            let issued: (token: String, record: TokenRecord, createdAccount: Bool)
             do {
-                let issued = try await store.issueToken(account: name, role: role, email: email, label: label, scopes: scopeList,
-                                                        expiresAt: expiresAt)
-                await store.close()
-                FileHandle.standardError.write(Data(("\(issued.createdAccount ? "created \(role.rawValue) '\(name)'; " : "")"
-                                                     + "token \(issued.record.prefix): shown once, keep it safe\n").utf8))
-                print(issued.token)
+                issued = try await TicketStore.with(directory: data) { [name, email, label] store in
+                    try await store.issueToken(account: name, role: role, email: email, label: label, scopes: scopeList, expiresAt: expiresAt)
+                }
             } catch {
-                await store.close()
                 throw ValidationError("\(error)")
             }
+            FileHandle.standardError.write(Data(("\(issued.createdAccount ? "created \(role.rawValue) '\(name)'; " : "")"
+                                                 + "token \(issued.record.prefix): shown once, keep it safe\n").utf8))
+            print(issued.token)
         }
     }
 

@@ -51,19 +51,18 @@ struct AgentKeyCommand: AsyncParsableCommand {
                 return
             }
             let coordinator = try AgentChannel.coordinatorKeys(dataDirectory: data)
-            let store = try TicketStore(directory: data)
+            let skillList = skills.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let created: Bool
             do {
-                let created = try await store.registerAgentKey(
-                    account: agent, publicKey: keys.publicKey, label: label,
-                    skills: skills.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
-                    tier: tier, actor: "desk agent-key create --data")
-                await store.close()
-                try AgentKey(agent: agent, keys: keys, coordinatorKey: coordinator.publicKey).write(out)
-                print("\(created ? "created agent account '\(agent)'; " : "")registered key \(keys.publicKey) for '\(agent)'; key file \(out)")
+                created = try await TicketStore.with(directory: data) { [agent, label, tier] store in
+                    try await store.registerAgentKey(account: agent, publicKey: keys.publicKey, label: label, skills: skillList,
+                                                     tier: tier, actor: "desk agent-key create --data")
+                }
             } catch {
-                await store.close()
                 throw ValidationError("\(error)")
             }
+            try AgentKey(agent: agent, keys: keys, coordinatorKey: coordinator.publicKey).write(out)
+            print("\(created ? "created agent account '\(agent)'; " : "")registered key \(keys.publicKey) for '\(agent)'; key file \(out)")
         }
     }
 
@@ -75,9 +74,7 @@ struct AgentKeyCommand: AsyncParsableCommand {
         func run() async throws {
             var rows: [(agent: String, key: String, label: String, revoked: Bool)] = []
             if let data {
-                let store = try TicketStore(directory: data)
-                let keys = try await store.pool.read { db in try db.agentKeys() }
-                await store.close()
+                let keys = try await TicketStore.with(directory: data) { store in try await store.pool.read { db in try db.agentKeys() } }
                 rows = keys.map { ($0.userName, $0.publicKey, $0.name, $0.revokedAt != nil) }
             } else {
                 let reply = try await connection.client.request("GET", "/api/v1/agent-keys")
@@ -108,14 +105,14 @@ struct AgentKeyCommand: AsyncParsableCommand {
                 print("revoked \(key)")
                 return
             }
-            let store = try TicketStore(directory: data)
             let now = Millis(Date().timeIntervalSince1970 * 1000)
-            let revoked = try await store.writer.write { db -> Bool in
-                guard try db.revokeAgentKey(key, at: now) else { return false }
-                try db.audit(actor: "desk agent-key revoke --data", action: "agent-key.revoke", target: "agent key \(key.prefix(8))", at: now)
-                return true
+            let revoked = try await TicketStore.with(directory: data) { [key] store in
+                try await store.writer.write { db -> Bool in
+                    guard try db.revokeAgentKey(key, at: now) else { return false }
+                    try db.audit(actor: "desk agent-key revoke --data", action: "agent-key.revoke", target: "agent key \(key.prefix(8))", at: now)
+                    return true
+                }
             }
-            await store.close()
             guard revoked else { throw ValidationError("no active agent key \(key)") }
             print("revoked \(key)")
         }

@@ -21,8 +21,7 @@ struct ClusterCredentials {
 
     static func prepare(data: String, agents: [ClusterFile.AgentSpec], people: [ClusterFile.AgentSpec]) async throws -> ClusterCredentials {
         let coordinator = try AgentChannel.coordinatorKeys(dataDirectory: data)
-        let store = try TicketStore(directory: data)
-        do {
+        return try await TicketStore.with(directory: data) { store in
             let adminPath = (data as NSString).appendingPathComponent("admin.token")
             let admin = try await token(at: adminPath, store: store) {
                 try await store.issueToken(account: "admin", role: .admin, label: "local cluster", actor: "desk cluster up").token
@@ -53,11 +52,7 @@ struct ClusterCredentials {
                 }
                 keyPaths[agent.name] = path
             }
-            await store.close()
             return ClusterCredentials(adminTokenPath: adminPath, adminToken: admin, personTokenPaths: paths, keyPaths: keyPaths)
-        } catch {
-            await store.close()
-            throw error
         }
     }
 
