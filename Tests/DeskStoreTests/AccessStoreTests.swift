@@ -7,6 +7,12 @@ import Testing
 /// People, tokens, agent keys and the audit log as stored: secrets never are.
 @Suite("Access in the store")
 struct AccessStoreTests {
+    @Test("a secret's stored form is the lowercase hex SHA-256 (the same as stored before, so old tokens still match)")
+    func hashIsHexSHA256() {
+        #expect(AccessSecret.hash("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(AccessSecret.hash("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
     @Test("a token's secret is shown once and stored only as its hash; its owner is found by the hash")
     func tokensStoreOnlyTheirHash() async throws {
         let dir = try TemporaryDirectory()
