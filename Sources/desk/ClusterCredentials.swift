@@ -71,7 +71,9 @@ struct ClusterCredentials {
         }
         let secret = try await issue()
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: path, contents: Data((secret + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        guard FileManager.default.createFile(atPath: path, contents: Data((secret + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw ClusterError("cannot write \(path)")
+        }
         // createFile keeps an existing file's mode: make sure it is the owner's only.
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
         return secret
