@@ -6,6 +6,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import Synchronization
 import ZeroMQ
 
 /// A running coordinator: the store, the agent and event sockets, the serial loop and the HTTP API,
@@ -118,6 +119,7 @@ public enum Coordinator {
                          metadata: ["free_mib": "\(storage.freeBytes / 1_048_576)", "reserve_mib": "\(storage.reserveBytes / 1_048_576)"])
         }
         let access = AccessControl(store: store, failures: FailureThrottle(limit: configuration.credentialFailuresPerMinute, windowMillis: 60_000))
+        let links = linkBase(configuration)
         let api = HTTPAPI(store: store, inputs: inputs, metrics: metrics, routing: configuration.routing,
                           escalation: configuration.escalation, slaPolicies: policyBox,
                           responseTargets: configuration.responseTargets, agentEndpoint: agentEndpoint, eventEndpoint: eventEndpoint,
@@ -125,14 +127,17 @@ public enum Coordinator {
                           access: access, publicIntake: configuration.publicIntake,
                           sessions: SessionAccess(store: store, policy: configuration.signIn, addressFailures: access.failures,
                                                   secureCookies: configuration.secureCookies),
-                          linkBase: linkBase(configuration), agentChannelKey: serverKeys?.publicKey)
+                          linkBase: links, agentChannelKey: serverKeys?.publicKey)
+        let boundPort = configuration.httpPort
         var app = Application(
             router: api.router(routes: routes),
             server: .guardedHTTP1(limits: configuration.httpLimits, connections: metrics.connections),
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort),
                                  serverName: "desk"),
             onServerRunning: { channel in
-                announce("http http://\(configuration.httpHost):\(channel.localAddress?.port ?? configuration.httpPort)")
+                let port = channel.localAddress?.port ?? boundPort
+                links.bound(host: configuration.httpHost, port: port)
+                announce("http http://\(configuration.httpHost):\(port)")
             },
             logger: logger
         )
@@ -149,10 +154,30 @@ public enum Coordinator {
 
 /// What sign-in links begin with: the configured public address, else the HTTP listener's (loopback in the
 /// quick start), without a trailing `/`.
-func linkBase(_ configuration: CoordinatorConfiguration) -> String {
+func linkBase(_ configuration: CoordinatorConfiguration) -> LinkBase {
     var base = configuration.publicURL ?? "http://\(configuration.httpHost):\(configuration.httpPort)"
     while base.hasSuffix("/") { base.removeLast() }
-    return base
+    return LinkBase(base, fromListener: configuration.publicURL == nil)
+}
+
+/// What sign-in links begin with: `--public-url`, or else the HTTP listener's address, whose port is
+/// known only once it is bound (`--http 127.0.0.1:0` picks one): `bound(port:)` sets it then.
+final class LinkBase: Sendable {
+    private let value: Mutex<String>
+    private let fromListener: Bool
+
+    init(_ base: String, fromListener: Bool) {
+        value = Mutex(base)
+        self.fromListener = fromListener
+    }
+
+    var current: String { value.withLock { $0 } }
+
+    /// The listener is bound on `port` (and `host`): links name it, unless a public URL was given.
+    func bound(host: String, port: Int) {
+        guard fromListener else { return }
+        value.withLock { $0 = "http://\(host):\(port)" }
+    }
 }
 
 /// Hands the loop to the service that runs it; only that service's task touches it.

@@ -103,6 +103,13 @@ struct AccessMiddleware: RouterMiddleware {
             context.principal = session.principal
             context.session = session.record
         } catch let error as APIError where error.status == .unauthorized {
+            // A web page with a cookie that is no longer good: the page as for anyone (it sends them to
+            // sign-in), and the cookie cleared.
+            if Self.isPage(request.uri.path) {
+                var response = try await next(request, context)
+                response.headers[.setCookie] = sessions.clearingCookie
+                return response
+            }
             var response = try error.response(from: request, context: context)
             response.headers[.setCookie] = sessions.clearingCookie
             return response
@@ -111,7 +118,12 @@ struct AccessMiddleware: RouterMiddleware {
     }
 
     static func readsCookie(_ path: String) -> Bool {
-        !(path == "/auth/sign-in" || path == "/auth/link" || path.hasPrefix("/auth/link/"))
+        !(path == "/auth/sign-in" || path == "/auth/link" || path.hasPrefix("/auth/link/") || path.hasPrefix("/sign-in"))
+    }
+
+    /// The web app's pages that read the session (`HTTPAPI+Web.swift`); not the API, health or metrics.
+    static func isPage(_ path: String) -> Bool {
+        path == "/" || path == "/portal" || path.hasPrefix("/static/")
     }
 
     static func changesState(_ method: HTTPRequest.Method) -> Bool {

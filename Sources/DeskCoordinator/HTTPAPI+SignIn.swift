@@ -35,6 +35,11 @@ extension HTTPAPI {
         } else {
             body = try await decodeBody(request, as: SignInBody.self, upTo: 16_384)
         }
+        return try await signIn(body, context)
+    }
+
+    /// The sign-in itself, once the body is read (the API's and the web page's).
+    func signIn(_ body: SignInBody, _ context: DeskRequestContext) async throws -> Response {
         guard (body.name == nil) != (body.email == nil) else {
             throw APIError(.badRequest, "give the account's 'name' or its 'email', one of the two", field: body.name == nil ? "name" : "email")
         }
@@ -126,6 +131,11 @@ extension HTTPAPI {
         } else {
             given = try await decodeBody(request, as: LinkRequestBody.self, upTo: 16_384).email
         }
+        return try await requestLink(email: given, context)
+    }
+
+    /// The link request itself, once the body is read (the API's and the web page's).
+    func requestLink(email given: String?, _ context: DeskRequestContext) async throws -> Response {
         guard let given else { throw APIError(.badRequest, "field 'email' is required", field: "email") }
         let email = given.trimmingCharacters(in: .whitespaces).lowercased()
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
@@ -145,7 +155,7 @@ extension HTTPAPI {
         }
         let expires = now + sessions.policy.linkMillis
         let minutes = sessions.policy.linkMillis / 60_000
-        let base = linkBase
+        let base = linkBase.current
         // Known or not, the request goes through one write transaction: the answer takes about as long.
         try await store.writer.write { db in
             var account = try db.user(email: email)
@@ -187,7 +197,7 @@ extension HTTPAPI {
     /// `303` to `/` for a form post (the page's button), JSON like a password sign-in otherwise. A used,
     /// expired or unknown link is `410` naming which.
     func useLink(_ secret: String, _ request: Request, _ context: DeskRequestContext) async throws -> Response {
-        try refuseCrossSite(request)
+        try refuseCrossSite(request, opaqueOriginAllowed: true)
         let form = FormBody.isForm(request)
         if form {
             _ = try FormBody.fields(try await collect(request, upTo: 16_384), allowed: [])
@@ -244,15 +254,20 @@ extension HTTPAPI {
     /// else). Browsers name the page's origin in `Origin` on every POST; it must be this desk's: the
     /// origin of the public address links begin with, or the `Host` the request was sent to. Clients
     /// that send no `Origin` (programs, tests) are not browsers and pass.
-    func refuseCrossSite(_ request: Request) throws {
+    ///
+    /// `opaqueOriginAllowed`: the link page sends no referrer (its address holds the link's secret), and a
+    /// browser then names the origin of its POST `null`; the link's own POST accepts that, since a page
+    /// elsewhere cannot know the secret it would post to.
+    func refuseCrossSite(_ request: Request, opaqueOriginAllowed: Bool = false) throws {
         guard let origin = request.headers[.origin]?.lowercased() else { return }
-        var allowed: Set<String> = [Self.origin(of: linkBase)]
+        if opaqueOriginAllowed, origin == "null" { return }
+        var allowed: Set<String> = [Self.origin(of: linkBase.current)]
         if let host = request.head.authority?.lowercased() {
             allowed.formUnion(["http://\(host)", "https://\(host)"])
         }
         guard allowed.contains(origin) else {
             throw APIError(.forbidden, "sign-in from another site's page is refused: Origin \(origin.prefix(100)) is not this desk's "
-                           + "(\(Self.origin(of: linkBase)); set --public-url to the address people use)")
+                           + "(\(Self.origin(of: linkBase.current)); set --public-url to the address people use)")
         }
     }
 

@@ -30,9 +30,11 @@ struct HTTPAPI: Sendable {
     /// Browser sessions: cookies, CSRF, sign-in throttles.
     let sessions: SessionAccess
     /// What sign-in links start with: the public address of the coordinator (`https://desk.example.com`).
-    let linkBase: String
+    let linkBase: LinkBase
     /// The agent port's CURVE public key (Z85), for agents' key files; nil on a plain port.
     var agentChannelKey: String?
+    /// The web app's pages.
+    var pages = WebPages()
     /// The largest request body accepted, in bytes.
     static let maxRequestBytes = 1 << 20
     /// The largest batch request body, in bytes, and the most tickets in one batch.
@@ -61,6 +63,7 @@ struct HTTPAPI: Sendable {
         addAccessRoutes(to: router, routes)
         addSignInRoutes(to: router, routes)
         addAgentKeyRoutes(to: router, routes)
+        addWebRoutes(to: router, routes)
         router.on(routes, .get, "/healthz", .anyone) { _, _ in
             TicketJSON.response("{\"status\":\"ok\",\"version\":\"\(DeskVersion.current)\",\"queued\":\(metrics.queuedTickets),\"agents\":\(metrics.connectedAgents),"
                                 + "\"endpoints\":{\"agents\":\(JSONText.string(agentEndpoint)),\"events\":\(JSONText.string(eventEndpoint))}}")

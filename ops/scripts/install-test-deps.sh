@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the test suite needs beyond the build: protoc (Debian protobuf-compiler) and python3 with pyzmq
 # and protobuf (PyPI), for the cross-language test of docs/PROTOCOL.md's Python agent; promtool (Debian
-# prometheus, without its recommends; its server is not started) for the check of /metrics.
+# prometheus, without its recommends; its server is not started) for the check of /metrics; Chromium and
+# chromedriver (Debian) with Selenium (PyPI) for the browser tests of the web app (Tests/Browser).
 set -euo pipefail
 # install_debian COMMAND PACKAGE: installs PACKAGE when COMMAND is missing.
 install_debian() {
@@ -14,9 +15,16 @@ install_debian() {
 }
 install_debian protoc protobuf-compiler
 install_debian promtool prometheus
+install_debian chromium chromium
+install_debian chromedriver chromium-driver
 command -v python3 >/dev/null 2>&1 || { echo "desk: python3 is needed for the tests" >&2; exit 1; }
 if ! python3 -c "import zmq, google.protobuf" >/dev/null 2>&1; then
   echo "desk: installing pyzmq and protobuf for the Python protocol test" >&2
   python3 -m pip install --quiet --disable-pip-version-check pyzmq protobuf 2>&1 | grep -v "Running pip as the 'root'" || true
   python3 -c "import zmq, google.protobuf" || { echo "desk: cannot install pyzmq/protobuf" >&2; exit 1; }
+fi
+if ! python3 -c "import selenium" >/dev/null 2>&1; then
+  echo "desk: installing selenium for the browser tests" >&2
+  python3 -m pip install --quiet --disable-pip-version-check selenium 2>&1 | grep -v "Running pip as the 'root'" || true
+  python3 -c "import selenium" || { echo "desk: cannot install selenium" >&2; exit 1; }
 fi

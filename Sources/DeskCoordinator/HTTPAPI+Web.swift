@@ -1,0 +1,103 @@
+import DeskModel
+import DeskStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// The web app's door: the sign-in page (staff by password, customers by e-mailed link), a staff home,
+/// and the customer's "my requests". Plain HTML forms that work without JavaScript, served by Desk with
+/// its stylesheet; the actions are the sign-in API's, so the same throttles, CSRF and sessions apply.
+extension HTTPAPI {
+    func addWebRoutes(to router: Router<DeskRequestContext>, _ routes: RouteTable) {
+        router.on(routes, .get, "/", .anyone) { _, context in home(context) }
+        router.on(routes, .get, "/sign-in", .anyone) { _, context in
+            context.principal == nil ? Self.page(pages.render("sign-in", title: "Sign in")) : Self.redirect("/")
+        }
+        router.on(routes, .post, "/sign-in", .anyone) { request, context in try await signInPage(request, context) }
+        router.on(routes, .post, "/sign-in/link", .anyone) { request, context in try await linkRequestPage(request, context) }
+        router.on(routes, .get, "/portal", .anyone) { _, context in try await portal(context) }
+        router.on(routes, .get, "/static/desk.css", .anyone) { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
+                     body: .init(byteBuffer: ByteBuffer(string: WebPages.css)))
+        }
+    }
+
+    /// An HTML page: never cached (it shows who is signed in), never framed, no scripts or styles from
+    /// elsewhere.
+    static func page(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+                                           .contentSecurityPolicy: "default-src 'self'; frame-ancestors 'none'",
+                                           HTTPField.Name("X-Frame-Options")!: "DENY"],
+                 body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    static func redirect(_ location: String) -> Response {
+        Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
+    }
+
+    /// The signed-in person for the layout's header, with the CSRF token its sign-out form posts.
+    func who(_ context: DeskRequestContext) -> [String: Any]? {
+        guard let principal = context.principal else { return nil }
+        return ["name": principal.name, "role": principal.role.rawValue, "csrf": context.session?.csrf ?? ""]
+    }
+
+    /// `GET /`: customers to their requests, staff to their home, everyone else to sign-in.
+    func home(_ context: DeskRequestContext) -> Response {
+        guard let principal = context.principal else { return Self.redirect("/sign-in") }
+        if principal.role == .customer { return Self.redirect("/portal") }
+        return Self.page(pages.render("home", title: "Home", ["who": who(context) as Any, "name": principal.name,
+                                                                "role": principal.role.rawValue]))
+    }
+
+    /// `POST /sign-in` (the page's form: `login`, name or e-mail, and `password`): the session cookie and a
+    /// `303` to `/`, or the page again with what went wrong next to the form.
+    func signInPage(_ request: Request, _ context: DeskRequestContext) async throws -> Response {
+        try refuseCrossSite(request)
+        let fields = try FormBody.fields(try await collect(request, upTo: 16_384), allowed: ["login", "password"])
+        let login = (fields["login"] ?? "").trimmingCharacters(in: .whitespaces)
+        let body = login.contains("@") ? SignInBody(email: login, password: fields["password"])
+            : SignInBody(name: login, password: fields["password"])
+        do {
+            let answer = try await signIn(body, context)
+            var response = Self.redirect("/")
+            response.headers[.setCookie] = answer.headers[.setCookie]
+            return response
+        } catch let error as APIError {
+            var response = Self.page(pages.render("sign-in", title: "Sign in", ["error": error.message, "login": login]), status: error.status)
+            if let retryAfter = error.retryAfter { response.headers[.retryAfter] = "\(retryAfter)" }
+            return response
+        }
+    }
+
+    /// `POST /sign-in/link` (the page's form: `email`): the same answer whether or not the address is known.
+    func linkRequestPage(_ request: Request, _ context: DeskRequestContext) async throws -> Response {
+        try refuseCrossSite(request)
+        let email = try FormBody.fields(try await collect(request, upTo: 16_384), allowed: ["email"])["email"]
+        do {
+            _ = try await requestLink(email: email, context)
+            return Self.page(pages.render("link-sent", title: "Check your mail", ["email": email ?? ""]), status: .accepted)
+        } catch let error as APIError {
+            return Self.page(pages.render("sign-in", title: "Sign in", ["linkError": error.message]), status: error.status)
+        }
+    }
+
+    /// `GET /portal`: a customer's requests, newest first, with where each stands in plain words.
+    func portal(_ context: DeskRequestContext) async throws -> Response {
+        guard let principal = context.principal else { return Self.redirect("/sign-in") }
+        guard principal.role == .customer, let email = principal.email else { return Self.redirect("/") }
+        var search = TicketSearch()
+        search.requester = email.lowercased()
+        search.newestFirst = true
+        search.limit = 100
+        let query = search
+        let tickets = try await store.pool.read { db in try db.searchTickets(query).tickets }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        let rows: [[String: Any]] = tickets.map { ticket in
+            ["id": ticket.id, "subject": ticket.subject, "status": WebPages.plainStatus(ticket.status.rawValue),
+             "opened": formatter.string(from: Date(timeIntervalSince1970: Double(ticket.createdAt) / 1000))]
+        }
+        return Self.page(pages.render("portal", title: "My requests", ["who": who(context) as Any, "tickets": rows,
+                                                                         "hasTickets": !rows.isEmpty]))
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import Mustache
+
+/// The web app's pages, server-rendered from Mustache templates compiled into the binary (no files to
+/// deploy, nothing from a CDN). `{{ }}` escapes HTML; every page shares the layout. This is the web app's
+/// door (sign-in, the customer's requests); the staff workspace and the lead dashboard come with issue 15.
+struct WebPages: Sendable {
+    let library: MustacheLibrary
+
+    init() {
+        var library = MustacheLibrary()
+        for (name, text) in Self.templates {
+            // The templates are constants of this file: a parse error is a programming error caught by tests.
+            library.register(try! MustacheTemplate(string: text), named: name)
+        }
+        self.library = library
+    }
+
+    /// The page `name` with `context`, inside the layout titled `title`.
+    func render(_ name: String, title: String, _ context: [String: Any] = [:]) -> String {
+        var context = context
+        context["title"] = title
+        context["body"] = library.render(context, withTemplate: name) ?? ""
+        return library.render(context, withTemplate: "layout") ?? ""
+    }
+
+    static let templates: [(String, String)] = [
+        ("layout", """
+            <!doctype html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>{{title}} · Desk</title>
+            <link rel="stylesheet" href="/static/desk.css">
+            </head>
+            <body>
+            <header><a class="brand" href="/">Desk</a>{{#who}}<span class="who">{{name}} ({{role}})</span>
+            <form method="post" action="/auth/sign-out" class="inline"><input type="hidden" name="csrf" value="{{csrf}}">
+            <button type="submit" id="sign-out">Sign out</button></form>{{/who}}</header>
+            <main>
+            {{{body}}}
+            </main>
+            </body>
+            </html>
+            """),
+        ("sign-in", """
+            <h1>Sign in</h1>
+            {{#error}}<p class="error" role="alert" id="sign-in-error">{{error}}</p>{{/error}}
+            <section>
+            <h2>Staff</h2>
+            <form method="post" action="/sign-in" id="password-form">
+            <label for="login">Name or e-mail</label>
+            <input id="login" name="login" autocomplete="username" required value="{{login}}">
+            <label for="password">Password</label>
+            <input id="password" name="password" type="password" autocomplete="current-password" required>
+            <button type="submit">Sign in</button>
+            </form>
+            </section>
+            <section>
+            <h2>Customers</h2>
+            <p>We e-mail you a link that signs you in once, within 15 minutes.</p>
+            {{#linkError}}<p class="error" role="alert" id="link-error">{{linkError}}</p>{{/linkError}}
+            <form method="post" action="/sign-in/link" id="link-form">
+            <label for="email">Your e-mail address</label>
+            <input id="email" name="email" type="email" autocomplete="email" required>
+            <button type="submit">E-mail me a sign-in link</button>
+            </form>
+            </section>
+            """),
+        ("link-sent", """
+            <h1>Check your mail</h1>
+            <p id="link-sent">If <strong>{{email}}</strong> is the address of one of our customers, a sign-in link is on its way.
+            It works once, within 15 minutes.</p>
+            <p><a href="/sign-in">Back to sign-in</a></p>
+            """),
+        ("home", """
+            <h1>Welcome, {{name}}</h1>
+            <p id="signed-in">You are signed in as <strong>{{name}}</strong>, {{role}}.</p>
+            <p>The staff workspace and the lead dashboard come next; until then the staff console
+            (<code>desk agent --mode staff</code>) and the API are where the work is done.</p>
+            """),
+        ("portal", """
+            <h1>My requests</h1>
+            {{^hasTickets}}<p id="no-requests">You have no requests with us.</p>{{/hasTickets}}
+            {{#hasTickets}}
+            <table id="requests">
+            <thead><tr><th scope="col">#</th><th scope="col">Subject</th><th scope="col">Where it stands</th><th scope="col">Opened</th></tr></thead>
+            <tbody>
+            {{/hasTickets}}
+            {{#tickets}}<tr><td>{{id}}</td><td>{{subject}}</td><td class="status">{{status}}</td><td>{{opened}}</td></tr>
+            {{/tickets}}
+            {{#hasTickets}}</tbody></table>{{/hasTickets}}
+            """),
+    ]
+
+    /// Where a ticket stands, in the customer's words.
+    static func plainStatus(_ status: String) -> String {
+        switch status {
+        case "new", "pending_assignment": "Waiting for an agent"
+        case "in_progress": "An agent is working on it"
+        case "waiting_on_customer": "Waiting for your answer"
+        case "pending_confirmation": "Answered: please confirm it is solved"
+        case "resolved", "closed", "archived": "Resolved"
+        default: status
+        }
+    }
+
+    static let css = """
+        :root { font-family: system-ui, sans-serif; color: #1d2330; background: #f6f7f9; }
+        body { margin: 0; }
+        header { display: flex; gap: 1rem; align-items: center; padding: .75rem 1.25rem; background: #1d2330; color: #fff; }
+        header .brand { color: #fff; font-weight: 700; text-decoration: none; margin-right: auto; }
+        header .who { opacity: .85; }
+        main { max-width: 56rem; margin: 0 auto; padding: 1.25rem; }
+        section { background: #fff; border: 1px solid #dde1e8; border-radius: .5rem; padding: 1rem 1.25rem; margin-bottom: 1rem; }
+        label { display: block; margin-top: .75rem; font-weight: 600; }
+        input { display: block; width: 100%; max-width: 24rem; padding: .5rem; margin-top: .25rem; box-sizing: border-box; }
+        button { margin-top: 1rem; padding: .5rem 1rem; border: 0; border-radius: .35rem; background: #2f5bd3; color: #fff; cursor: pointer; }
+        form.inline, form.inline button { display: inline; margin: 0; }
+        .error { color: #a1121a; background: #fdecee; border: 1px solid #f3b6bc; padding: .5rem .75rem; border-radius: .35rem; }
+        table { width: 100%; border-collapse: collapse; background: #fff; }
+        th, td { text-align: left; padding: .5rem; border-bottom: 1px solid #dde1e8; }
+        @media (max-width: 40rem) { th:nth-child(4), td:nth-child(4) { display: none; } }
+        """
+}

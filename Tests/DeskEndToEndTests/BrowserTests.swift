@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+
+/// The web app in a real browser: `Tests/Browser/*.py` drive Debian's Chromium through chromedriver with
+/// Selenium (installed by `ops/scripts/install-test-deps.sh`), against a real coordinator.
+@Suite struct BrowserTests {
+    @Test func staffSignInAndOutAndACustomersOneTimeLinkInChromium() async throws {
+        let cluster = try await TestCluster()
+        defer { cluster.shutdown() }
+        let person = try JSONSerialization.data(withJSONObject: ["name": "lena", "role": "lead", "email": "lena@example.com",
+                                                                 "password": "lena's long password"])
+        #expect(try await cluster.request("POST", "/api/v1/users", body: person).status == 201)
+        let ticket = await cluster.create(["subject": "Printer on fire", "body": "It smokes.", "requester": "cu@example.com"])
+        #expect(ticket.status == 201)
+        let run = try await runProcess("/usr/bin/env", ["python3", repositoryFile("Tests/Browser/sign_in.py"), cluster.http,
+                                                        cluster.adminToken, "lena", "lena's long password", "cu@example.com",
+                                                        "Printer on fire"], timeout: 120)
+        #expect(run.status == 0 && run.output.contains("browser: all steps passed"), "\(run.output.joined(separator: "\n"))")
+    }
+}
+
+/// Runs a program to its end (or kills it after `timeout` seconds): its status and output lines.
+func runProcess(_ executable: String, _ arguments: [String], timeout: Double) async throws -> (status: Int32, output: [String]) {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("desk-proc-\(UUID().uuidString).out").path
+    _ = FileManager.default.createFile(atPath: path, contents: nil)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let file = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.standardOutput = file
+    process.standardError = file
+    try process.run()
+    let deadline = Date().addingTimeInterval(timeout)
+    try await eventually(timeout + 1, "\(arguments.first ?? executable) to finish") {
+        if Date() > deadline, process.isRunning { process.terminate() }
+        return !process.isRunning
+    }
+    try file.close()
+    let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    return (process.terminationStatus, text.split(separator: "\n").map(String.init))
+}
