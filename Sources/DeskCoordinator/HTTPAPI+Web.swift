@@ -16,6 +16,8 @@ extension HTTPAPI {
         router.on(routes, .post, "/sign-in", .anyone) { request, context in try await signInPage(request, context) }
         router.on(routes, .post, "/sign-in/link", .anyone) { request, context in try await linkRequestPage(request, context) }
         router.on(routes, .get, "/portal", .anyone) { _, context in try await portal(context) }
+        router.on(routes, .get, "/portal/new", .anyone) { _, context in newRequestPage(context) }
+        router.on(routes, .post, "/portal/new", .anyone) { request, context in try await submitRequest(request, context) }
         router.on(routes, .get, "/static/desk.css", .anyone) { _, _ in
             Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
                      body: .init(byteBuffer: ByteBuffer(string: WebPages.css)))
@@ -99,5 +101,49 @@ extension HTTPAPI {
         }
         return Self.page(pages.render("portal", title: "My requests", ["who": who(context) as Any, "tickets": rows,
                                                                          "hasTickets": !rows.isEmpty]))
+    }
+
+    /// `GET /portal/new`: the request form, for a signed-in customer (as themself) or anyone (with their
+    /// e-mail address; the public intake's rate limits apply). Staff use the console and the API.
+    func newRequestPage(_ context: DeskRequestContext, values: [String: String] = [:], errors: [String: String] = [:],
+                        status: HTTPResponse.Status = .ok) -> Response {
+        if let principal = context.principal, principal.role != .customer { return Self.redirect("/") }
+        var page: [String: Any] = ["who": who(context) as Any, "signedIn": context.principal != nil,
+                                   "csrf": context.session?.csrf ?? "", "key": values["idempotency_key"] ?? "portal-" + AccessSecret.random(),
+                                   "error": !errors.isEmpty]
+        for field in ["requester", "subject", "body"] {
+            page[field] = values[field] ?? ""
+            if let error = errors[field] { page[field + "Error"] = error }
+        }
+        return Self.page(pages.render("new-request", title: "New request", page), status: status)
+    }
+
+    /// `POST /portal/new`: checked as every channel's intake is; a field at fault is named next to it
+    /// and what was typed is kept. The hidden idempotency key makes a second send of the same form (a
+    /// reload, a double click) the same ticket.
+    func submitRequest(_ request: Request, _ context: DeskRequestContext) async throws -> Response {
+        if let principal = context.principal, principal.role != .customer { return Self.redirect("/") }
+        let fields = try FormBody.fields(try await collect(request, upTo: Self.maxRequestBytes),
+                                         allowed: ["csrf", "idempotency_key", "requester", "subject", "body"])
+        let intake = IntakeRequest(subject: fields["subject"], body: fields["body"],
+                                   requester: context.principal == nil ? (fields["requester"] ?? "") : nil,
+                                   channel: "web", idempotencyKey: fields["idempotency_key"])
+        do {
+            let (ticket, _) = try await createTicket(intake, context)
+            return Self.page(pages.render("request-received", title: "Request received",
+                                          ["who": who(context) as Any, "signedIn": context.principal != nil, "id": ticket.id,
+                                           "status": WebPages.plainStatus(ticket.status.rawValue)]), status: .created)
+        } catch let error as APIError where error.status == .badRequest {
+            let field = ["subject", "body", "requester"].contains(error.field ?? "") ? error.field! : "subject"
+            return newRequestPage(context, values: fields, errors: [field: Self.sentence(error.message)], status: .badRequest)
+        } catch let error as APIError {
+            return newRequestPage(context, values: fields, errors: ["subject": Self.sentence(error.message)], status: error.status)
+        }
+    }
+
+    /// An error message as a sentence for a page: capitalised, with a full stop.
+    static func sentence(_ message: String) -> String {
+        let text = message.prefix(1).uppercased() + message.dropFirst()
+        return text.hasSuffix(".") ? text : text + "."
     }
 }

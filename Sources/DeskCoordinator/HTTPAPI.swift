@@ -79,7 +79,15 @@ struct HTTPAPI: Sendable {
     /// `POST /api/v1/tickets`. Without a credential (the portal's form, e-mail, chat) rate-limited per
     /// client address and per requester; a customer creates only as themself.
     func createTicket(_ request: Request, _ context: DeskRequestContext) async throws -> Response {
-        var intake = try await decodeBody(request, as: IntakeRequest.self, upTo: Self.maxRequestBytes)
+        let intake = try await decodeBody(request, as: IntakeRequest.self, upTo: Self.maxRequestBytes)
+        let (ticket, created) = try await createTicket(intake, context)
+        return TicketJSON.response(TicketJSON.ticket(ticket), status: created ? .created : .ok)
+    }
+
+    /// One ticket from any channel's request (the API's JSON, the portal's form): the customer's own
+    /// address, validation, the public rate limits, the commit. The ticket, and whether it is new.
+    func createTicket(_ given: IntakeRequest, _ context: DeskRequestContext) async throws -> (Ticket, Bool) {
+        var intake = given
         if let principal = context.principal, principal.role == .customer {
             guard let email = principal.email else { throw APIError(.forbidden, "the account '\(principal.name)' has no e-mail address") }
             if let requester = intake.requester, !Principal.sameAddress(requester.trimmingCharacters(in: .whitespaces), email) {
@@ -102,8 +110,7 @@ struct HTTPAPI: Sendable {
                                retryAfter: wait)
             }
         }
-        let (ticket, created) = try await submit([new])[0]
-        return TicketJSON.response(TicketJSON.ticket(ticket), status: created ? .created : .ok)
+        return try await submit([new])[0]
     }
 
     /// `POST /api/v1/tickets/batch`: `{"tickets":[…]}`, up to `maxBatchTickets`. Each item is validated

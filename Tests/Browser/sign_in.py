@@ -93,6 +93,27 @@ try:
     table = wait.until(EC.visibility_of_element_located((By.ID, "requests")))
     assert subject in table.text and "Waiting for an agent" in table.text, table.text
 
+    step("a new request with its subject missing: the message is next to the field, the text kept")
+    driver.find_element(By.ID, "new-request").click()
+    at("/portal/new")
+    driver.find_element(By.ID, "body").send_keys("The screen stays black after the update.")
+    driver.find_element(By.CSS_SELECTOR, "#request-form button").click()
+    field_error = wait.until(EC.visibility_of_element_located((By.ID, "subject-error")))
+    assert field_error.text == "Subject is required.", field_error.text
+    assert driver.find_element(By.ID, "subject").get_attribute("aria-describedby") == "subject-error"
+    assert "black after the update" in driver.find_element(By.ID, "body").get_attribute("value")
+
+    step("complete, it is sent: the page shows the ticket's number and where it stands")
+    driver.find_element(By.ID, "subject").send_keys("Black screen after the update")
+    driver.find_element(By.CSS_SELECTOR, "#request-form button").click()
+    number = wait.until(EC.visibility_of_element_located((By.ID, "ticket-number"))).text
+    assert re.fullmatch(r"#\d+", number), number
+    assert driver.find_element(By.ID, "ticket-status").text == "Waiting for an agent"
+    ticket = api("/api/v1/tickets/" + number[1:])
+    assert ticket["requester"] == customer and ticket["channel"] == "web" and ticket["subject"] == "Black screen after the update", ticket
+    driver.get(base + "/portal")
+    assert "Black screen after the update" in wait.until(EC.visibility_of_element_located((By.ID, "requests"))).text
+
     step("the link does not work twice: its page says so, with no button")
     driver.delete_all_cookies()
     driver.get(link)

@@ -80,8 +80,35 @@ struct WebPages: Sendable {
             <p>The staff workspace and the lead dashboard come next; until then the staff console
             (<code>desk agent --mode staff</code>) and the API are where the work is done.</p>
             """),
+        ("new-request", """
+            <h1>New request</h1>
+            {{#error}}<p class="error" role="alert" id="form-error">Please check the field marked below.</p>{{/error}}
+            <form method="post" action="/portal/new" id="request-form" novalidate>
+            <input type="hidden" name="csrf" value="{{csrf}}">
+            <input type="hidden" name="idempotency_key" value="{{key}}">
+            {{^signedIn}}
+            <label for="requester">Your e-mail address</label>
+            <input id="requester" name="requester" type="email" autocomplete="email" value="{{requester}}" aria-describedby="requester-error">
+            {{#requesterError}}<p class="field-error" id="requester-error">{{requesterError}}</p>{{/requesterError}}
+            {{/signedIn}}
+            <label for="subject">Subject</label>
+            <input id="subject" name="subject" value="{{subject}}" aria-describedby="subject-error">
+            {{#subjectError}}<p class="field-error" id="subject-error">{{subjectError}}</p>{{/subjectError}}
+            <label for="body">What happened, and what did you try?</label>
+            <textarea id="body" name="body" rows="8" aria-describedby="body-error">{{body}}</textarea>
+            {{#bodyError}}<p class="field-error" id="body-error">{{bodyError}}</p>{{/bodyError}}
+            <button type="submit">Send the request</button>
+            </form>
+            """),
+        ("request-received", """
+            <h1>Request received</h1>
+            <p id="received">Your request <strong id="ticket-number">#{{id}}</strong> is in. Where it stands:
+            <strong id="ticket-status">{{status}}</strong>.</p>
+            <p>{{#signedIn}}<a href="/portal">My requests</a>{{/signedIn}}{{^signedIn}}<a href="/sign-in">Sign in to follow it</a>{{/signedIn}}</p>
+            """),
         ("portal", """
             <h1>My requests</h1>
+            <p><a href="/portal/new" id="new-request">New request</a></p>
             {{^hasTickets}}<p id="no-requests">You have no requests with us.</p>{{/hasTickets}}
             {{#hasTickets}}
             <table id="requests">
@@ -115,6 +142,8 @@ struct WebPages: Sendable {
         main { max-width: 56rem; margin: 0 auto; padding: 1.25rem; }
         section { background: #fff; border: 1px solid #dde1e8; border-radius: .5rem; padding: 1rem 1.25rem; margin-bottom: 1rem; }
         label { display: block; margin-top: .75rem; font-weight: 600; }
+        .field-error { color: #a1121a; margin: .25rem 0 0; }
+        textarea { display: block; width: 100%; max-width: 36rem; padding: .5rem; margin-top: .25rem; box-sizing: border-box; font: inherit; }
         input { display: block; width: 100%; max-width: 24rem; padding: .5rem; margin-top: .25rem; box-sizing: border-box; }
         button { margin-top: 1rem; padding: .5rem 1rem; border: 0; border-radius: .35rem; background: #2f5bd3; color: #fff; cursor: pointer; }
         form.inline, form.inline button { display: inline; margin: 0; }
