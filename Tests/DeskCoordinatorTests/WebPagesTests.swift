@@ -57,6 +57,10 @@ import Testing
                     #expect(response.status == .seeOther && response.headers[.location] == location, "\(uri): \(response.status)")
                 }
             }
+            // A cookie that is no longer good: the page as for anyone, and the cookie cleared (not a JSON 401).
+            try await client.execute(uri: "/portal/new", method: .get, headers: [.cookie: "desk_session=stale"]) { response in
+                #expect(response.status == .ok && response.headers[.setCookie]?.contains("Max-Age=0") == true, "\(response.status)")
+            }
             try await client.execute(uri: "/sign-in", method: .get) { response in
                 #expect(response.status == .ok && response.headers[.cacheControl] == "no-store")
                 #expect(response.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true)
