@@ -93,7 +93,7 @@ let package = Package(
         .target(
             name: "DeskLoadTest",
             dependencies: [
-                "DeskModel", "DeskProtocol", "DeskStore", "DeskAutomation", "ZeroMQ", "CSpawn",
+                "DeskModel", "DeskProtocol", "DeskStore", "DeskAutomation", "DeskAgent", "ZeroMQ", "CSpawn",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

@@ -33,8 +33,6 @@ public struct AgentKey: Sendable, Equatable {
 
     /// Sets a DEALER up as this agent's CURVE client (before it connects).
     public func configure(_ socket: Socket) throws {
-        try socket.set(.curveServerKey, coordinatorKey)
-        try socket.set(.curvePublicKey, keys.publicKey)
-        try socket.set(.curveSecretKey, keys.secretKey)
+        try socket.setCurveClient(serverKey: coordinatorKey, keys: keys)
     }
 }

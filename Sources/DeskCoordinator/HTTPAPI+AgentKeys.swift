@@ -19,9 +19,11 @@ extension HTTPAPI {
         }
     }
 
-    static func agentKeyJSON(_ key: AgentKeyRecord) -> String {
+    /// A key as JSON; `coordinatorKey` adds the coordinator's public key (the answer to a registration).
+    static func agentKeyJSON(_ key: AgentKeyRecord, coordinatorKey: String? = nil) -> String {
         "{\"agent\":\(JSONText.string(key.userName)),\"public_key\":\(JSONText.string(key.publicKey)),\"name\":\(JSONText.string(key.name)),"
-            + "\"created_at\":\(key.createdAt),\"revoked_at\":\(key.revokedAt.map(String.init) ?? "null")}"
+            + "\"created_at\":\(key.createdAt),\"revoked_at\":\(key.revokedAt.map(String.init) ?? "null")"
+            + (coordinatorKey.map { ",\"coordinator_key\":\($0)" } ?? "") + "}"
     }
 
     var coordinatorKeyJSON: String { agentChannelKey.map(JSONText.string) ?? "null" }
@@ -30,7 +32,7 @@ extension HTTPAPI {
     func listAgentKeys(_ query: Parameters) async throws -> Response {
         try Self.refuseUnknown(query, allowed: [])
         let keys = try await store.pool.read { db in try db.agentKeys() }
-        return TicketJSON.response("{\"coordinator_key\":\(coordinatorKeyJSON),\"keys\":[" + keys.map(Self.agentKeyJSON).joined(separator: ",") + "]}")
+        return TicketJSON.response("{\"coordinator_key\":\(coordinatorKeyJSON),\"keys\":[" + keys.map { Self.agentKeyJSON($0) }.joined(separator: ",") + "]}")
     }
 
     /// `POST /api/v1/agent-keys` `{"agent","public_key","name"}`: 201 with the coordinator's public key for
@@ -62,8 +64,7 @@ extension HTTPAPI {
         case .customer: throw APIError(.conflict, "account '\(agent.prefix(64))' is a customer: agent keys are for staff and bot accounts", field: "agent")
         case .taken: throw APIError(.conflict, "this public key is already registered", field: "public_key")
         case .registered(let record):
-            let json = Self.agentKeyJSON(record)
-            return TicketJSON.response(String(json.dropLast()) + ",\"coordinator_key\":\(coordinatorKeyJSON)}", status: .created)
+            return TicketJSON.response(Self.agentKeyJSON(record, coordinatorKey: coordinatorKeyJSON), status: .created)
         }
     }
 

@@ -65,7 +65,7 @@ extension HTTPAPI {
             response.headers[.setCookie] = answer.headers[.setCookie]
             return response
         } catch let error as APIError {
-            var response = Self.page(pages.render("sign-in", title: "Sign in", ["error": error.message, "login": login]), status: error.status)
+            var response = Self.page(pages.render("sign-in", title: "Sign in", ["error": Self.sentence(error.message), "login": login]), status: error.status)
             if let retryAfter = error.retryAfter { response.headers[.retryAfter] = "\(retryAfter)" }
             return response
         }
@@ -79,7 +79,7 @@ extension HTTPAPI {
             _ = try await requestLink(email: email, context)
             return Self.page(pages.render("link-sent", title: "Check your mail", ["email": email ?? ""]), status: .accepted)
         } catch let error as APIError {
-            return Self.page(pages.render("sign-in", title: "Sign in", ["linkError": error.message]), status: error.status)
+            return Self.page(pages.render("sign-in", title: "Sign in", ["linkError": Self.sentence(error.message)]), status: error.status)
         }
     }
 

@@ -1,3 +1,4 @@
+import DeskAgent
 import DeskProtocol
 import Foundation
 #if canImport(FoundationNetworking)
@@ -21,8 +22,8 @@ public final class DispatchProbe: Sendable {
     /// Sent as `Authorization: Bearer` with the probe tickets (an attached coordinator wants a token).
     let token: String?
     let name: String
-    /// For a CURVE agent port: the probe agent's registered key pair and the coordinator's public key.
-    let curve: (keys: CurveKeyPair, coordinatorKey: String)?
+    /// For a CURVE agent port: the probe agent's registered key (its name is the key's agent).
+    let key: AgentKey?
     /// Send time (µs) by probe ticket subject, and the latencies measured.
     let state = Mutex<(sent: [String: Double], samples: [Double], created: [Int64: Double], assigned: [Int64: Double])>(
         ([:], [], [:], [:]))
@@ -36,13 +37,12 @@ public final class DispatchProbe: Sendable {
         public var committedToAssign: LatencySummary
     }
 
-    /// `curve`: the probe's agent name, its registered key pair and the coordinator's public key (a CURVE
-    /// agent port); without it the probe is `probe-PID` on a plain port.
-    public init(agentEndpoint: String, eventEndpoint: String, api: URL, token: String? = nil,
-                curve: (agent: String, keys: CurveKeyPair, coordinatorKey: String)? = nil) {
+    /// `key`: the probe agent's registered key, for a CURVE agent port (the probe then has its name);
+    /// without it the probe is `probe-PID` on a plain port.
+    public init(agentEndpoint: String, eventEndpoint: String, api: URL, token: String? = nil, key: AgentKey? = nil) {
         self.token = token
-        self.name = curve?.agent ?? "probe-\(ProcessInfo.processInfo.processIdentifier)"
-        self.curve = curve.map { ($0.keys, $0.coordinatorKey) }
+        self.name = key?.agent ?? "probe-\(ProcessInfo.processInfo.processIdentifier)"
+        self.key = key
         self.agentEndpoint = agentEndpoint
         self.eventEndpoint = eventEndpoint
         self.api = api
@@ -58,11 +58,7 @@ public final class DispatchProbe: Sendable {
         try events.connect(eventEndpoint)
         let socket = try Socket(context, .dealer)
         try socket.set(.receiveTimeout, 100)
-        if let curve {
-            try socket.set(.curveServerKey, curve.coordinatorKey)
-            try socket.set(.curvePublicKey, curve.keys.publicKey)
-            try socket.set(.curveSecretKey, curve.keys.secretKey)
-        }
+        try key?.configure(socket)
         try socket.connect(agentEndpoint)
         var hello = WireHello()
         hello.agent = name

@@ -1,3 +1,4 @@
+import DeskAgent
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -33,9 +34,7 @@ extension LoadTestRunner {
                                                                                  "name": "load test \(runID)"])
             guard registered == 201 else { throw ClusterError("registering the key of \(account.name): \(registered) \(reply)") }
             let path = directory + "/keys/\(account.name).key"
-            try CurveKeyFile.write(path, comment: "Desk agent key of '\(account.name)' (load test \(runID))",
-                                   [("agent", account.name), ("public-key", keys.publicKey), ("secret-key", keys.secretKey),
-                                    ("coordinator-key", coordinatorKey)])
+            try AgentKey(agent: account.name, keys: keys, coordinatorKey: coordinatorKey).write(path)
             files[account.name] = path
         }
         progress("registered \(files.count) agent keys with the attached coordinator")

@@ -190,3 +190,13 @@ public enum Z85 {
         return bytes
     }
 }
+
+extension Socket {
+    /// Makes this socket a CURVE client of the server whose public key is `serverKey`, as `keys` (before
+    /// it connects).
+    public func setCurveClient(serverKey: String, keys: CurveKeyPair) throws {
+        try set(.curveServerKey, serverKey)
+        try set(.curvePublicKey, keys.publicKey)
+        try set(.curveSecretKey, keys.secretKey)
+    }
+}

@@ -106,10 +106,7 @@ struct BenchCommand: AsyncParsableCommand {
         func run() async throws {
             guard let url = URL(string: server) else { throw ValidationError("--server is not a URL: \(server)") }
             let probe = DispatchProbe(agentEndpoint: agents, eventEndpoint: events, api: url, token: APIClient.token(token),
-                                      curve: try key.map { path in
-                                          let key = try AgentKey.read(path)
-                                          return (key.agent, key.keys, key.coordinatorKey)
-                                      })
+                                      key: try key.map(AgentKey.read))
             let result = try await probe.run(count: count, rate: rate)
             print("dispatch latency (created event received -> ASSIGN received by an idle agent): \(result.committedToAssign)")
             print("dispatch latency (HTTP request sent -> ASSIGN received by an idle agent): \(result.requestToAssign)")

@@ -53,7 +53,7 @@ try:
     driver.find_element(By.ID, "password").send_keys("not the password at all")
     driver.find_element(By.CSS_SELECTOR, "#password-form button").click()
     error = wait.until(EC.visibility_of_element_located((By.ID, "sign-in-error")))
-    assert "wrong name or password" in error.text, error.text
+    assert error.text == "Wrong name or password.", error.text
     assert driver.find_element(By.ID, "login").get_attribute("value") == staff
 
     step("the right password signs in: the home page names the person")

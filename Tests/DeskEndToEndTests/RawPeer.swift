@@ -12,11 +12,7 @@ final class RawPeer {
         context = try Context()
         socket = try Socket(context, .dealer)
         try socket.set(.receiveTimeout, 5000)
-        if let curve {
-            try socket.set(.curveServerKey, curve.server)
-            try socket.set(.curvePublicKey, curve.keys.publicKey)
-            try socket.set(.curveSecretKey, curve.keys.secretKey)
-        }
+        if let curve { try socket.setCurveClient(serverKey: curve.server, keys: curve.keys) }
         try socket.connect(endpoint)
     }
 
