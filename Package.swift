@@ -66,7 +66,7 @@ let package = Package(
         .target(
             name: "DeskCoordinator",
             dependencies: [
-                "DeskModel", "DeskProtocol", "DeskStore", "DeskAutomation", "ZeroMQ",
+                "DeskModel", "DeskProtocol", "DeskStore", "DeskAutomation", "DeskAgent", "ZeroMQ",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),

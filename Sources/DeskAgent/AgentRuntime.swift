@@ -21,7 +21,8 @@ public final class AgentRuntime: @unchecked Sendable {
         var fellBack = false
     }
 
-    let options: AgentOptions
+    /// Guarded by `lock` (capacity changes while running).
+    var options: AgentOptions
     let logger: Logger
     let planFor: @Sendable (WireAssign) -> WorkPlan
     let context: Context
@@ -126,7 +127,7 @@ public final class AgentRuntime: @unchecked Sendable {
         guard !stopped else { return }
         generation += 1
         welcomed = false
-        let generation = self.generation
+        let generation = self.generation, options = self.options
         do {
             socket = try AsyncSocket(context, .dealer, name: "agent-\(options.name)",
                                      deliver: { [weak self] frames in self?.received(frames, generation: generation) }) { socket in
@@ -378,7 +379,10 @@ public final class AgentRuntime: @unchecked Sendable {
     /// sent stays queued and is sent again until answered, and its answer still does the lease's
     /// bookkeeping; it just wakes nobody. Whichever comes first (the answer, a WELCOME saying the report was
     /// committed, cancellation, the runtime stopping) resumes the caller, exactly once.
-    public func perform(_ report: WorkPlan.Report, on ticket: TicketID) async -> Result<Void, AgentRefusal> {
+    ///
+    /// With `epoch`, the report goes only on that lease: a caller that read the ticket under another epoch
+    /// (a web page opened before the lease moved, and came back) is refused without anything being sent.
+    public func perform(_ report: WorkPlan.Report, on ticket: TicketID, epoch: Int64? = nil) async -> Result<Void, AgentRefusal> {
         let wait = PerformWait()
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
@@ -389,6 +393,11 @@ public final class AgentRuntime: @unchecked Sendable {
                     }
                     guard let lease = held[ticket] else {
                         continuation.resume(returning: .failure(AgentRefusal(code: .unknownTicket, message: "you hold no lease on ticket \(ticket)")))
+                        return
+                    }
+                    if let epoch, epoch != lease.epoch {
+                        continuation.resume(returning: .failure(AgentRefusal(
+                            code: .staleLease, message: "your lease on ticket \(ticket) changed since this page was opened (epoch \(epoch), now \(lease.epoch))")))
                         return
                     }
                     wait.continuation = continuation
@@ -420,6 +429,20 @@ public final class AgentRuntime: @unchecked Sendable {
             if welcomed { sendCredit() }
         }
     }
+
+    /// Takes up to `capacity` tickets at once from now on (at least 1).
+    public func setCapacity(_ capacity: Int) {
+        lock.withLock {
+            options.capacity = max(1, capacity)
+            if welcomed { sendCredit() }
+        }
+    }
+
+    /// Whether new assignments are stopped, and how many tickets may be held at once.
+    public var availability: (away: Bool, capacity: Int) { lock.withLock { (away, options.capacity) } }
+
+    /// The epoch of the lease held on `ticket`, or nil.
+    public func leaseEpoch(of ticket: TicketID) -> Int64? { lock.withLock { held[ticket]?.epoch } }
 
     /// The leases held now, by ticket id, with the ticket as it was assigned.
     public func heldTickets() -> [(id: TicketID, view: WireTicketView?)] {

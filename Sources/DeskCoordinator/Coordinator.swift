@@ -108,7 +108,8 @@ public enum Coordinator {
         let policyBox = SLAPolicyBox(policies)
         let tickGate = TickGate()
         let webhooks = WebhookDeliveryService(store: store, metrics: metrics, logger: logger)
-        let loop = CoordinatorLoop(store: store, router: router, events: EventPublisher(socket: publisher),
+        let feed = LiveFeed()
+        let loop = CoordinatorLoop(store: store, router: router, events: EventPublisher(socket: publisher, feed: feed),
                                    inputs: inputs, configuration: configuration, metrics: metrics, logger: logger,
                                    policies: policyBox, tickGate: tickGate, webhooks: webhooks)
         try await loop.recover()
@@ -120,7 +121,7 @@ public enum Coordinator {
         }
         let access = AccessControl(store: store, failures: FailureThrottle(limit: configuration.credentialFailuresPerMinute, windowMillis: 60_000))
         let links = linkBase(configuration)
-        let api = HTTPAPI(store: store, inputs: inputs, metrics: metrics, routing: configuration.routing,
+        var api = HTTPAPI(store: store, inputs: inputs, metrics: metrics, routing: configuration.routing,
                           escalation: configuration.escalation, slaPolicies: policyBox,
                           responseTargets: configuration.responseTargets, agentEndpoint: agentEndpoint, eventEndpoint: eventEndpoint,
                           intakeInFlight: IntakeCounter(), storage: storage, intakeLimits: configuration.intakeLimits,
@@ -128,6 +129,11 @@ public enum Coordinator {
                           sessions: SessionAccess(store: store, policy: configuration.signIn, addressFailures: access.failures,
                                                   secureCookies: configuration.secureCookies),
                           linkBase: links, agentChannelKey: serverKeys?.publicKey)
+        let gateway = WorkspaceGateway(store: store, agentEndpoint: agentEndpoint, coordinatorKey: serverKeys?.publicKey, logger: logger)
+        api.gateway = gateway
+        api.feed = feed
+        api.liveStreamSeconds = configuration.liveStreamSeconds
+        seedHourlyCounts(feed, store: store, logger: logger)
         let boundPort = configuration.httpPort
         var app = Application(
             router: api.router(routes: routes),
@@ -147,8 +153,23 @@ public enum Coordinator {
         // then the loop, then webhook delivery (whose attempts in flight are cancelled; what is pending
         // resumes at the next start), and last the store and sockets, once every other service returned.
         app.addServices(ClosingService(store: store, sockets: [router, publisher], zap: zap), webhooks, StorageGuardService(storage: storage, logger: logger),
-                        core)
+                        core, gateway)
         return app
+    }
+}
+
+/// Today's tickets created and resolved per hour from before this start, for the dashboard: read in the
+/// background (a scan of the tickets table's two time columns), so the start does not wait for it. Called
+/// before the loop runs: what happens from now on the feed counts itself.
+func seedHourlyCounts(_ feed: LiveFeed, store: TicketStore, logger: Logger) {
+    let end = currentMillis(), start = end / 86_400_000 * 86_400_000
+    Task {
+        do {
+            let (created, resolved) = try await store.pool.read { db in try db.hourlyCounts(since: start, until: end) }
+            feed.seed(created: created, resolved: resolved)
+        } catch {
+            logger.warning("could not count today's tickets for the dashboard", metadata: ["error": "\(error)"])
+        }
     }
 }
 

@@ -19,6 +19,8 @@ enum CoordinatorInput: Sendable {
     /// The customer wrote on an open ticket (`POST /api/v1/tickets/{id}/messages`): it resumes a ticket
     /// waiting on them and starts the next-response clock. `reply` gets the ticket's status after it.
     case customerMessage(TicketID, String, reply: @Sendable (Result<TicketStatus, APIError>) -> Void)
+    /// The customer confirmed a ticket pending their confirmation is solved: it is resolved.
+    case customerConfirmed(TicketID, reply: @Sendable (Result<TicketStatus, APIError>) -> Void)
     /// New SLA policies from the API (nil: back to the config's), stored as `document`; the loop rebuilds
     /// every open ticket's clock under them before it takes the next input.
     case slaPolicies([SLAPolicy]?, document: String?, reply: @Sendable (Result<Int, any Error>) -> Void)

@@ -10,6 +10,9 @@ extension CoordinatorLoop {
     func steer(_ request: SteeringRequest) {
         switch request {
         case .agents(let reply): reply(dispatcher.agentSummaries())
+        case .dashboard(let reply):
+            reply(DashboardSnapshot(byPriority: dispatcher.queuedByPriority, byQueue: dispatcher.queueSizes,
+                                    open: dispatcher.openCount, agents: dispatcher.agentSummaries(), nextDue: sla.nextDue(5)))
         case .assign(let id, let agent, let force, let actor, let reply): assign(id, to: agent, force: force, actor: actor, reply: reply)
         case .update(let change, let reply): update(change, reply: reply)
         case .reopen(let id, let reason, let actor, let reply): reopen(id, reason: reason, actor: actor, reply: reply)

@@ -148,6 +148,7 @@ final class CoordinatorLoop {
                                 metadata: ["error": "\(reason)"])
                 throw CoordinatorFailure(reason: "agent socket failed: \(reason)")
             case .customerMessage(let id, let body, let reply): customerMessage(id, body: body, reply: reply)
+            case .customerConfirmed(let id, let reply): customerConfirmed(id, reply: reply)
             case .slaPolicies(let policies, let document, let reply):
                 await replacePolicies(policies ?? configuration.slaPolicies, document: document, reply: reply)
             case .macroSaved(let macro): macros[macro.definition.name] = macro

@@ -123,7 +123,8 @@ struct AccessMiddleware: RouterMiddleware {
 
     /// The web app's pages that read the session (`HTTPAPI+Web.swift`); not the API, health or metrics.
     static func isPage(_ path: String) -> Bool {
-        path == "/" || path == "/portal" || path == "/portal/new" || path.hasPrefix("/static/")
+        path == "/" || path == "/portal" || path.hasPrefix("/portal/") || path == "/work" || path.hasPrefix("/work/") || path == "/lead"
+            || path.hasPrefix("/static/")
     }
 
     static func changesState(_ method: HTTPRequest.Method) -> Bool {

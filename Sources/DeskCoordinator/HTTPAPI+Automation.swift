@@ -130,22 +130,31 @@ extension HTTPAPI {
     /// A customer posts only on their own tickets (another's is `404`, as if absent).
     func customerMessage(_ request: Request, _ idText: String, _ principal: Principal?) async throws -> Response {
         guard let id = TicketID(idText), id > 0 else { throw APIError(.badRequest, "ticket id must be a positive number", field: "id") }
-        if principal?.role == .customer {
-            let ticket = try await store.pool.read { db in try db.ticket(id) }
-            guard let ticket, Self.reaches(principal, ticket) else { throw APIError(.notFound, "ticket \(id) not found") }
-        }
+        try await refuseOthersTicket(id, principal)
         let message = try await decodeBody(request, as: CustomerMessage.self, upTo: Self.maxRequestBytes)
-        let body = message.body.trimmingCharacters(in: .whitespacesAndNewlines)
+        let status = try await postCustomerMessage(id, message.body)
+        return TicketJSON.response("{\"ticket\":\(id),\"status\":\"\(status.rawValue)\"}", status: .created)
+    }
+
+    /// A customer may act only on their own tickets: another's is `404`, as if absent.
+    func refuseOthersTicket(_ id: TicketID, _ principal: Principal?) async throws {
+        guard principal?.role == .customer else { return }
+        let ticket = try await store.pool.read { db in try db.ticket(id) }
+        guard let ticket, Self.reaches(principal, ticket) else { throw APIError(.notFound, "ticket \(id) not found") }
+    }
+
+    /// The customer's message on ticket `id` (checked: 1 to the body limit, no NUL), through the loop.
+    func postCustomerMessage(_ id: TicketID, _ text: String) async throws -> TicketStatus {
+        let body = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !body.isEmpty, body.count <= IntakeRequest.Limits.body else {
             throw APIError(.badRequest, "body must be 1 to \(IntakeRequest.Limits.body) characters", field: "body")
         }
         guard !body.containsNUL else { throw APIError(.badRequest, "body contains a NUL character (U+0000)", field: "body") }
-        let status: TicketStatus = try await withCheckedThrowingContinuation { continuation in
+        return try await withCheckedThrowingContinuation { continuation in
             if case .terminated = inputs.yield(.customerMessage(id, body, reply: { continuation.resume(with: $0) })) {
                 continuation.resume(throwing: APIError(.serviceUnavailable, "the coordinator is shutting down"))
             }
         }
-        return TicketJSON.response("{\"ticket\":\(id),\"status\":\"\(status.rawValue)\"}", status: .created)
     }
 
     /// The SLA policies in force, in matching order, as a document `PUT` takes back unchanged.

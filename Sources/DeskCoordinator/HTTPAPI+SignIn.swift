@@ -111,6 +111,7 @@ extension HTTPAPI {
         }
         let now = currentMillis()
         _ = try await store.writer.write { db in try db.endSession(hash: session.hash, at: now) }
+        if let name = context.principal?.name { gateway?.close(name) }  // their workspace desk leaves too
         var response = form ? Response(status: .seeOther, headers: [.location: "/"]) : Response(status: .noContent)
         response.headers[.setCookie] = sessions.clearingCookie
         response.headers[.cacheControl] = "no-store"

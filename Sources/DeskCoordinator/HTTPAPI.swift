@@ -35,6 +35,14 @@ struct HTTPAPI: Sendable {
     var agentChannelKey: String?
     /// The web app's pages.
     var pages = WebPages()
+    /// The staff workspace's agent sessions, one per person (nil: the workspace cannot act).
+    var gateway: WorkspaceGateway?
+    /// The events the live pages hear (the loop's publisher appends to it).
+    var feed = LiveFeed()
+    /// How long one live stream lasts before the browser reconnects (with `Last-Event-ID`, missing nothing).
+    var liveStreamSeconds = 300
+    /// The dashboard's overdue count, counted at most every 5 s.
+    let overdueCount = CachedCount()
     /// The largest request body accepted, in bytes.
     static let maxRequestBytes = 1 << 20
     /// The largest batch request body, in bytes, and the most tickets in one batch.
@@ -64,6 +72,9 @@ struct HTTPAPI: Sendable {
         addSignInRoutes(to: router, routes)
         addAgentKeyRoutes(to: router, routes)
         addWebRoutes(to: router, routes)
+        addPortalRoutes(to: router, routes)
+        addWorkspaceRoutes(to: router, routes)
+        addLiveRoutes(to: router, routes)
         router.on(routes, .get, "/healthz", .anyone) { _, _ in
             TicketJSON.response("{\"status\":\"ok\",\"version\":\"\(DeskVersion.current)\",\"queued\":\(metrics.queuedTickets),\"agents\":\(metrics.connectedAgents),"
                                 + "\"endpoints\":{\"agents\":\(JSONText.string(agentEndpoint)),\"events\":\(JSONText.string(eventEndpoint))}}")

@@ -7,6 +7,8 @@ import DeskStore
 enum SteeringRequest: Sendable {
     /// The agents the loop knows (connected, away, or holding leases from before a restart).
     case agents(reply: @Sendable ([AgentSummary]) -> Void)
+    /// The lead dashboard's view of the loop: queues, open tickets, agents (costs queues + agents).
+    case dashboard(reply: @Sendable (DashboardSnapshot) -> Void)
     /// Give a ticket to a named agent. `force` accepts an agent that lacks the ticket's skill or tier, is
     /// away, or is at capacity.
     /// `actor` is who asked, as the history names them (`user:NAME`).
@@ -42,4 +44,15 @@ struct TicketUpdate: Sendable {
     var removeTags: [String] = []
     /// Who asked, as the history names them (`user:NAME`).
     var actor = "api"
+}
+
+/// What the loop knows for the lead dashboard.
+struct DashboardSnapshot: Sendable {
+    /// Waiting tickets by priority (index 1 … 4).
+    var byPriority: [Int]
+    var byQueue: [(skill: String, tier: Int, count: Int)]
+    var open: Int
+    var agents: [AgentSummary]
+    /// The tickets nearest to an SLA due time, nearest first.
+    var nextDue: [(ticket: TicketID, due: Millis)]
 }

@@ -6,6 +6,16 @@ extension Dispatcher {
     /// Tickets waiting, by priority (index 1 … 4 for P1 … P4).
     public var queuedByPriority: [Int] { waitingByPriority }
 
+    /// The queues with tickets waiting: skill, tier and how many, largest first. Costs the number of
+    /// queues, not of tickets.
+    public var queueSizes: [(skill: String, tier: Int, count: Int)] {
+        queues.compactMap { key, queue in queue.isEmpty ? nil : (key.skill, key.tier, queue.count) }
+            .sorted { ($1.count, $0.skill, $0.tier) < ($0.count, $1.skill, $1.tier) }
+    }
+
+    /// Open tickets (queued, held or parked).
+    public var openCount: Int { tickets.count }
+
     mutating func queueUpsert(_ key: QueueKey, _ id: TicketID, _ order: TicketOrder) {
         if let old = queues[key]?.order(of: id) { waitingByPriority[old.priority] -= 1 }
         queues[key]?.upsert(id, order: order)

@@ -12,6 +12,21 @@ public struct IndexedHeap<Key: Hashable, Order: Comparable> {
     /// The key with the smallest order, without removing it.
     public var first: (key: Key, order: Order)? { entries.first }
 
+    /// The `k` smallest entries, smallest first, without changing the heap: O(k log k), whatever its size.
+    public func smallest(_ k: Int) -> [(key: Key, order: Order)] {
+        guard k > 0, !entries.isEmpty else { return [] }
+        var frontier = IndexedHeap<Int, Order>()
+        frontier.upsert(0, order: entries[0].order)
+        var out: [(key: Key, order: Order)] = []
+        while out.count < k, let next = frontier.popFirst() {
+            out.append(entries[next.key])
+            for child in [2 * next.key + 1, 2 * next.key + 2] where child < entries.count {
+                frontier.upsert(child, order: entries[child].order)
+            }
+        }
+        return out
+    }
+
     public func contains(_ key: Key) -> Bool { positions[key] != nil }
 
     public func order(of key: Key) -> Order? { positions[key].map { entries[$0].order } }

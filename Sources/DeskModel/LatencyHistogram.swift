@@ -24,6 +24,20 @@ public final class LatencyHistogram: Sendable {
         }
     }
 
+    /// The bucket edge at or below which a fraction `q` of the observations fall (an upper bound of the
+    /// quantile, as exact as the buckets); `.infinity` past the last edge, nil before any observation.
+    public func upperBound(_ q: Double) -> Double? {
+        let (counts, count) = state.withLock { ($0.counts, $0.count) }
+        guard count > 0 else { return nil }
+        let needed = Int((q * Double(count)).rounded(.up))
+        var cumulative = 0
+        for (edge, n) in zip(buckets, counts) {
+            cumulative += n
+            if cumulative >= needed { return edge }
+        }
+        return .infinity
+    }
+
     /// Observations so far.
     public var count: Int { state.withLock { $0.count } }
 

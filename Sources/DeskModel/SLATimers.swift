@@ -113,6 +113,16 @@ public struct SLATimers: Sendable {
     /// The name of the policy a ticket is tracked under (no copy of the policy).
     public func policyName(of ticket: TicketID) -> String? { entries[ticket].map { rules[$0.policy].name } }
 
+    /// The tickets whose next SLA threshold (a warning or a breach) comes first, with their nearest due
+    /// time (first response, next response or resolution): what is about to breach. Reads the `scan` next
+    /// firings of the timer heap (O(scan log scan)), never every ticket; sorted by due time.
+    public func nextDue(_ k: Int, scan: Int = 64) -> [(ticket: TicketID, due: Millis)] {
+        heap.smallest(max(k, scan)).compactMap { entry -> (ticket: TicketID, due: Millis)? in
+            guard let due = due(of: entry.key) else { return nil }
+            return [due.firstResponseDue, due.nextResponseDue, due.resolutionDue].compactMap { $0 }.min().map { (entry.key, $0) }
+        }.sorted { ($0.due, $0.ticket) < ($1.due, $1.ticket) }.prefix(k).map { $0 }
+    }
+
     /// The ticket's policy name and due times, for storing and showing.
     public func due(of ticket: TicketID) -> SLADue? {
         guard let entry = entries[ticket], let times = dueTimes(of: ticket) else { return nil }

@@ -182,6 +182,14 @@ extension Database {
                     arguments: [publicKey, userID, name, now])
     }
 
+    /// Registers `publicKey` under `name` to the user, revoking their other active keys of that name (the
+    /// web workspace's desk key, made anew by each coordinator process).
+    public func replaceAgentKey(_ publicKey: String, userID: Int64, name: String, at now: Millis) throws {
+        try execute(sql: "UPDATE agent_keys SET revoked_at = ? WHERE user_id = ? AND name = ? AND revoked_at IS NULL",
+                    arguments: [now, userID, name])
+        try registerAgentKey(publicKey, userID: userID, name: name, at: now)
+    }
+
     public func agentKeys() throws -> [AgentKeyRecord] {
         try Row.fetchAll(self, sql: """
             SELECT k.*, u.name AS user_name FROM agent_keys k JOIN users u ON u.id = k.user_id ORDER BY k.created_at, k.public_key

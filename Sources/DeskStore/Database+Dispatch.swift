@@ -64,6 +64,18 @@ extension Database {
         try appendEvent(event)
     }
 
+    /// Resolves a parked ticket (pending the customer's confirmation, no holder): the customer confirmed it.
+    /// Fenced: it must still be parked.
+    public func resolveParked(_ ticket: TicketID, event: TicketEvent) throws {
+        try cachedStatement(sql: """
+            UPDATE tickets SET status = 'resolved', resolved_at = ?, updated_at = ?, first_response_due = NULL,
+                   next_response_due = NULL, resolution_due = NULL
+            WHERE id = ? AND assignee IS NULL AND status = 'pending_confirmation'
+            """).execute(arguments: [event.at, event.at, ticket])
+        guard changesCount == 1 else { throw StoreError.fenced("resolving parked \(ticket): it is not parked pending confirmation") }
+        try appendEvent(event)
+    }
+
     /// Parks a ticket that waits on the customer when its agent leaves: the lease ends (assignee cleared,
     /// lease row removed) but the status stays, so the clock stays paused and no one is handed it until the
     /// customer answers (`resumeParked`). Fenced like `endLease`.

@@ -88,3 +88,35 @@ extension Database {
         }
     }
 }
+
+extension Database {
+    /// The ticket waiting longest for an agent (lowest id in the queue), through the status index.
+    public func oldestQueued() throws -> Ticket? {
+        guard let id = try Int64.fetchOne(self, sql: "SELECT id FROM tickets WHERE status = 'pending_assignment' ORDER BY id LIMIT 1") else { return nil }
+        return try ticket(id)
+    }
+
+    /// Tickets created and resolved per hour (hours since 1970, UTC) from `start` until before `end`.
+    public func hourlyCounts(since start: Millis, until end: Millis) throws -> (created: [Int64: Int], resolved: [Int64: Int]) {
+        var created: [Int64: Int] = [:], resolved: [Int64: Int] = [:]
+        for row in try Row.fetchAll(self, sql: "SELECT created_at / 3600000 AS h, count(*) AS n FROM tickets WHERE created_at >= ? AND created_at < ? GROUP BY h",
+                                    arguments: [start, end]) {
+            created[row["h"]] = row["n"]
+        }
+        for row in try Row.fetchAll(self, sql: "SELECT resolved_at / 3600000 AS h, count(*) AS n FROM tickets WHERE resolved_at >= ? AND resolved_at < ? GROUP BY h",
+                                    arguments: [start, end]) {
+            resolved[row["h"]] = row["n"]
+        }
+        return (created, resolved)
+    }
+
+    /// Open tickets past a due time (first response, next response or resolution). Reads the open
+    /// tickets through the status index: callers cache it (the dashboard counts it at most every 5 s).
+    public func overdueCount(now: Millis) throws -> Int {
+        try Int.fetchOne(self, sql: """
+            SELECT count(*) FROM tickets
+            WHERE status IN ('new', 'pending_assignment', 'in_progress', 'waiting_on_customer', 'pending_confirmation')
+              AND (first_response_due < ?1 OR next_response_due < ?1 OR resolution_due < ?1)
+            """, arguments: [now]) ?? 0
+    }
+}

@@ -2,6 +2,7 @@ import ArgumentParser
 import DeskAgent
 import DeskAutomation
 import DeskLoadTest
+import DeskStore
 import Foundation
 
 /// `desk cluster up`: a coordinator and its agents on this machine, supervised.
@@ -102,6 +103,8 @@ struct ClusterCommand: AsyncParsableCommand {
                                          + " --capacity \(person.capacity ?? 1) --key \(credentials.keyPaths[person.name] ?? "")"
                                          + " --connect \(spec.agents ?? "tcp://127.0.0.1:5555") --api \(api)")
                             }
+                            await Self.announceWebApp(api: String(api), data: spec.data, adminToken: credentials.adminToken,
+                                                      people: (cluster.people ?? []).map(\.name))
                             for (name, program) in programs where name != "coordinator" {
                                 do { try supervisor.start(program) } catch { announce("cannot start \(name): \(error)") }
                             }
@@ -125,6 +128,33 @@ struct ClusterCommand: AsyncParsableCommand {
                 group.cancelAll()
             }
             if failure != nil { throw ExitCode(1) }
+        }
+
+        /// Gives the admin and each person a password for the web app on the first start (through the API,
+        /// so it is audited; kept in `DATA/passwords/NAME`, mode 0600) and says where to sign in.
+        static func announceWebApp(api: String, data: String, adminToken: String, people: [String]) async {
+            let directory = (data as NSString).appendingPathComponent("passwords")
+            var written: [String] = []
+            for name in ["admin"] + people {
+                let path = (directory as NSString).appendingPathComponent(name)
+                if FileManager.default.fileExists(atPath: path) { written.append(name); continue }
+                let password = String(AccessSecret.random().prefix(20))
+                do {
+                    let body = try JSONSerialization.data(withJSONObject: ["password": password])
+                    _ = try await APIClient(base: api, token: adminToken).request("PATCH", "/api/v1/users/\(name)", body: body).object()
+                    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                    guard FileManager.default.createFile(atPath: path, contents: Data((password + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+                        throw ClusterError("cannot write \(path)")
+                    }
+                    written.append(name)
+                } catch {
+                    announce("cannot set a web password for \(name): \(error)")
+                }
+            }
+            announce("web app: \(api)/ — staff sign in with a name and password: "
+                     + written.map { "\($0) (password in \((directory as NSString).appendingPathComponent($0)))" }.joined(separator: ", ")
+                     + "; people work tickets in the workspace, the admin also sees the lead dashboard; customers ask for a sign-in link "
+                     + "on the same page (no mail server is wired in yet: the link waits in GET \(api)/api/v1/outbox)")
         }
 
         /// Refuses to start a second cluster on the same data directory, or on addresses in use, saying

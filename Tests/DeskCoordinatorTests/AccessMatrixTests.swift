@@ -184,6 +184,7 @@ extension AccessMatrixTests {
         var configuration = CoordinatorConfiguration(dataDirectory: directory, agentEndpoint: "tcp://127.0.0.1:*",
                                                      eventEndpoint: "tcp://127.0.0.1:*", httpPort: 0, heartbeatIntervalMs: 200)
         configuration.credentialFailuresPerMinute = 10_000  // every route is probed with bad tokens from one address
+        configuration.liveStreamSeconds = 0  // GET /live answers its first lines and ends
         var logger = Logger(label: "desk-test")
         logger.logLevel = .critical
         return (try await Coordinator.buildApplication(configuration, logger: logger, routes: routes), directory)

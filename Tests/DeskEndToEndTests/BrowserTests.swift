@@ -17,10 +17,35 @@ import Testing
                                                         "Printer on fire"], timeout: 120)
         #expect(run.status == 0 && run.output.contains("browser: all steps passed"), "\(run.output.joined(separator: "\n"))")
     }
+
+    /// Issue 15's scenarios 2 to 5: a staff member's workspace, a customer's ticket page and a lead's
+    /// dashboard, live, in three browsers; the web desks are agent sessions on the coordinator's agent port.
+    @Test func workspacePortalAndDashboardLiveInChromium() async throws {
+        let cluster = try await TestCluster()
+        defer { cluster.shutdown() }
+        for (name, role) in [("sam", "agent"), ("lena", "lead")] {
+            let person = try JSONSerialization.data(withJSONObject: ["name": name, "role": role, "email": "\(name)@example.com",
+                                                                     "password": "\(name)'s long password",
+                                                                     "skills": ["network", "account", "billing", "hardware"]])
+            #expect(try await cluster.request("POST", "/api/v1/users", body: person).status == 201)
+        }
+        let macro = try JSONSerialization.data(withJSONObject: [
+            "name": "vpn-fix", "description": "the VPN client update",
+            "reply": "Hello {{requester.name}}, please update the VPN client to 5.2: the hourly drops stop with it.",
+            "actions": ["status": "pending_confirmation"]])
+        #expect(try await cluster.request("POST", "/api/v1/macros", body: macro).status == 201)
+        var environment = ProcessInfo.processInfo.environment
+        if environment["DESK_SCREENSHOTS"] == nil { environment["DESK_SCREENSHOTS"] = cluster.directory + "/screenshots" }
+        let run = try await runProcess("/usr/bin/env", ["python3", repositoryFile("Tests/Browser/workspace.py"), cluster.http, cluster.adminToken,
+                                                        "sam", "sam's long password", "lena", "lena's long password", "cu@example.com",
+                                                        "vpn-fix"], timeout: 240, environment: environment)
+        #expect(run.status == 0 && run.output.contains("browser: all steps passed"), "\(run.output.joined(separator: "\n"))")
+    }
 }
 
 /// Runs a program to its end (or kills it after `timeout` seconds): its status and output lines.
-func runProcess(_ executable: String, _ arguments: [String], timeout: Double) async throws -> (status: Int32, output: [String]) {
+func runProcess(_ executable: String, _ arguments: [String], timeout: Double,
+                environment: [String: String]? = nil) async throws -> (status: Int32, output: [String]) {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("desk-proc-\(UUID().uuidString).out").path
     _ = FileManager.default.createFile(atPath: path, contents: nil)
     defer { try? FileManager.default.removeItem(atPath: path) }
@@ -28,6 +53,7 @@ func runProcess(_ executable: String, _ arguments: [String], timeout: Double) as
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    if let environment { process.environment = environment }
     process.standardOutput = file
     process.standardError = file
     try process.run()

@@ -9,7 +9,7 @@ struct WebPages: Sendable {
 
     init() {
         var library = MustacheLibrary()
-        for (name, text) in Self.templates {
+        for (name, text) in Self.templates + Self.workspaceTemplates {
             // The templates are constants of this file: a parse error is a programming error caught by tests.
             library.register(try! MustacheTemplate(string: text), named: name)
         }
@@ -17,11 +17,18 @@ struct WebPages: Sendable {
     }
 
     /// The page `name` with `context`, inside the layout titled `title`.
-    func render(_ name: String, title: String, _ context: [String: Any] = [:]) -> String {
-        var context = context
+    /// A value that is an absent optional (`nil as Any`) is left out, so its section does not show: a boxed
+    /// `nil` would otherwise count as present and print "nil".
+    func render(_ name: String, title: String, _ given: [String: Any] = [:]) -> String {
+        var context = given.filter { !Self.isNil($0.value) }
         context["title"] = title
         context["body"] = library.render(context, withTemplate: name) ?? ""
         return library.render(context, withTemplate: "layout") ?? ""
+    }
+
+    static func isNil(_ value: Any) -> Bool {
+        let mirror = Mirror(reflecting: value)
+        return mirror.displayStyle == .optional && mirror.children.isEmpty
     }
 
     static let templates: [(String, String)] = [
@@ -33,6 +40,7 @@ struct WebPages: Sendable {
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>{{title}} · Desk</title>
             <link rel="stylesheet" href="/static/desk.css">
+            <script src="/static/desk.js" defer></script>
             </head>
             <body>
             <header><a class="brand" href="/">Desk</a>{{#who}}<span class="who">{{name}} ({{role}})</span>
@@ -77,8 +85,10 @@ struct WebPages: Sendable {
         ("home", """
             <h1>Welcome, {{name}}</h1>
             <p id="signed-in">You are signed in as <strong>{{name}}</strong>, {{role}}.</p>
-            <p>The staff workspace and the lead dashboard come next; until then the staff console
-            (<code>desk agent --mode staff</code>) and the API are where the work is done.</p>
+            <ul class="links">
+            <li><a href="/work" id="go-work">Workspace</a>: your tickets and your queues. Opening it puts you online: tickets are assigned to you until you set yourself away or sign out.</li>
+            {{#lead}}<li><a href="/lead" id="go-lead">Dashboard</a>: queues, agents, SLA breaches, live.</li>{{/lead}}
+            </ul>
             """),
         ("new-request", """
             <h1>New request</h1>
@@ -115,7 +125,7 @@ struct WebPages: Sendable {
             <thead><tr><th scope="col">#</th><th scope="col">Subject</th><th scope="col">Where it stands</th><th scope="col">Opened</th></tr></thead>
             <tbody>
             {{/hasTickets}}
-            {{#tickets}}<tr><td>{{id}}</td><td>{{subject}}</td><td class="status">{{status}}</td><td>{{opened}}</td></tr>
+            {{#tickets}}<tr><td>{{id}}</td><td><a href="/portal/tickets/{{id}}">{{subject}}</a></td><td class="status">{{status}}</td><td>{{opened}}</td></tr>
             {{/tickets}}
             {{#hasTickets}}</tbody></table>{{/hasTickets}}
             """),

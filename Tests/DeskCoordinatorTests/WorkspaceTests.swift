@@ -1,0 +1,258 @@
+@testable import DeskCoordinator
+import DeskModel
+import DeskStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Testing
+
+/// The staff workspace, the customer's ticket page and the live stream through the real router, store,
+/// loop and agent port: a web desk is a CURVE agent session on the coordinator's own port.
+@Suite("web workspace") struct WorkspaceTests {
+    typealias API = HTTPAPIInProcessTests
+    static let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+
+    struct People {
+        var admin, agent, lead, customer, otherCustomer: HTTPFields
+    }
+
+    static func application(liveSeconds: Int = 300) async throws -> (app: some ApplicationProtocol, directory: String, people: People) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("desk-work-\(UUID().uuidString)").path
+        let store = try TicketStore(directory: directory)
+        func token(_ name: String, _ role: Role, _ email: String? = nil) async throws -> HTTPFields {
+            API.bearer(try await store.issueToken(account: name, role: role, email: email).token)
+        }
+        let people = People(admin: try await token("ada", .admin), agent: try await token("wes", .agent), lead: try await token("lee", .lead),
+                            customer: try await token("cara", .customer, "cara@example.com"),
+                            otherCustomer: try await token("carl", .customer, "carl@example.com"))
+        await store.close()
+        var configuration = CoordinatorConfiguration(dataDirectory: directory, agentEndpoint: "tcp://127.0.0.1:*",
+                                                     eventEndpoint: "tcp://127.0.0.1:*", httpPort: 0, heartbeatIntervalMs: 200)
+        configuration.liveStreamSeconds = liveSeconds
+        var logger = Logger(label: "desk-test")
+        logger.logLevel = .warning
+        return (try await Coordinator.buildApplication(configuration, logger: logger), directory, people)
+    }
+
+    static func body(_ fields: [String: String]) -> ByteBuffer {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return ByteBuffer(string: fields.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&"))
+    }
+
+    /// The value of the hidden input `name` on a page.
+    static func hidden(_ name: String, in html: String) -> String? {
+        guard let range = html.range(of: "name=\"\(name)\" value=\"([^\"]*)\"", options: .regularExpression) else { return nil }
+        return String(html[range]).components(separatedBy: "value=\"")[1].dropLast().description
+    }
+
+    static func create(_ client: some TestClientProtocol, _ subject: String, requester: String = "cara@example.com") async throws -> Int {
+        try await client.execute(uri: "/api/v1/tickets", method: .post, headers: [.contentType: "application/json"],
+                                 body: ByteBuffer(string: #"{"subject":"\#(subject)","body":"Details.","requester":"\#(requester)"}"#)) { response in
+            #expect(response.status == .created)
+            return API.json(response.body)["id"] as? Int ?? 0
+        }
+    }
+
+    static func history(_ client: some TestClientProtocol, _ id: Int, _ admin: HTTPFields) async throws -> [(kind: String, actor: String)] {
+        try await client.execute(uri: "/api/v1/tickets/\(id)", method: .get, headers: admin) { response in
+            (API.json(response.body)["history"] as? [[String: Any]] ?? []).map { ($0["kind"] as? String ?? "", $0["actor"] as? String ?? "") }
+        }
+    }
+
+    /// Opens the person's desk (GET /work) and waits until ticket `id` is theirs; returns the ticket page.
+    static func held(_ client: some TestClientProtocol, _ id: Int, by person: HTTPFields) async throws -> String {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            let page = try await client.execute(uri: "/work/tickets/\(id)", method: .get, headers: person) { String(buffer: $0.body) }
+            if page.contains("id=\"actions\"") { return page }
+            _ = try await client.execute(uri: "/work", method: .get, headers: person) { $0.status }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw Timeout(description: "ticket \(id) never reached the desk's page within 10 s")
+    }
+
+    struct Timeout: Error, CustomStringConvertible { let description: String }
+
+    @Test("a web desk acts under its lease: a resent form is one action; a form from another epoch, or after the lease ended, sends nothing")
+    func deskActsOnceUnderItsLease() async throws {
+        let (app, directory, people) = try await Self.application()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await app.test(.router) { client in
+            _ = try await client.execute(uri: "/work", method: .get, headers: people.agent) { response in
+                #expect(String(buffer: response.body).contains("Online, taking tickets"), "the desk connected to the agent port")
+            }
+            let id = try await Self.create(client, "Wi-Fi drops")
+            let page = try await Self.held(client, id, by: people.agent)
+            let key = try #require(Self.hidden("key", in: page)), epoch = try #require(Self.hidden("epoch", in: page))
+            for _ in 0..<2 {  // a double click, a resend: one note
+                try await client.execute(uri: "/work/tickets/\(id)", method: .post, headers: people.agent.merging(Self.form),
+                                         body: Self.body(["key": key, "epoch": epoch, "action": "note", "body": "checked the AP"])) { response in
+                    #expect(response.status == .seeOther && response.headers[.location] == "/work/tickets/\(id)?done=note", "\(response.status)")
+                }
+            }
+            #expect(try await Self.history(client, id, people.admin).filter { $0.kind == "noted" }.count == 1)
+            // A page rendered under another epoch: refused before anything is sent.
+            try await client.execute(uri: "/work/tickets/\(id)", method: .post, headers: people.agent.merging(Self.form),
+                                     body: Self.body(["key": "k2", "epoch": "\((Int(epoch) ?? 0) + 7)", "action": "reply", "body": "hello"])) { response in
+                let html = String(buffer: response.body)
+                #expect(response.status == .conflict && html.contains("no longer yours") && html.contains("Nothing was sent"), "\(html)")
+            }
+            // Resolved in one tab; the other tab's reply is refused, and the history shows the one resolution.
+            try await client.execute(uri: "/work/tickets/\(id)", method: .post, headers: people.agent.merging(Self.form),
+                                     body: Self.body(["key": "k3", "epoch": epoch, "action": "resolve", "resolution": "moved the AP"])) { response in
+                #expect(response.status == .seeOther)
+            }
+            try await client.execute(uri: "/work/tickets/\(id)", method: .post, headers: people.agent.merging(Self.form),
+                                     body: Self.body(["key": "k4", "epoch": epoch, "action": "reply", "body": "late"])) { response in
+                #expect(response.status == .conflict)
+            }
+            let kinds = try await Self.history(client, id, people.admin).map(\.kind)
+            #expect(kinds.filter { $0 == "resolved" }.count == 1 && !kinds.contains("replied"), "\(kinds)")
+            // An absent value leaves its section out (a boxed nil once printed "nil" in an error box).
+            try await client.execute(uri: "/work/tickets/\(id)", method: .get, headers: people.agent) { response in
+                let html = String(buffer: response.body)
+                #expect(!html.contains("nil") && !html.contains("id=\"action-error\""), "\(html)")
+            }
+            try await client.execute(uri: "/portal/new", method: .get) { response in
+                #expect(!String(buffer: response.body).contains("id=\"sign-out\""), "an anonymous page offers no sign-out")
+            }
+            // A customer never gets the staff page; an agent never gets the dashboard.
+            try await client.execute(uri: "/work/tickets/\(id)", method: .get, headers: people.customer) { response in
+                #expect(response.status == .seeOther && response.headers[.location] == "/portal")
+            }
+            try await client.execute(uri: "/lead", method: .get, headers: people.agent) { response in
+                #expect(response.status == .seeOther && response.headers[.location] == "/work")
+            }
+        }
+    }
+
+    @Test("the customer's page shows the public reply and never the note; confirming resolves once; another customer's ticket is not found")
+    func customerSeesRepliesAndConfirms() async throws {
+        let (app, directory, people) = try await Self.application()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await app.test(.router) { client in
+            _ = try await client.execute(uri: "/work", method: .get, headers: people.agent) { $0.status }
+            let id = try await Self.create(client, "Reports page slow")
+            let page = try await Self.held(client, id, by: people.agent)
+            let epoch = try #require(Self.hidden("epoch", in: page))
+            for (key, fields) in [("a", ["action": "reply", "body": "The cache is cleared now."]),
+                                  ("b", ["action": "note", "body": "SECRET-NOTE ops flushed it"]),
+                                  ("c", ["action": "status", "status": "pending_confirmation"])] {
+                try await client.execute(uri: "/work/tickets/\(id)", method: .post, headers: people.agent.merging(Self.form),
+                                         body: Self.body(fields.merging(["key": key, "epoch": epoch]) { a, _ in a })) { response in
+                    #expect(response.status == .seeOther, "\(key): \(String(buffer: response.body))")
+                }
+            }
+            try await client.execute(uri: "/portal/tickets/\(id)", method: .get, headers: people.customer) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("The cache is cleared now.") && !html.contains("SECRET-NOTE"), "\(html)")
+                #expect(html.contains("Answered: please confirm it is solved") && html.contains("id=\"confirm-solved\""))
+            }
+            try await client.execute(uri: "/portal/tickets/\(id)", method: .get, headers: people.otherCustomer) { response in
+                #expect(response.status == .notFound)
+            }
+            try await client.execute(uri: "/api/v1/tickets/\(id)/confirm", method: .post, headers: people.otherCustomer,
+                                     body: ByteBuffer(string: #"{"solved":true}"#)) { response in #expect(response.status == .notFound) }
+            try await client.execute(uri: "/api/v1/tickets/\(id)/confirm", method: .post, headers: people.customer,
+                                     body: ByteBuffer(string: #"{"solved":true,"extra":1}"#)) { response in #expect(response.status == .badRequest) }
+            try await client.execute(uri: "/api/v1/tickets/\(id)/confirm", method: .post, headers: people.customer,
+                                     body: ByteBuffer(string: #"{"solved":true}"#)) { response in
+                #expect(response.status == .ok && API.json(response.body)["status"] as? String == "resolved", "\(String(buffer: response.body))")
+            }
+            try await client.execute(uri: "/api/v1/tickets/\(id)/confirm", method: .post, headers: people.customer,
+                                     body: ByteBuffer(string: #"{"solved":true}"#)) { response in #expect(response.status == .conflict) }
+            let history = try await Self.history(client, id, people.admin)
+            #expect(history.filter { $0 == ("resolved", "customer") }.count == 1, "\(history)")
+            // The desk's lease ended with it: its page offers no actions.
+            try await client.execute(uri: "/work/tickets/\(id)", method: .get, headers: people.agent) { response in
+                #expect(!String(buffer: response.body).contains("id=\"actions\""))
+            }
+        }
+    }
+
+    @Test("not solved puts the ticket back in progress with its agent, with the customer's words")
+    func notSolvedReopensTheWork() async throws {
+        let (app, directory, people) = try await Self.application()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await app.test(.router) { client in
+            _ = try await client.execute(uri: "/work", method: .get, headers: people.agent) { $0.status }
+            let id = try await Self.create(client, "Printer jams")
+            let page = try await Self.held(client, id, by: people.agent)
+            let epoch = try #require(Self.hidden("epoch", in: page))
+            try await client.execute(uri: "/work/tickets/\(id)", method: .post, headers: people.agent.merging(Self.form),
+                                     body: Self.body(["key": "s", "epoch": epoch, "action": "status", "status": "pending_confirmation"])) { #expect($0.status == .seeOther) }
+            try await client.execute(uri: "/portal/tickets/\(id)/confirm", method: .post, headers: people.customer.merging(Self.form),
+                                     body: Self.body(["solved": "no", "comment": "still jams on A3"])) { response in
+                #expect(response.status == .ok && String(buffer: response.body).contains("back with our team"))
+            }
+            try await client.execute(uri: "/api/v1/tickets/\(id)", method: .get, headers: people.admin) { response in
+                let ticket = API.json(response.body)
+                #expect(ticket["status"] as? String == "in_progress" && ticket["assignee"] as? String == "wes", "\(ticket)")
+            }
+            try await client.execute(uri: "/api/v1/tickets/\(id)/conversation", method: .get, headers: people.customer) { response in
+                #expect(String(buffer: response.body).contains("Not solved: still jams on A3"))
+            }
+        }
+    }
+
+    @Test("the live stream: anonymous is refused; a customer hears only their own tickets' public events; staff hear every ticket")
+    func liveStreamIsScoped() async throws {
+        let (app, directory, people) = try await Self.application(liveSeconds: 1)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/live", method: .get) { response in #expect(response.status == .unauthorized) }
+            // A stream names where it stands first; a reconnect with that id hears everything after it.
+            let first = try await client.execute(uri: "/live", method: .get, headers: people.customer) { String(buffer: $0.body) }
+            let mark = try #require(first.split(separator: "\n").first { $0.hasPrefix("id: ") }.map { String($0.dropFirst(4)) }, "\(first)")
+            let mine = try await Self.create(client, "Mine", requester: "cara@example.com")
+            let theirs = try await Self.create(client, "Theirs", requester: "carl@example.com")
+            let resume: HTTPFields = [HTTPField.Name("Last-Event-ID")!: mark]
+            let customer = try await client.execute(uri: "/live", method: .get, headers: people.customer.merging(resume)) { String(buffer: $0.body) }
+            let staff = try await client.execute(uri: "/live", method: .get, headers: people.lead.merging(resume)) { String(buffer: $0.body) }
+            // An id of another process (or garbage) is told to reload.
+            let stale = try await client.execute(uri: "/live", method: .get, headers: people.lead.merging([HTTPField.Name("Last-Event-ID")!: "zz-5"])) {
+                String(buffer: $0.body)
+            }
+            #expect(stale.contains("event: reset"), "\(stale)")
+            #expect(customer.contains("\"ticket\":\(mine),\"kind\":\"created\"") && !customer.contains("\"ticket\":\(theirs)"), "\(customer)")
+            #expect(!customer.contains("actor"), "\(customer)")
+            #expect(staff.contains("\"ticket\":\(mine),\"kind\":\"created\"") && staff.contains("\"ticket\":\(theirs),\"kind\":\"created\""), "\(staff)")
+        }
+    }
+}
+
+extension HTTPFields {
+    func merging(_ other: HTTPFields) -> HTTPFields {
+        var fields = self
+        fields.append(contentsOf: other)
+        return fields
+    }
+}
+
+/// The live feed's ring: ids in order, a reader too far behind told to reset, ids of another process refused.
+@Suite("live feed") struct LiveFeedTests {
+    static func event(_ ticket: TicketID, _ kind: TicketEventKind, at: Millis = 7_200_000) -> TicketEvent {
+        TicketEvent(ticketID: ticket, at: at, actor: "t", kind: kind, detail: "")
+    }
+
+    @Test func readersGetWhatTheyMissedOrAReset() {
+        let feed = LiveFeed(capacity: 4)
+        #expect(feed.items(after: 0).items.isEmpty && !feed.items(after: 0).reset)
+        feed.append((1...3).map { Self.event($0, .created) })
+        #expect(feed.items(after: 1).items.map(\.ticket) == [2, 3])
+        feed.append((4...6).map { Self.event($0, .resolved, at: 10_800_000) })  // the ring holds 3...6 now
+        #expect(feed.items(after: 2).items.map(\.ticket) == [3, 4, 5, 6] && !feed.items(after: 2).reset)
+        #expect(feed.items(after: 1).reset, "event 2 is gone: the reader must reload")
+        #expect(feed.items(after: 99).reset, "an id from the future (another process) resets")
+        #expect(feed.items(after: 6).items.isEmpty && !feed.items(after: 6).reset)
+        #expect(feed.items(after: 2, limit: 2).items.map(\.ticket) == [3, 4])
+        #expect(feed.parse(feed.eventID(5)) == 5 && feed.parse("other-5") == nil && feed.parse("nonsense") == nil)
+        let hours = feed.hourly(now: 10_800_000, hours: 2)
+        #expect(hours.map(\.created) == [3, 0] && hours.map(\.resolved) == [0, 3], "\(hours)")
+        feed.seed(created: [2: 10], resolved: [:])
+        #expect(feed.hourly(now: 10_800_000, hours: 2).map(\.created) == [13, 0])
+    }
+}
