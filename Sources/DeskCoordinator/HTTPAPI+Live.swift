@@ -79,7 +79,7 @@ extension HTTPAPI {
                     try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                     lastWrite = .now
                 }
-                if items.isEmpty { try await Task.sleep(for: .milliseconds(200)) }
+                if items.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
             }
             try await writer.finish(nil)
         })

@@ -7,6 +7,7 @@
 #   RATE_DELAY_MS=10 CONNECTIONS=50 loadtest/bench/cluster.sh   # paced: 50 * 1000 / 10 = 5,000 tickets/s
 #   BATCH=100 CONNECTIONS=4 loadtest/bench/cluster.sh            # batch intake: 100 tickets per POST
 #   BATCH=10 CONNECTIONS=5 RATE_DELAY_MS=10 PROBE_RATE=200 loadtest/bench/cluster.sh   # paced, with probe
+#   LIVE_STREAMS=200 BATCH=10 CONNECTIONS=5 RATE_DELAY_MS=10 PROBE_RATE=200 loadtest/bench/cluster.sh  # with 200 web live streams open
 #   BOTS=2 BATCH=100 CONNECTIONS=4 loadtest/bench/cluster.sh   # 2 bots (capacity BOT_CAPACITY, 64) answer the account quarter with a macro
 # Authentication is on as in production: wrk and the tools send an admin's API token, and the agent port
 # uses CURVE with a registered key per agent (AGENT_SECURITY=plain: --plain-agents, no keys). DESK picks
@@ -81,10 +82,16 @@ fi
 for _ in $(seq 100); do
   [ "$(curl -s "$http/healthz" | sed 's/.*"agents":\([0-9]*\).*/\1/')" = "$(( agents + bots ))" ] && break; sleep 0.1
 done
+# LIVE_STREAMS open web live-update streams (GET /live, read to their end as a browser does) during the run.
+live=${LIVE_STREAMS:-0}
+for _ in $(seq "$live"); do
+  curl -s -N -H "Authorization: Bearer $DESK_TOKEN" "$http/live" >/dev/null 2>&1 &
+  pids+=($!)
+done
 "$desk" bench events --endpoint "$events_ep" --quiet 3 > "$out.probe" &
 probe=$!
 sleep 1
-echo "coordinator with $agents agents (capacity $capacity, service time 0, durability $durability, agent port $security); wrk -c$connections -d${duration}s delay=${RATE_DELAY_MS:-0}ms batch=$batch"
+echo "coordinator with $agents agents (capacity $capacity, service time 0, durability $durability, agent port $security, $live live streams); wrk -c$connections -d${duration}s delay=${RATE_DELAY_MS:-0}ms batch=$batch"
 if [ -n "${PROBE_RATE:-}" ]; then
   probe_key=$(key bench-probe)
   (sleep 1; "$desk" bench dispatch --agents "$agents_ep" --events "$events_ep" --server "$http" --rate "$PROBE_RATE" $probe_key \
