@@ -133,6 +133,7 @@ public enum Coordinator {
         api.gateway = gateway
         api.feed = feed
         api.liveStreamSeconds = configuration.liveStreamSeconds
+        api.ticketTypes = configuration.ticketTypes
         seedHourlyCounts(feed, store: store, logger: logger)
         let boundPort = configuration.httpPort
         var app = Application(

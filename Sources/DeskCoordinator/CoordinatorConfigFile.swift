@@ -26,10 +26,26 @@ public struct CoordinatorConfigFile: Decodable, Sendable {
     /// `release_cooldown: 60s`: how long a released ticket is kept from the agent that released it.
     public var releaseCooldown: String?
     var stranded: StrandedSection?
+    /// `ticket_types:` replaces the standard types (incident, question, access request, feature request).
+    var ticketTypes: [TicketTypeSection]?
 
     enum CodingKeys: String, CodingKey {
         case heartbeatMs = "heartbeat_ms", liveness, firstResponse = "first_response", routing, tiers, escalation, sla
-        case releaseCooldown = "release_cooldown", stranded
+        case releaseCooldown = "release_cooldown", stranded, ticketTypes = "ticket_types"
+    }
+
+    /// The ticket types, nil where the file is silent (the standard ones then).
+    public func ticketTypes(path: String = "config") throws -> TicketTypes? {
+        guard let ticketTypes else { return nil }
+        let types = TicketTypes(ticketTypes.map { section in
+            TicketType(name: section.name, label: section.label ?? section.name, description: section.description ?? "",
+                       fields: (section.fields ?? []).map { field in
+                           TicketField(name: field.name, label: field.label ?? field.name, required: field.required ?? true,
+                                       kind: field.kind ?? (field.choices == nil ? "text" : "choice"), choices: field.choices ?? [], help: field.help ?? "")
+                       })
+        })
+        do { try types.validate() } catch { throw ConfigError("\(path): \(error.message)") }
+        return types
     }
 
     /// The release cooldown in milliseconds, nil where the file is silent.
@@ -98,6 +114,7 @@ public struct CoordinatorConfigFile: Decodable, Sendable {
         _ = try file.slaPolicies(path: path)
         _ = try file.releaseCooldownMillis(path: path)
         _ = try file.strandedPolicy(path: path)
+        _ = try file.ticketTypes(path: path)
         return file
     }
 
@@ -121,4 +138,21 @@ public struct CoordinatorConfigFile: Decodable, Sendable {
 public struct ConfigError: Error, Sendable, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// One ticket type as the config file gives it.
+struct TicketTypeSection: Decodable, Sendable {
+    var name: String
+    var label: String?
+    var description: String?
+    var fields: [Field]?
+
+    struct Field: Decodable, Sendable {
+        var name: String
+        var label: String?
+        var required: Bool?
+        var kind: String?
+        var choices: [String]?
+        var help: String?
+    }
 }

@@ -45,6 +45,8 @@ public struct CoordinatorConfiguration: Sendable {
     /// The address people reach the coordinator at, as it begins the links in sign-in mail
     /// (`https://desk.example.com`); the HTTP listener's own address when nil.
     public var publicURL: String?
+    /// The ticket types intake checks (every channel) and the portal's form offers.
+    public var ticketTypes = TicketTypes.standard
     /// How long one live-update stream (`GET /live`) lasts before the browser reconnects with its last event
     /// id (tests that probe every route set 0: the stream says hello and ends).
     var liveStreamSeconds = 300

@@ -16,7 +16,12 @@ extension HTTPAPI {
         router.on(routes, .post, "/sign-in", .anyone) { request, context in try await signInPage(request, context) }
         router.on(routes, .post, "/sign-in/link", .anyone) { request, context in try await linkRequestPage(request, context) }
         router.on(routes, .get, "/portal", .anyone) { _, context in try await portal(context) }
-        router.on(routes, .get, "/portal/new", .anyone) { _, context in newRequestPage(context) }
+        router.on(routes, .get, "/portal/new", .anyone) { request, context in
+            newRequestPage(context, values: ["type": request.uri.queryParameters.get("type") ?? ""])
+        }
+        router.on(routes, .get, "/api/v1/ticket-types", .anyone) { _, _ in
+            TicketJSON.response("{\"types\":" + String(decoding: try JSONEncoder().encode(ticketTypes.types), as: UTF8.self) + "}")
+        }
         router.on(routes, .post, "/portal/new", .anyone) { request, context in try await submitRequest(request, context) }
         router.on(routes, .get, "/static/desk.css", .anyone) { _, _ in
             Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
@@ -105,13 +110,27 @@ extension HTTPAPI {
     }
 
     /// `GET /portal/new`: the request form, for a signed-in customer (as themself) or anyone (with their
-    /// e-mail address; the public intake's rate limits apply). Staff use the console and the API.
+    /// e-mail address; the public intake's rate limits apply). First the kind of request (`?type=`), then
+    /// that type's fields with the subject and description. Staff use the workspace and the API.
     func newRequestPage(_ context: DeskRequestContext, values: [String: String] = [:], errors: [String: String] = [:],
                         status: HTTPResponse.Status = .ok) -> Response {
         if let principal = context.principal, principal.role != .customer { return Self.redirect("/") }
+        let type = ticketTypes.type(named: values["type"] ?? "")
         var page: [String: Any] = ["who": who(context) as Any, "signedIn": context.principal != nil,
                                    "csrf": context.session?.csrf ?? "", "key": values["idempotency_key"] ?? "portal-" + AccessSecret.random(),
-                                   "error": !errors.isEmpty]
+                                   "error": !errors.isEmpty,
+                                   "types": ticketTypes.types.map { ["name": $0.name, "label": $0.label, "description": $0.description,
+                                                                      "selected": $0.name == type?.name] }]
+        if let type {
+            page["type"] = ["name": type.name, "label": type.label]
+            page["typeFields"] = type.fields.map { field -> [String: Any] in
+                let value = values["f_" + field.name] ?? ""
+                return ["name": field.name, "label": field.label, "required": field.required, "help": field.help,
+                        "textarea": field.kind == "textarea", "choice": field.kind == "choice", "text": field.kind == "text",
+                        "value": value, "fieldError": errors["fields." + field.name] as Any,
+                        "choices": field.choices.map { ["value": $0, "selected": $0 == value] }]
+            }
+        }
         for field in ["requester", "subject", "body"] {
             page[field] = values[field] ?? ""
             if let error = errors[field] { page[field + "Error"] = error }
@@ -119,24 +138,29 @@ extension HTTPAPI {
         return Self.page(pages.render("new-request", title: "New request", page), status: status)
     }
 
-    /// `POST /portal/new`: checked as every channel's intake is; a field at fault is named next to it
-    /// and what was typed is kept. The hidden idempotency key makes a second send of the same form (a
-    /// reload, a double click) the same ticket.
+    /// `POST /portal/new`: checked as every channel's intake is (the type's fields too); a field at fault
+    /// is named next to it and what was typed is kept. The hidden idempotency key makes a second send of
+    /// the same form (a reload, a double click) the same ticket.
     func submitRequest(_ request: Request, _ context: DeskRequestContext) async throws -> Response {
         if let principal = context.principal, principal.role != .customer { return Self.redirect("/") }
+        let typeFields = ticketTypes.types.flatMap { $0.fields.map { "f_" + $0.name } }
         let fields = try FormBody.fields(try await collect(request, upTo: Self.maxRequestBytes),
-                                         allowed: ["csrf", "idempotency_key", "requester", "subject", "body"])
+                                         allowed: Set(["csrf", "idempotency_key", "requester", "subject", "body", "type"] + typeFields))
+        let type = fields["type"].flatMap { $0.isEmpty ? nil : $0 }
+        let given = type.map { name in
+            Dictionary(uniqueKeysWithValues: (ticketTypes.type(named: name)?.fields ?? []).map { ($0.name, fields["f_" + $0.name] ?? "") })
+        }
         let intake = IntakeRequest(subject: fields["subject"], body: fields["body"],
                                    requester: context.principal == nil ? (fields["requester"] ?? "") : nil,
-                                   channel: "web", idempotencyKey: fields["idempotency_key"])
+                                   channel: "web", idempotencyKey: fields["idempotency_key"], type: type, fields: given)
         do {
             let (ticket, _) = try await createTicket(intake, context)
             return Self.page(pages.render("request-received", title: "Request received",
                                           ["who": who(context) as Any, "signedIn": context.principal != nil, "id": ticket.id,
                                            "status": WebPages.plainStatus(ticket.status.rawValue)]), status: .created)
         } catch let error as APIError where error.status == .badRequest {
-            let field = ["subject", "body", "requester"].contains(error.field ?? "") ? error.field! : "subject"
-            return newRequestPage(context, values: fields, errors: [field: Self.sentence(error.message)], status: .badRequest)
+            let known = ["subject", "body", "requester"].contains(error.field ?? "") || (error.field ?? "").hasPrefix("fields.")
+            return newRequestPage(context, values: fields, errors: [known ? error.field! : "subject": Self.sentence(error.message)], status: .badRequest)
         } catch let error as APIError {
             return newRequestPage(context, values: fields, errors: ["subject": Self.sentence(error.message)], status: error.status)
         }

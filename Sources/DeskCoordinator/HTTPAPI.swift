@@ -39,6 +39,8 @@ struct HTTPAPI: Sendable {
     var gateway: WorkspaceGateway?
     /// The events the live pages hear (the loop's publisher appends to it).
     var feed = LiveFeed()
+    /// The ticket types intake checks and the portal's form offers.
+    var ticketTypes = TicketTypes.standard
     /// How long one live stream lasts before the browser reconnects (with `Last-Event-ID`, missing nothing).
     var liveStreamSeconds = 300
     /// The dashboard's overdue count, counted at most every 5 s.
@@ -108,7 +110,7 @@ struct HTTPAPI: Sendable {
         }
         let new: NewTicket
         do {
-            new = prepare(try intake.validated())
+            new = prepare(try typed(intake, try intake.validated()))
         } catch {
             metrics.intakeRejected.increment()
             throw APIError(.badRequest, error.message, field: error.field)
@@ -139,7 +141,8 @@ struct HTTPAPI: Sendable {
         var valid: [(index: Int, ticket: NewTicket)] = []
         for (index, item) in batch.tickets.enumerated() {
             do {
-                valid.append((index, prepare(try item.request.get().validated())))
+                let request = try item.request.get()
+                valid.append((index, prepare(try typed(request, try request.validated()))))
             } catch let error as IntakeError {
                 results[index] = Self.refusal(index, APIError(.badRequest, error.message, field: error.field))
             } catch {
@@ -160,6 +163,18 @@ struct HTTPAPI: Sendable {
     }
 
     /// Routing (skill) and intake escalation rules (tier, priority), before the loop sees the ticket.
+    /// The ticket's type and fields checked against the coordinator's types; without a priority of its
+    /// own, the one its impact and urgency suggest.
+    func typed(_ intake: IntakeRequest, _ new: NewTicket) throws(IntakeError) -> NewTicket {
+        guard intake.type != nil || intake.fields != nil else { return new }
+        var ticket = new
+        let checked = try ticketTypes.check(type: intake.type, fields: intake.fields)
+        ticket.type = checked.type
+        ticket.fields = checked.fields
+        if intake.priority == nil, let suggested = checked.suggested { ticket.priority = suggested }
+        return ticket
+    }
+
     func prepare(_ new: NewTicket) -> NewTicket {
         var facts = TicketFacts(new)
         var ticket = routing.route(new, facts: &facts)

@@ -15,6 +15,7 @@ enum TicketJSON {
         out += "\"skill\":\(JSONText.string(t.skill)),\"pool\":\(JSONText.string(t.pool)),\"assignee\":\(t.assignee.map(JSONText.string) ?? "null"),"
         out += "\"lease_epoch\":\(t.leaseEpoch),\"idempotency_key\":\(t.idempotencyKey.map(JSONText.string) ?? "null"),"
         out += "\"created_at\":\(t.createdAt),\"updated_at\":\(t.updatedAt)"
+        if !t.type.isEmpty { out += ",\"type\":\(JSONText.string(t.type)),\"fields\":\(JSONText.object(t.fields))" }
         if let sla = t.sla {
             out += ",\"sla\":{\"policy\":\(JSONText.string(sla.policy)),\"first_response_due\":\(sla.firstResponseDue.map(String.init) ?? "null"),"
                 + "\"next_response_due\":\(sla.nextResponseDue.map(String.init) ?? "null"),"

@@ -8,9 +8,12 @@ public struct IntakeRequest: Sendable, Codable, Equatable, ChecksOwnKeys {
     public var channel: String?
     public var tags: [String]?
     public var idempotencyKey: String?
+    /// The ticket type (`TicketTypes`) and its fields, checked by the coordinator against its types.
+    public var type: String?
+    public var fields: [String: String]?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case subject, body, requester, priority, category, channel, tags
+        case subject, body, requester, priority, category, channel, tags, type, fields
         case idempotencyKey = "idempotency_key"
     }
 
@@ -30,10 +33,15 @@ public struct IntakeRequest: Sendable, Codable, Equatable, ChecksOwnKeys {
         channel = try container.decodeIfPresent(String.self, forKey: .channel)
         tags = try container.decodeIfPresent([String].self, forKey: .tags)
         idempotencyKey = try container.decodeIfPresent(String.self, forKey: .idempotencyKey)
+        type = try container.decodeIfPresent(String.self, forKey: .type)
+        fields = try container.decodeIfPresent([String: String].self, forKey: .fields)
     }
 
     public init(subject: String? = nil, body: String? = nil, requester: String? = nil, priority: String? = nil,
-                category: String? = nil, channel: String? = nil, tags: [String]? = nil, idempotencyKey: String? = nil) {
+                category: String? = nil, channel: String? = nil, tags: [String]? = nil, idempotencyKey: String? = nil,
+                type: String? = nil, fields: [String: String]? = nil) {
+        self.type = type
+        self.fields = fields
         self.subject = subject
         self.body = body
         self.requester = requester
@@ -66,6 +74,8 @@ public struct IntakeRequest: Sendable, Codable, Equatable, ChecksOwnKeys {
                               ("category", category), ("channel", channel), ("idempotency_key", idempotencyKey)] {
             if let text, text.containsNUL { throw IntakeError(field: field, "\(field) contains a NUL character (U+0000)") }
         }
+        if let type, type.containsNUL { throw IntakeError(field: "type", "type contains a NUL character (U+0000)") }
+        if let fields, fields.keys.contains(where: \.containsNUL) { throw IntakeError(field: "fields", "a field name contains a NUL character (U+0000)") }
         if let tags, tags.contains(where: \.containsNUL) {
             throw IntakeError(field: "tags", "tags contain a NUL character (U+0000)")
         }
@@ -112,8 +122,11 @@ public struct IntakeRequest: Sendable, Codable, Equatable, ChecksOwnKeys {
         if let key = idempotencyKey, key.isEmpty || key.count > Limits.idempotencyKey {
             throw IntakeError(field: "idempotency_key", "idempotency_key must be 1 to \(Limits.idempotencyKey) characters")
         }
-        return NewTicket(subject: subject, body: body, requester: requester, priority: priority,
-                         category: category, channel: channel, tags: tags, idempotencyKey: idempotencyKey)
+        var ticket = NewTicket(subject: subject, body: body, requester: requester, priority: priority,
+                               category: category, channel: channel, tags: tags, idempotencyKey: idempotencyKey)
+        ticket.type = type ?? ""
+        ticket.fields = fields ?? [:]
+        return ticket
     }
 }
 

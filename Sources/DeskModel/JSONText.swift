@@ -35,4 +35,9 @@ public enum JSONText {
     public static func object(_ pairs: KeyValuePairs<String, String>) -> String {
         "{" + pairs.map { string($0.key) + ":" + string($0.value) }.joined(separator: ",") + "}"
     }
+
+    /// A dictionary of strings as a JSON object, keys sorted (the same text for the same contents).
+    public static func object(_ dictionary: [String: String]) -> String {
+        "{" + dictionary.keys.sorted().map { string($0) + ":" + string(dictionary[$0]!) }.joined(separator: ",") + "}"
+    }
 }

@@ -18,6 +18,9 @@ public struct NewTicket: Sendable, Equatable, Codable {
     public var escalation: IntakeEscalation?
     /// The SLA policy that covers it and its first due times, set by the coordinator's loop.
     public var sla: SLADue?
+    /// The ticket type and its fields (as given until the coordinator checks them against its types).
+    public var type: String = ""
+    public var fields: [String: String] = [:]
 
     public init(
         subject: String, body: String, requester: String, priority: Priority = .default,

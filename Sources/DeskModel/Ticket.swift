@@ -32,6 +32,9 @@ public struct Ticket: Sendable, Equatable, Codable {
     public var idempotencyKey: String?
     public var createdAt: Millis
     public var updatedAt: Millis
+    /// The ticket type and its fields (`TicketTypes`); empty for a ticket of no type.
+    public var type: String = ""
+    public var fields: [String: String] = [:]
 
     public init(
         id: TicketID, subject: String, body: String, requester: String,

@@ -20,8 +20,8 @@ extension Database {
         let statement = try cachedStatement(sql: """
             INSERT INTO tickets (id, subject, body, requester, priority, category, channel, tags, status, tier,
                                  skill, idempotency_key, created_at, created_by, updated_at, pool, sla_policy,
-                                 first_response_due, next_response_due, resolution_due, created_priority, created_skill)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 first_response_due, next_response_due, resolution_due, created_priority, created_skill, type, fields)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         try FastBinding.execute(statement, [
             .optionalInteger(id), .text(new.subject), .text(new.body), .text(new.requester), .integer(Int64(new.priority.rawValue)),
@@ -30,6 +30,7 @@ extension Database {
             .text(actor), .integer(now), .text(new.pool), .optionalText(new.sla?.policy),
             .optionalInteger(new.sla?.firstResponseDue), .optionalInteger(new.sla?.nextResponseDue),
             .optionalInteger(new.sla?.resolutionDue), .integer(Int64(new.priority.rawValue)), .text(new.skill),
+            .text(new.type), .text(new.fields.isEmpty ? "{}" : JSONText.object(new.fields)),
         ], in: self)
         let ticketID = id ?? lastInsertedRowID
         if let escalation = new.escalation {
@@ -41,6 +42,8 @@ extension Database {
             skill: new.skill, pool: new.pool, idempotencyKey: new.idempotencyKey, createdAt: now
         )
         ticket.sla = new.sla
+        ticket.type = new.type
+        ticket.fields = new.fields
         return (ticket, true)
     }
 
@@ -61,7 +64,7 @@ extension Database {
         let statement = try cachedStatement(sql: """
             SELECT id, subject, body, requester, priority, category, channel, tags, status, tier, skill, assignee,
                    lease_epoch, idempotency_key, created_at, updated_at, pool, sla_policy, first_response_due,
-                   resolution_due, next_response_due FROM tickets WHERE id = ?
+                   resolution_due, next_response_due, type, fields FROM tickets WHERE id = ?
             """)
         return try FastBinding.readOne(statement, id: id, in: self) { columns in
             let priorityValue = Int(columns.integer(4)), statusValue = columns.text(8)
@@ -81,6 +84,8 @@ extension Database {
                 SLADue(policy: $0, firstResponseDue: columns.optionalInteger(18), nextResponseDue: columns.optionalInteger(20),
                        resolutionDue: columns.optionalInteger(19))
             }
+            ticket.type = columns.text(21)
+            ticket.fields = Ticket.decodeFields(columns.text(22))
             return ticket
         }
     }
@@ -121,6 +126,11 @@ extension Ticket {
         return try Ticket(row: row)
     }
 
+    /// The `fields` column (a JSON object of strings).
+    static func decodeFields(_ text: String) -> [String: String] {
+        text == "{}" ? [:] : (try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))) ?? [:]
+    }
+
     /// The `tags` column (a JSON array of strings) as a list.
     static func decodeTags(_ text: String) -> [String] {
         text == "[]" ? [] : (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
@@ -144,6 +154,8 @@ extension Ticket {
             leaseEpoch: row["lease_epoch"], idempotencyKey: row["idempotency_key"],
             createdAt: row["created_at"], updatedAt: row["updated_at"]
         )
+        type = row["type"] ?? ""
+        fields = Self.decodeFields(row["fields"] ?? "{}")
         if let policy: String = row["sla_policy"] {
             sla = SLADue(policy: policy, firstResponseDue: row["first_response_due"], nextResponseDue: row["next_response_due"],
                          resolutionDue: row["resolution_due"])

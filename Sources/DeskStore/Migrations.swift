@@ -277,6 +277,12 @@ enum Migrations {
                 CREATE INDEX outbox_ticket ON outbox(ticket_id, id);
                 """)
         }
+        migrator.registerMigration("v11: ticket types and their fields") { db in
+            try db.execute(sql: """
+                ALTER TABLE tickets ADD COLUMN type TEXT NOT NULL DEFAULT '';
+                ALTER TABLE tickets ADD COLUMN fields TEXT NOT NULL DEFAULT '{}';
+                """)
+        }
         return migrator
     }
 

@@ -83,6 +83,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
             if let liveness = file.liveness { configuration.heartbeatLiveness = liveness }
             if let cooldown = try file.releaseCooldownMillis(path: config) { configuration.releaseCooldownMs = cooldown }
             configuration.stranded = try file.strandedPolicy(path: config)
+            if let types = try file.ticketTypes(path: config) { configuration.ticketTypes = types }
         }
         if let heartbeatMs { configuration.heartbeatIntervalMs = heartbeatMs }
         if let liveness { configuration.heartbeatLiveness = liveness }

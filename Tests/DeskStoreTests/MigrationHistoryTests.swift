@@ -54,6 +54,7 @@ struct MigrationHistoryTests {
         "v8: ticket list by requester",
         "v9: people, API tokens, sessions, sign-in links, agent keys, audit log",
         "v10: outbox carries mail of no ticket (sign-in links)",
+        "v11: ticket types and their fields",
     ]
 
     @Test("the list of migrations only grows: the shipped identifiers are its prefix, in order")

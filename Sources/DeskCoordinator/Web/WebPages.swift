@@ -93,9 +93,15 @@ struct WebPages: Sendable {
         ("new-request", """
             <h1>New request</h1>
             {{#error}}<p class="error" role="alert" id="form-error">Please check the field marked below.</p>{{/error}}
+            <form method="get" action="/portal/new" id="type-form" class="row">
+            <label for="type-choice">What is it about?</label>
+            <select id="type-choice" name="type"><option value="">(choose)</option>{{#types}}<option value="{{name}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/types}}</select>
+            <button type="submit" id="type-continue">Continue</button>
+            </form>
             <form method="post" action="/portal/new" id="request-form" novalidate>
             <input type="hidden" name="csrf" value="{{csrf}}">
             <input type="hidden" name="idempotency_key" value="{{key}}">
+            {{#type}}<input type="hidden" name="type" value="{{name}}"><p class="kind">Request type: <strong>{{label}}</strong></p>{{/type}}
             {{^signedIn}}
             <label for="requester">Your e-mail address</label>
             <input id="requester" name="requester" type="email" autocomplete="email" value="{{requester}}" aria-describedby="requester-error">
@@ -107,6 +113,14 @@ struct WebPages: Sendable {
             <label for="body">What happened, and what did you try?</label>
             <textarea id="body" name="body" rows="8" aria-describedby="body-error">{{body}}</textarea>
             {{#bodyError}}<p class="field-error" id="body-error">{{bodyError}}</p>{{/bodyError}}
+            {{#typeFields}}
+            <label for="f_{{name}}">{{label}}{{^required}} (optional){{/required}}</label>
+            {{#text}}<input id="f_{{name}}" name="f_{{name}}" value="{{value}}" aria-describedby="f_{{name}}-error">{{/text}}
+            {{#textarea}}<textarea id="f_{{name}}" name="f_{{name}}" rows="4" aria-describedby="f_{{name}}-error">{{value}}</textarea>{{/textarea}}
+            {{#choice}}<select id="f_{{name}}" name="f_{{name}}" aria-describedby="f_{{name}}-error"><option value="">(choose)</option>{{#choices}}<option{{#selected}} selected{{/selected}}>{{value}}</option>{{/choices}}</select>{{/choice}}
+            {{#help}}<p class="help">{{help}}</p>{{/help}}
+            {{#fieldError}}<p class="field-error" id="f_{{name}}-error">{{fieldError}}</p>{{/fieldError}}
+            {{/typeFields}}
             <button type="submit">Send the request</button>
             </form>
             """),
