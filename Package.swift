@@ -67,6 +67,7 @@ let package = Package(
             name: "DeskCoordinator",
             dependencies: [
                 "DeskModel", "DeskProtocol", "DeskStore", "DeskAutomation", "ZeroMQ",
+                "DeskAgent",  // AgentKey: the key file the admin page's "make a key" shows once
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),

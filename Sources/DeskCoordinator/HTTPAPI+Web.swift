@@ -20,7 +20,7 @@ extension HTTPAPI {
         router.on(routes, .post, "/portal/new", .anyone) { request, context in try await submitRequest(request, context) }
         router.on(routes, .get, "/static/desk.css", .anyone) { _, _ in
             Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
-                     body: .init(byteBuffer: ByteBuffer(string: WebPages.css)))
+                     body: .init(byteBuffer: ByteBuffer(string: WebPages.css + WebPages.adminCSS)))
         }
     }
 
@@ -48,7 +48,8 @@ extension HTTPAPI {
         guard let principal = context.principal else { return Self.redirect("/sign-in") }
         if principal.role == .customer { return Self.redirect("/portal") }
         return Self.page(pages.render("home", title: "Home", ["who": who(context) as Any, "name": principal.name,
-                                                                "role": principal.role.rawValue]))
+                                                                "role": principal.role.rawValue,
+                                                                "isAdmin": principal.holds(.usersManage)]))
     }
 
     /// `POST /sign-in` (the page's form: `login`, name or e-mail, and `password`): the session cookie and a

@@ -64,6 +64,7 @@ struct HTTPAPI: Sendable {
         addSignInRoutes(to: router, routes)
         addAgentKeyRoutes(to: router, routes)
         addWebRoutes(to: router, routes)
+        addAdminPages(to: router, routes)
         router.on(routes, .get, "/healthz", .anyone) { _, _ in
             TicketJSON.response("{\"status\":\"ok\",\"version\":\"\(DeskVersion.current)\",\"queued\":\(metrics.queuedTickets),\"agents\":\(metrics.connectedAgents),"
                                 + "\"endpoints\":{\"agents\":\(JSONText.string(agentEndpoint)),\"events\":\(JSONText.string(eventEndpoint))}}")

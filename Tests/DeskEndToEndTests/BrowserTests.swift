@@ -17,6 +17,20 @@ import Testing
                                                         "Printer on fire"], timeout: 120)
         #expect(run.status == 0 && run.output.contains("browser: all steps passed"), "\(run.output.joined(separator: "\n"))")
     }
+
+    @Test func anAdminAddsAPersonMakesAndRevokesATokenAndEditsAMacroInChromium() async throws {
+        let cluster = try await TestCluster()
+        defer { cluster.shutdown() }
+        let person = try JSONSerialization.data(withJSONObject: ["name": "ada", "role": "admin", "email": "ada@example.com",
+                                                                 "password": "ada's long password"])
+        #expect(try await cluster.request("POST", "/api/v1/users", body: person).status == 201)
+        // Screenshots of each page: DESK_TEST_OUTPUT when set, else under .build (not committed).
+        let output = (ProcessInfo.processInfo.environment["DESK_TEST_OUTPUT"].map { $0 + "/browser-admin" })
+            ?? repositoryFile(".build/test-output/browser-admin")
+        let run = try await runProcess("/usr/bin/env", ["python3", repositoryFile("Tests/Browser/admin.py"), cluster.http, cluster.adminToken,
+                                                        "ada", "ada's long password", output], timeout: 180)
+        #expect(run.status == 0 && run.output.contains("browser: all steps passed"), "\(run.output.joined(separator: "\n"))")
+    }
 }
 
 /// Runs a program to its end (or kills it after `timeout` seconds): its status and output lines.

@@ -9,7 +9,7 @@ struct WebPages: Sendable {
 
     init() {
         var library = MustacheLibrary()
-        for (name, text) in Self.templates {
+        for (name, text) in Self.templates + Self.adminTemplates {
             // The templates are constants of this file: a parse error is a programming error caught by tests.
             library.register(try! MustacheTemplate(string: text), named: name)
         }
@@ -79,6 +79,7 @@ struct WebPages: Sendable {
             <p id="signed-in">You are signed in as <strong>{{name}}</strong>, {{role}}.</p>
             <p>The staff workspace and the lead dashboard come next; until then the staff console
             (<code>desk agent --mode staff</code>) and the API are where the work is done.</p>
+            {{#isAdmin}}<p><a href="/admin" id="admin-link">Admin: people, tokens, agent keys, macros, SLA policies, audit log</a></p>{{/isAdmin}}
             """),
         ("new-request", """
             <h1>New request</h1>
