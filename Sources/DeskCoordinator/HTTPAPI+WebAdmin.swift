@@ -87,7 +87,8 @@ extension HTTPAPI {
     func adminContext(_ context: DeskRequestContext, section: String, notice: String? = nil, problem: String? = nil) -> [String: Any] {
         ["who": who(context) as Any, "csrf": context.session?.csrf ?? "",
          "nav": Self.adminSections.map { ["href": $0.href, "label": $0.label, "current": $0.href == section] as [String: Any] },
-         "notice": notice as Any, "problem": problem as Any]
+         // An absent value is `false`: Mustache writes a nil inside `Any` as "nil".
+         "notice": notice as Any? ?? false, "problem": problem as Any? ?? false]
     }
 
     /// One form field for the partials: every key present (see `WebPages.adminTemplates`).
@@ -115,6 +116,9 @@ extension HTTPAPI {
         formatter.dateFormat = "yyyy-MM-dd HH:mm"
         return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
     }
+
+    /// `1 token`, `3 tokens`.
+    static func count(_ number: Int, _ one: String, _ many: String) -> String { "\(number) " + (number == 1 ? one : many) }
 
     /// A value for a URL's query.
     static func query(_ value: String) -> String {
@@ -176,7 +180,7 @@ extension HTTPAPI {
         let users = try await store.pool.read { db in try db.users() }
         var page = adminContext(context, section: "/admin/people", notice: notice,
                                 problem: errors.isEmpty ? nil : "The person was not added: please check the field marked below.")
-        page["count"] = users.count
+        page["count"] = Self.count(users.count, "account", "accounts")
         page["people"] = users.map { user -> [String: Any] in
             ["name": user.name, "email": user.email ?? "", "role": user.role.rawValue, "skills": user.skills.joined(separator: ", "),
              "tier": user.tier, "state": user.isDisabled ? "disabled" : (user.passwordHash == nil ? "active, no password" : "active"),
@@ -184,16 +188,16 @@ extension HTTPAPI {
         }
         let form = "person"
         page["form"] = [
-            "name": Self.field(form, "name", "Name (how they sign in; agents act under it)", value: values["name"] ?? "", errors: errors,
-                               autocomplete: "off"),
-            "email": Self.field(form, "email", "E-mail (a customer's tickets are found by it)", value: values["email"] ?? "", errors: errors,
-                                type: "email", autocomplete: "off"),
+            "name": Self.field(form, "name", "Name", value: values["name"] ?? "", errors: errors,
+                               help: "How they sign in; agents act under it.", autocomplete: "off"),
+            "email": Self.field(form, "email", "E-mail", value: values["email"] ?? "", errors: errors,
+                                type: "email", help: "A customer's tickets are found by it.", autocomplete: "off"),
             "role": Self.select(form, "role", "Role", options: Self.roleOptions, selected: values["role"] ?? Role.agent.rawValue, errors: errors),
             "tier": Self.select(form, "tier", "Tier", options: Self.tierOptions, selected: values["tier"] ?? "1", errors: errors),
-            "skills": Self.field(form, "skills", "Skills, separated by commas", value: values["skills"] ?? "", errors: errors,
-                                 help: "For example: billing, network"),
-            "password": Self.field(form, "password", "Password (10 to 72 bytes; empty: none)", errors: errors, type: "password",
-                                   autocomplete: "new-password"),
+            "skills": Self.field(form, "skills", "Skills", value: values["skills"] ?? "", errors: errors,
+                                 help: "Separated by commas, e.g. billing, network."),
+            "password": Self.field(form, "password", "Password", errors: errors, type: "password",
+                                   help: "10 to 72 bytes; empty: none (no sign-in).", autocomplete: "new-password"),
         ]
         return Self.page(pages.render("admin-people", title: "People and roles", page), status: status)
     }
@@ -234,9 +238,9 @@ extension HTTPAPI {
         page["form"] = [
             "role": Self.select(form, "role", "Role", options: Self.roleOptions, selected: values["role"] ?? "", errors: errors),
             "tier": Self.select(form, "tier", "Tier", options: Self.tierOptions, selected: values["tier"] ?? "1", errors: errors),
-            "skills": Self.field(form, "skills", "Skills, separated by commas", value: values["skills"] ?? "", errors: errors),
+            "skills": Self.field(form, "skills", "Skills", value: values["skills"] ?? "", errors: errors, help: "Separated by commas."),
             "email": Self.field(form, "email", "E-mail", value: values["email"] ?? "", errors: errors, type: "email", autocomplete: "off"),
-            "password": Self.field(form, "password", "New password (empty: unchanged)", errors: errors, type: "password",
+            "password": Self.field(form, "password", "New password", errors: errors, type: "password", help: "Empty: unchanged.",
                                    autocomplete: "new-password"),
         ]
         page["accessError"] = errors["access"] as Any? ?? false
@@ -290,7 +294,7 @@ extension HTTPAPI {
         let now = currentMillis()
         var page = adminContext(context, section: "/admin/tokens", notice: notice,
                                 problem: problem ?? (errors.isEmpty ? nil : "No token was made: please check the field marked below."))
-        page["count"] = tokens.count
+        page["count"] = Self.count(tokens.count, "token", "tokens")
         page["tokens"] = tokens.map { token -> [String: Any] in
             let state = token.revokedAt.map { "revoked " + Self.when($0) }
                 ?? (token.isUsable(at: now) ? "active" : "expired")
@@ -305,8 +309,8 @@ extension HTTPAPI {
             "name": Self.field(form, "name", "What it is for", value: values["name"] ?? "", errors: errors, autocomplete: "off"),
             "user": Self.select(form, "user", "Account it acts as", options: users.filter { !$0.isDisabled }.map { ($0.name, "\($0.name) (\($0.role.rawValue))") },
                                 selected: owner, errors: errors),
-            "days": Self.field(form, "expires_in_days", "Expires after (days, 1 to 3650; empty: never)", value: values["expires_in_days"] ?? "",
-                               errors: errors, type: "number"),
+            "days": Self.field(form, "expires_in_days", "Expires after (days)", value: values["expires_in_days"] ?? "", errors: errors,
+                               type: "number", help: "1 to 3650; empty: never."),
         ]
         page["scopes"] = Permission.allCases.map { ["value": $0.rawValue, "checked": values["scope-" + $0.rawValue] != nil] as [String: Any] }
         page["scopesError"] = errors["scopes"] as Any? ?? false
@@ -362,7 +366,7 @@ extension HTTPAPI {
         var page = adminContext(context, section: "/admin/agent-keys", notice: notice,
                                 problem: problem ?? (errors.isEmpty ? nil : "No key was added: please check the field marked below."))
         page["coordinatorKey"] = agentChannelKey as Any? ?? false
-        page["count"] = keys.count
+        page["count"] = Self.count(keys.count, "key", "keys")
         page["keys"] = keys.reversed().map { key -> [String: Any] in
             ["agent": key.userName, "name": key.name, "publicKey": key.publicKey, "created": Self.when(key.createdAt),
              "state": key.revokedAt.map { "revoked " + Self.when($0) } ?? "active", "active": key.revokedAt == nil]
@@ -372,9 +376,10 @@ extension HTTPAPI {
             "agent": Self.select(form, "agent", "Account (staff or bot)",
                                  options: users.filter { $0.role != .customer && !$0.isDisabled }.map { ($0.name, "\($0.name) (\($0.role.rawValue))") },
                                  selected: values["agent"] ?? "", errors: errors),
-            "name": Self.field(form, "name", "Name of the key (which machine)", value: values["name"] ?? "", errors: errors, autocomplete: "off"),
-            "publicKey": Self.field(form, "public_key", "Public key (40 characters of Z85; only to register one made elsewhere)",
-                                    value: values["public_key"] ?? "", errors: errors, autocomplete: "off"),
+            "name": Self.field(form, "name", "Name of the key", value: values["name"] ?? "", errors: errors, help: "Which machine it is for.",
+                               autocomplete: "off"),
+            "publicKey": Self.field(form, "public_key", "Public key", value: values["public_key"] ?? "", errors: errors,
+                                    help: "40 characters of Z85; only to register a key made elsewhere.", autocomplete: "off"),
         ]
         return Self.page(pages.render("admin-agent-keys", title: "Agent keys", page), status: status)
     }

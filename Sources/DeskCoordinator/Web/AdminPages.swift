@@ -16,14 +16,15 @@ extension WebPages {
             """),
         ("admin-input", """
             <label for="{{id}}">{{label}}</label>
-            {{#help}}<p class="help" id="{{id}}-help">{{help}}</p>{{/help}}
             <input id="{{id}}" name="{{name}}" type="{{type}}" value="{{value}}"{{#autocomplete}} autocomplete="{{autocomplete}}"{{/autocomplete}} aria-describedby="{{id}}-error{{#help}} {{id}}-help{{/help}}"{{#error}} aria-invalid="true"{{/error}}>
+            {{#help}}<p class="help" id="{{id}}-help">{{help}}</p>{{/help}}
             {{#error}}<p class="field-error" id="{{id}}-error">{{error}}</p>{{/error}}
             """),
         ("admin-textarea", """
             <label for="{{id}}">{{label}}</label>
+            <textarea id="{{id}}" name="{{name}}" rows="{{rows}}" spellcheck="false" aria-describedby="{{id}}-error{{#help}} {{id}}-help{{/help}}"{{#error}} aria-invalid="true"{{/error}}>
+            {{value}}</textarea>
             {{#help}}<p class="help" id="{{id}}-help">{{help}}</p>{{/help}}
-            <textarea id="{{id}}" name="{{name}}" rows="{{rows}}" spellcheck="false" aria-describedby="{{id}}-error{{#help}} {{id}}-help{{/help}}"{{#error}} aria-invalid="true"{{/error}}>{{value}}</textarea>
             {{#error}}<p class="field-error" id="{{id}}-error">{{error}}</p>{{/error}}
             """),
         ("admin-select", """
@@ -52,12 +53,12 @@ extension WebPages {
             <div class="admin">
             <h1>People and roles</h1>
             {{> admin-nav}}
+            <p class="muted" id="people-count">{{count}}</p>
             <div class="table-scroll">
-            <table id="people">
-            <caption>{{count}} accounts</caption>
+            <table id="people" class="stack">
             <thead><tr><th scope="col">Name</th><th scope="col">E-mail</th><th scope="col">Role</th><th scope="col">Skills</th><th scope="col">Tier</th><th scope="col">State</th><th scope="col"><span class="visually-hidden">Change</span></th></tr></thead>
             <tbody>
-            {{#people}}<tr{{#disabled}} class="disabled"{{/disabled}}><td>{{name}}</td><td>{{email}}</td><td>{{role}}</td><td>{{skills}}</td><td>{{tier}}</td><td>{{state}}</td><td><a href="{{edit}}">Change<span class="visually-hidden"> {{name}}</span></a></td></tr>
+            {{#people}}<tr{{#disabled}} class="disabled"{{/disabled}}><td data-label="Name">{{name}}</td><td data-label="E-mail">{{email}}</td><td data-label="Role">{{role}}</td><td data-label="Skills">{{skills}}</td><td data-label="Tier">{{tier}}</td><td data-label="State">{{state}}</td><td class="actions"><a href="{{edit}}">Change<span class="visually-hidden"> {{name}}</span></a></td></tr>
             {{/people}}
             </tbody></table>
             </div>
@@ -120,13 +121,13 @@ extension WebPages {
             <div class="admin">
             <h1>API tokens</h1>
             {{> admin-nav}}
+            <p class="muted" id="tokens-count">{{count}}, newest first. A token's secret is shown once, when it is made; here only its prefix.</p>
             <div class="table-scroll">
-            <table id="tokens">
-            <caption>{{count}} tokens, newest first. A token's secret is shown once, when it is made; here only its prefix.</caption>
+            <table id="tokens" class="stack">
             <thead><tr><th scope="col">Prefix</th><th scope="col">For</th><th scope="col">Account</th><th scope="col">Role or scopes</th><th scope="col">Expires</th><th scope="col">Last used</th><th scope="col">State</th><th scope="col"><span class="visually-hidden">Revoke</span></th></tr></thead>
             <tbody>
-            {{#tokens}}<tr{{^active}} class="disabled"{{/active}}><td><code>{{prefix}}</code></td><td>{{name}}</td><td>{{user}}</td><td>{{scopes}}</td><td>{{expires}}</td><td>{{lastUsed}}</td><td>{{state}}</td>
-            <td>{{#active}}<form method="post" action="/admin/tokens/revoke" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="prefix" value="{{prefix}}"><button type="submit" class="danger" id="revoke-{{prefix}}">Revoke<span class="visually-hidden"> {{prefix}}</span></button></form>{{/active}}</td></tr>
+            {{#tokens}}<tr{{^active}} class="disabled"{{/active}}><td data-label="Prefix"><code>{{prefix}}</code></td><td data-label="For">{{name}}</td><td data-label="Account">{{user}}</td><td data-label="Role or scopes">{{scopes}}</td><td data-label="Expires">{{expires}}</td><td data-label="Last used">{{lastUsed}}</td><td data-label="State">{{state}}</td>
+            <td class="actions">{{#active}}<form method="post" action="/admin/tokens/revoke" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="prefix" value="{{prefix}}"><button type="submit" class="danger" id="revoke-{{prefix}}">Revoke<span class="visually-hidden"> {{prefix}}</span></button></form>{{/active}}</td></tr>
             {{/tokens}}
             </tbody></table>
             </div>
@@ -161,7 +162,8 @@ extension WebPages {
             <p class="warning" role="alert" id="secret-warning"><strong>Copy it now: it will not be shown again.</strong>
             Desk keeps only its hash; if it is lost, make a new one and revoke this one.</p>
             <label for="token-secret">Token</label>
-            <textarea id="token-secret" readonly rows="2" spellcheck="false">{{secret}}</textarea>
+            <textarea id="token-secret" readonly rows="2" spellcheck="false">
+            {{secret}}</textarea>
             <p>Prefix <code id="token-prefix">{{prefix}}</code> (how it is listed and logged){{#expires}}; expires {{expires}}{{/expires}}.</p>
             </section>
             <p><a href="/admin/tokens" id="tokens-link">Back to the tokens</a></p>
@@ -173,13 +175,13 @@ extension WebPages {
             {{> admin-nav}}
             {{#coordinatorKey}}<p>The coordinator's public key: <code id="coordinator-key">{{coordinatorKey}}</code></p>{{/coordinatorKey}}
             {{^coordinatorKey}}<p class="notice" id="plain-agents">This coordinator's agent port is plain TCP (<code>--plain-agents</code>, loopback only): agents connect there without keys.</p>{{/coordinatorKey}}
+            <p class="muted" id="keys-count">{{count}}, newest first.</p>
             <div class="table-scroll">
-            <table id="agent-keys">
-            <caption>{{count}} keys</caption>
+            <table id="agent-keys" class="stack">
             <thead><tr><th scope="col">Agent</th><th scope="col">Name</th><th scope="col">Public key</th><th scope="col">Made</th><th scope="col">State</th><th scope="col"><span class="visually-hidden">Revoke</span></th></tr></thead>
             <tbody>
-            {{#keys}}<tr{{^active}} class="disabled"{{/active}}><td>{{agent}}</td><td>{{name}}</td><td><code class="key">{{publicKey}}</code></td><td>{{created}}</td><td>{{state}}</td>
-            <td>{{#active}}<form method="post" action="/admin/agent-keys/revoke" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="public_key" value="{{publicKey}}"><button type="submit" class="danger">Revoke<span class="visually-hidden"> the key {{name}} of {{agent}}</span></button></form>{{/active}}</td></tr>
+            {{#keys}}<tr{{^active}} class="disabled"{{/active}}><td data-label="Agent">{{agent}}</td><td data-label="Name">{{name}}</td><td data-label="Public key"><code class="key">{{publicKey}}</code></td><td data-label="Made">{{created}}</td><td data-label="State">{{state}}</td>
+            <td class="actions">{{#active}}<form method="post" action="/admin/agent-keys/revoke" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="public_key" value="{{publicKey}}"><button type="submit" class="danger">Revoke<span class="visually-hidden"> the key {{name}} of {{agent}}</span></button></form>{{/active}}</td></tr>
             {{/keys}}
             </tbody></table>
             </div>
@@ -211,7 +213,8 @@ extension WebPages {
             {{#made}}<p class="warning" role="alert" id="secret-warning"><strong>Copy this key file now: it will not be shown again.</strong>
             Whoever has it can act as {{agent}}. Save it on the agent's machine (mode 0600) and start <code>desk agent --key FILE</code>.</p>
             <label for="key-file">Key file</label>
-            <textarea id="key-file" readonly rows="7" spellcheck="false">{{keyFile}}</textarea>{{/made}}
+            <textarea id="key-file" readonly rows="7" spellcheck="false">
+            {{keyFile}}</textarea>{{/made}}
             {{^made}}<p>The public key <code class="key">{{publicKey}}</code> is registered. The coordinator's public key, for the agent's key file:
             <code id="coordinator-key">{{coordinatorKey}}</code></p>{{/made}}
             </section>
@@ -225,11 +228,11 @@ extension WebPages {
             <p><a href="/admin/macros/edit" id="new-macro">New macro</a></p>
             {{^hasMacros}}<p id="no-macros">There are no macros yet.</p>{{/hasMacros}}
             {{#hasMacros}}<div class="table-scroll">
-            <table id="macros">
+            <table id="macros" class="stack">
             <thead><tr><th scope="col">Name</th><th scope="col">Description</th><th scope="col">Reply begins</th><th scope="col">Actions</th><th scope="col"><span class="visually-hidden">Change</span></th></tr></thead>
             <tbody>
-            {{#macros}}<tr><td><a href="{{edit}}">{{name}}</a></td><td>{{description}}</td><td>{{reply}}</td><td><code>{{actions}}</code></td>
-            <td><form method="post" action="/admin/macros/delete" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="name" value="{{name}}"><button type="submit" class="danger">Delete<span class="visually-hidden"> {{name}}</span></button></form></td></tr>
+            {{#macros}}<tr><td data-label="Name"><a href="{{edit}}">{{name}}</a></td><td data-label="Description">{{description}}</td><td data-label="Reply begins">{{reply}}</td><td data-label="Actions"><code>{{actions}}</code></td>
+            <td class="actions"><form method="post" action="/admin/macros/delete" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="name" value="{{name}}"><button type="submit" class="danger">Delete<span class="visually-hidden"> {{name}}</span></button></form></td></tr>
             {{/macros}}
             </tbody></table>
             </div>{{/hasMacros}}
@@ -287,11 +290,11 @@ extension WebPages {
             </form>
             {{^hasEntries}}<p id="no-entries">No entries{{#older}} older than these{{/older}}.</p>{{/hasEntries}}
             {{#hasEntries}}<div class="table-scroll">
-            <table id="audit">
+            <table id="audit" class="stack">
             <thead><tr><th scope="col">When (UTC)</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">On</th><th scope="col">Change</th></tr></thead>
             <tbody>
-            {{#entries}}<tr><td>{{at}}</td><td>{{actor}}</td><td>{{action}}</td><td>{{target}}</td>
-            <td>{{#hasChange}}<details><summary>Before and after</summary>{{#before}}<p>Before</p><pre>{{before}}</pre>{{/before}}{{#after}}<p>After</p><pre>{{after}}</pre>{{/after}}</details>{{/hasChange}}</td></tr>
+            {{#entries}}<tr><td data-label="When (UTC)">{{at}}</td><td data-label="Who">{{actor}}</td><td data-label="What">{{action}}</td><td data-label="On">{{target}}</td>
+            <td data-label="Change">{{#hasChange}}<details><summary>Before and after</summary>{{#before}}<p>Before</p><pre>{{before}}</pre>{{/before}}{{#after}}<p>After</p><pre>{{after}}</pre>{{/after}}</details>{{/hasChange}}</td></tr>
             {{/entries}}
             </tbody></table>
             </div>{{/hasEntries}}
@@ -330,9 +333,8 @@ extension WebPages {
         .admin .muted { color: #4b5568; }
         .admin .notice { background: #e8f5ec; border: 1px solid #a8d5b5; padding: .5rem .75rem; border-radius: .35rem; }
         .admin .warning { background: #fff4d6; border: 1px solid #e8c35a; padding: .5rem .75rem; border-radius: .35rem; }
-        .admin .table-scroll { overflow-x: auto; margin-bottom: 1rem; }
+        .admin .table-scroll { overflow-x: auto; margin-bottom: 1rem; position: relative; }
         .admin table { font-size: .95rem; }
-        .admin caption { text-align: left; padding: .5rem 0; color: #4b5568; }
         .admin tr.disabled td { color: #6b7382; }
         .admin code.key { word-break: break-all; }
         .admin fieldset { border: 1px solid #dde1e8; border-radius: .35rem; margin-top: 1rem; }
@@ -349,6 +351,15 @@ extension WebPages {
         .admin .filter { display: flex; flex-wrap: wrap; gap: 1rem; align-items: end; margin-bottom: 1rem; }
         .admin .filter label { margin-top: 0; }
         .admin .pager a { margin-right: 1rem; }
+        @media (max-width: 40rem) {
+          .admin table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+          .admin table.stack, .admin table.stack tbody, .admin table.stack tr { display: block; }
+          .admin table.stack tr { border: 1px solid #dde1e8; border-radius: .5rem; margin-bottom: .75rem; padding: .25rem .5rem; background: #fff; }
+          .admin table.stack td, .admin table.stack td:nth-child(4) { display: flex; gap: .75rem; border: 0; padding: .25rem 0; overflow-wrap: anywhere; }
+          .admin table.stack td::before { content: attr(data-label); flex: 0 0 7rem; font-weight: 600; color: #4b5568; }
+          .admin table.stack td.actions:empty { display: none; }
+          .admin table.stack td > details { min-width: 0; }
+        }
         .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
         """
 }
