@@ -295,6 +295,7 @@ extension HTTPAPI {
         var page = adminContext(context, section: "/admin/tokens", notice: notice,
                                 problem: problem ?? (errors.isEmpty ? nil : "No token was made: please check the field marked below."))
         page["count"] = Self.count(tokens.count, "token", "tokens")
+        page["hasTokens"] = !tokens.isEmpty
         page["tokens"] = tokens.map { token -> [String: Any] in
             let state = token.revokedAt.map { "revoked " + Self.when($0) }
                 ?? (token.isUsable(at: now) ? "active" : "expired")
@@ -367,6 +368,7 @@ extension HTTPAPI {
                                 problem: problem ?? (errors.isEmpty ? nil : "No key was added: please check the field marked below."))
         page["coordinatorKey"] = agentChannelKey as Any? ?? false
         page["count"] = Self.count(keys.count, "key", "keys")
+        page["hasKeys"] = !keys.isEmpty
         page["keys"] = keys.reversed().map { key -> [String: Any] in
             ["agent": key.userName, "name": key.name, "publicKey": key.publicKey, "created": Self.when(key.createdAt),
              "state": key.revokedAt.map { "revoked " + Self.when($0) } ?? "active", "active": key.revokedAt == nil]
@@ -608,7 +610,7 @@ extension HTTPAPI {
         let limit = 50
         let entries = try await store.pool.read { [before] db in try db.auditEntries(before: before, limit: limit, actionPrefix: kind) }
         var page = adminContext(context, section: "/admin/audit")
-        page["filter"] = Self.select("audit", "kind", "Show", options: Self.auditKinds, selected: kind)
+        page["filter"] = Self.select("audit", "kind", "Kind of change", options: Self.auditKinds, selected: kind)
         page["hasEntries"] = !entries.isEmpty
         page["entries"] = entries.map { entry -> [String: Any] in
             ["at": Self.when(entry.at), "actor": entry.actor, "action": entry.action, "target": entry.target,

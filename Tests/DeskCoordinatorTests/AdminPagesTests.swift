@@ -335,6 +335,30 @@ import Testing
         }
     }
 
+    @Test("the audit log: newest first, 50 a page, the next page by link, one kind at a time")
+    func auditPages() async throws {
+        let (app, directory, admin) = try await API.application()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await app.test(.router) { client in
+            let ada = try await Self.people(client, admin)[.admin]!
+            for index in 0..<50 {
+                try await client.execute(uri: "/api/v1/users", method: .post, headers: admin,
+                                         body: ByteBuffer(string: "{\"name\":\"p\(index)\",\"role\":\"agent\"}")) { #expect($0.status == .created) }
+            }
+            let (status, _, _) = try await Self.post(client, ada, "/admin/macros/edit", [("intent", "save"), ("name", "m"), ("reply", "Hi.")])
+            #expect(status == .seeOther)
+            func targets(_ html: String) -> [String] { html.matches(of: /<td data-label="On">([^<]*)<\/td>/).map { String($0.output.1) } }
+            let first = try await Self.get(client, ada, "/admin/audit").1
+            #expect(targets(first).count == 50 && targets(first).first == "macro m" && targets(first)[1] == "user p49", "\(targets(first))")
+            let next = try #require(first.firstMatch(of: /href="(\/admin\/audit\?before=\d+)" id="older-entries"/).map { String($0.output.1) })
+            let second = try await Self.get(client, ada, next).1
+            #expect(targets(second).last == "user test-admin" && !targets(second).contains("macro m") && second.contains(">Newest</a>"), "\(targets(second))")
+            let macros = try await Self.get(client, ada, "/admin/audit?kind=macro.").1
+            #expect(targets(macros) == ["macro m"] && macros.contains("<option value=\"macro.\" selected>") && !macros.contains("older-entries"))
+            #expect(try await Self.get(client, ada, "/admin/audit?before=x").0 == .badRequest)
+        }
+    }
+
     @Test("hostile text is shown as text on every admin page, never as markup")
     func escaping() async throws {
         let (app, directory, admin) = try await API.application()

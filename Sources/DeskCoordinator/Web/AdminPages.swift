@@ -122,7 +122,7 @@ extension WebPages {
             <h1>API tokens</h1>
             {{> admin-nav}}
             <p class="muted" id="tokens-count">{{count}}, newest first. A token's secret is shown once, when it is made; here only its prefix.</p>
-            <div class="table-scroll">
+            {{#hasTokens}}<div class="table-scroll">
             <table id="tokens" class="stack">
             <thead><tr><th scope="col">Prefix</th><th scope="col">For</th><th scope="col">Account</th><th scope="col">Role or scopes</th><th scope="col">Expires</th><th scope="col">Last used</th><th scope="col">State</th><th scope="col"><span class="visually-hidden">Revoke</span></th></tr></thead>
             <tbody>
@@ -130,7 +130,7 @@ extension WebPages {
             <td class="actions">{{#active}}<form method="post" action="/admin/tokens/revoke" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="prefix" value="{{prefix}}"><button type="submit" class="danger" id="revoke-{{prefix}}">Revoke<span class="visually-hidden"> {{prefix}}</span></button></form>{{/active}}</td></tr>
             {{/tokens}}
             </tbody></table>
-            </div>
+            </div>{{/hasTokens}}
             <section aria-labelledby="new-token">
             <h2 id="new-token">Make a token</h2>
             <form method="post" action="/admin/tokens" id="token-form" novalidate>
@@ -176,7 +176,7 @@ extension WebPages {
             {{#coordinatorKey}}<p>The coordinator's public key: <code id="coordinator-key">{{coordinatorKey}}</code></p>{{/coordinatorKey}}
             {{^coordinatorKey}}<p class="notice" id="plain-agents">This coordinator's agent port is plain TCP (<code>--plain-agents</code>, loopback only): agents connect there without keys.</p>{{/coordinatorKey}}
             <p class="muted" id="keys-count">{{count}}, newest first.</p>
-            <div class="table-scroll">
+            {{#hasKeys}}<div class="table-scroll">
             <table id="agent-keys" class="stack">
             <thead><tr><th scope="col">Agent</th><th scope="col">Name</th><th scope="col">Public key</th><th scope="col">Made</th><th scope="col">State</th><th scope="col"><span class="visually-hidden">Revoke</span></th></tr></thead>
             <tbody>
@@ -184,11 +184,11 @@ extension WebPages {
             <td class="actions">{{#active}}<form method="post" action="/admin/agent-keys/revoke" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="public_key" value="{{publicKey}}"><button type="submit" class="danger">Revoke<span class="visually-hidden"> the key {{name}} of {{agent}}</span></button></form>{{/active}}</td></tr>
             {{/keys}}
             </tbody></table>
-            </div>
+            </div>{{/hasKeys}}
             <section aria-labelledby="new-key">
             <h2 id="new-key">Add a key</h2>
             <p>Best: make the key pair on the agent's machine (<code>desk agent-key create</code>) and register only its public key here.
-            Or let Desk make the pair: the key file, with its secret key, is then shown once on the next page.</p>
+            {{#coordinatorKey}}Or let Desk make the pair: the key file, with its secret key, is then shown once on the next page.{{/coordinatorKey}}</p>
             <form method="post" action="/admin/agent-keys" id="agent-key-form" novalidate>
             <input type="hidden" name="csrf" value="{{csrf}}">
             <div class="grid">
@@ -350,6 +350,7 @@ extension WebPages {
         .admin details pre { font-size: .85rem; margin: .25rem 0; }
         .admin .filter { display: flex; flex-wrap: wrap; gap: 1rem; align-items: end; margin-bottom: 1rem; }
         .admin .filter label { margin-top: 0; }
+        .admin .filter button { margin-top: 0; }
         .admin .pager a { margin-right: 1rem; }
         @media (max-width: 40rem) {
           .admin table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
