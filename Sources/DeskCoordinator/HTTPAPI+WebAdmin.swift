@@ -70,7 +70,7 @@ extension HTTPAPI {
             } catch let error as APIError {
                 var page = adminContext(context, section: "")
                 page["message"] = Self.sentence(error.message)
-                page["back"] = method == .get ? "/admin" : path
+                page["back"] = "/" + path.split(separator: "/").prefix(2).joined(separator: "/")  // the section's page
                 return Self.page(pages.render("admin-problem", title: "Not done", page), status: error.status)
             }
         }

@@ -355,7 +355,11 @@ import Testing
             #expect(targets(second).last == "user test-admin" && !targets(second).contains("macro m") && second.contains(">Newest</a>"), "\(targets(second))")
             let macros = try await Self.get(client, ada, "/admin/audit?kind=macro.").1
             #expect(targets(macros) == ["macro m"] && macros.contains("<option value=\"macro.\" selected>") && !macros.contains("older-entries"))
-            #expect(try await Self.get(client, ada, "/admin/audit?before=x").0 == .badRequest)
+            let (refused, page) = try await Self.get(client, ada, "/admin/audit?before=x")
+            #expect(refused == .badRequest && page.contains("id=\"problem-detail\">Before must be an entry id.") && page.contains("href=\"/admin/audit\""))
+            // A form no page makes (an unknown field) is refused with a page too, not JSON.
+            let (status2, html2, _) = try await Self.post(client, ada, "/admin/tokens/revoke", [("prefix", "x"), ("extra", "1")])
+            #expect(status2 == .badRequest && html2.contains("Unknown field &#39;extra&#39;.") && html2.contains("href=\"/admin/tokens\">Back"), "\(html2)")
         }
     }
 
