@@ -97,6 +97,11 @@ import Testing
                     #expect(status == .forbidden && html.contains("id=\"refused\""), "POST \(uri) as \(role): \(status)")
                 }
             }
+            // A cookie that is no longer good: sent to sign-in, and the cookie cleared (not a JSON 401).
+            try await client.execute(uri: "/admin/people", method: .get, headers: [.cookie: "desk_session=stale"]) { response in
+                #expect(response.status == .seeOther && response.headers[.location] == "/sign-in"
+                        && response.headers[.setCookie]?.contains("Max-Age=0") == true, "\(response.status)")
+            }
             // Only an admin's home page links to the admin pages.
             #expect(try await Self.get(client, browsers[.admin], "/").1.contains("href=\"/admin\""))
             #expect(!(try await Self.get(client, browsers[.lead], "/").1.contains("href=\"/admin\"")))

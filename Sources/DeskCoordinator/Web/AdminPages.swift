@@ -85,7 +85,7 @@ extension WebPages {
             {{> admin-nav}}
             <p id="person-summary">{{person.role}}{{#person.email}}, {{person.email}}{{/person.email}}; {{person.state}}; since {{person.created}}.</p>
             <section aria-labelledby="change-person">
-            <h2 id="change-person">Role, skills and tier</h2>
+            <h2 id="change-person">Role, skills, tier and sign-in</h2>
             <form method="post" action="/admin/people/edit" id="person-edit-form" novalidate>
             <input type="hidden" name="csrf" value="{{csrf}}">
             <input type="hidden" name="name" value="{{person.name}}">
