@@ -26,9 +26,15 @@ public struct AgentKey: Sendable, Equatable {
 
     /// Writes the key file, mode 0600.
     public func write(_ path: String) throws {
-        try CurveKeyFile.write(path, comment: "Desk agent key of '\(agent)': whoever has this file can act as that agent. Keep it secret.",
-                               [("agent", agent), ("public-key", keys.publicKey), ("secret-key", keys.secretKey),
-                                ("coordinator-key", coordinatorKey)])
+        try CurveKeyFile.write(path, comment: fileComment, fileEntries)
+    }
+
+    /// The key file's text, as `write` writes it (the admin page shows it once).
+    public var fileText: String { CurveKeyFile.text(comment: fileComment, fileEntries) }
+
+    var fileComment: String { "Desk agent key of '\(agent)': whoever has this file can act as that agent. Keep it secret." }
+    var fileEntries: [(String, String)] {
+        [("agent", agent), ("public-key", keys.publicKey), ("secret-key", keys.secretKey), ("coordinator-key", coordinatorKey)]
     }
 
     /// Sets a DEALER up as this agent's CURVE client (before it connects).

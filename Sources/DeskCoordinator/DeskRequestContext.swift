@@ -32,6 +32,9 @@ enum RouteAccess: Sendable, Equatable, CustomStringConvertible {
     case publicOr(Permission)
     /// A credential holding the permission.
     case requires(Permission)
+    /// A web page for holders of the permission: without a credential a redirect to sign-in, without the
+    /// permission a `403` page naming it (`HTTPAPI.onPage`).
+    case page(Permission)
 
     var description: String {
         switch self {
@@ -39,6 +42,7 @@ enum RouteAccess: Sendable, Equatable, CustomStringConvertible {
         case .signedIn: "signed in"
         case .publicOr(let permission): "public or \(permission.rawValue)"
         case .requires(let permission): permission.rawValue
+        case .page(let permission): "page: \(permission.rawValue)"
         }
     }
 
@@ -55,7 +59,7 @@ enum RouteAccess: Sendable, Equatable, CustomStringConvertible {
         case .publicOr(let needed):
             guard principal != nil else { return }
             permission = needed
-        case .requires(let needed):
+        case .requires(let needed), .page(let needed):
             permission = needed
         }
         guard let principal else {
@@ -124,7 +128,7 @@ struct AccessMiddleware: RouterMiddleware {
     /// The web app's pages that read the session (`HTTPAPI+Web.swift`); not the API, health or metrics.
     static func isPage(_ path: String) -> Bool {
         path == "/" || path == "/portal" || path.hasPrefix("/portal/") || path == "/work" || path.hasPrefix("/work/") || path == "/lead"
-            || path.hasPrefix("/static/")
+            || path.hasPrefix("/static/") || path == "/admin" || path.hasPrefix("/admin/")
     }
 
     static func changesState(_ method: HTTPRequest.Method) -> Bool {
@@ -138,9 +142,9 @@ struct AccessMiddleware: RouterMiddleware {
         if sent == nil, FormBody.isForm(request) {
             let buffer: ByteBuffer
             do {
-                buffer = try await request.collectBody(upTo: 16_384)
+                buffer = try await request.collectBody(upTo: HTTPAPI.maxRequestBytes)  // a macro's reply, an SLA document
             } catch {
-                throw APIError(.contentTooLarge, "a form body is over 16384 bytes")
+                throw APIError(.contentTooLarge, "a form body is over \(HTTPAPI.maxRequestBytes) bytes")
             }
             sent = Self.formField("csrf", in: buffer)
         }

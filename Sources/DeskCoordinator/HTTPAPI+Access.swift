@@ -72,7 +72,12 @@ extension HTTPAPI {
 
     /// `POST /api/v1/users` `{"name","email","role","skills","tier","password"}`.
     func createUser(_ request: Request, by principal: Principal?) async throws -> Response {
-        let body = try await decodeBody(request, as: UserBody.self, upTo: 16_384)
+        let user = try await createUser(try await decodeBody(request, as: UserBody.self, upTo: 16_384), by: principal)
+        return TicketJSON.response(Self.userJSON(user), status: .created)
+    }
+
+    /// A new account, checked and audited (the API's and the admin page's).
+    func createUser(_ body: UserBody, by principal: Principal?) async throws -> UserRecord {
         guard let name = body.name else { throw APIError(.badRequest, "field 'name' is required", field: "name") }
         guard let roleText = body.role else { throw APIError(.badRequest, "field 'role' is required (\(Role.names))", field: "role") }
         let fields = try AccountFields.check(name: name, email: body.email, role: roleText, skills: body.skills, tier: body.tier,
@@ -96,13 +101,18 @@ extension HTTPAPI {
             throw APIError(.conflict, onEmail ? "the e-mail address is already an account's" : "user '\(fields.name)' already exists",
                            field: onEmail ? "email" : "name")
         }
-        return TicketJSON.response(Self.userJSON(user), status: .created)
+        return user
     }
 
     /// `PATCH /api/v1/users/{name}` `{"email","role","skills","tier","password","disabled"}`: only the fields
     /// present change. Disabling keeps the account's history and ends its tokens' use at once.
     func updateUser(_ request: Request, _ name: String, by principal: Principal?) async throws -> Response {
-        let body = try await decodeBody(request, as: UserBody.self, upTo: 16_384)
+        let user = try await updateUser(try await decodeBody(request, as: UserBody.self, upTo: 16_384), name, by: principal)
+        return TicketJSON.response(Self.userJSON(user))
+    }
+
+    /// Changes the fields present in `body` of the account `name`, checked and audited.
+    func updateUser(_ body: UserBody, _ name: String, by principal: Principal?) async throws -> UserRecord {
         guard body.name == nil || body.name == name else {
             throw APIError(.badRequest, "a user's name does not change (it is the agent name their sessions act as)", field: "name")
         }
@@ -129,7 +139,7 @@ extension HTTPAPI {
         }
         guard let updated else { throw APIError(.notFound, "user '\(name.prefix(64))' not found") }
         access.forgetAll()
-        return TicketJSON.response(Self.userJSON(updated))
+        return updated
     }
 
     /// bcrypt (the sign-in policy's cost, 12), off the cooperative pool's hot threads as much as a
@@ -163,7 +173,12 @@ extension HTTPAPI {
     /// `POST /api/v1/tokens` `{"user","name","scopes","expires_in_days"}`: 201 with the token's secret, shown
     /// this once. `user` defaults to the caller; `scopes` narrow the owner's role.
     func createToken(_ request: Request, by principal: Principal?) async throws -> Response {
-        let body = try await decodeBody(request, as: TokenBody.self, upTo: 16_384)
+        let (record, secret) = try await createToken(try await decodeBody(request, as: TokenBody.self, upTo: 16_384), by: principal)
+        return TicketJSON.response(Self.tokenJSON(record, secret: secret), status: .created)
+    }
+
+    /// A new token and its secret (to be shown once, never stored or logged), checked and audited.
+    func createToken(_ body: TokenBody, by principal: Principal?) async throws -> (TokenRecord, String) {
         let owner = body.user ?? principal?.name ?? ""
         let name = (body.name ?? "").trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty, name.count <= 64, !name.containsNUL else {
@@ -183,8 +198,8 @@ extension HTTPAPI {
             try db.audit(actor: actor, action: "token.create", target: "token \(record.prefix)", after: record.auditSummary, at: now)
             return (record, secret)
         }
-        guard let (record, secret) = created else { throw APIError(.notFound, "user '\(owner.prefix(64))' not found", field: "user") }
-        return TicketJSON.response(Self.tokenJSON(record, secret: secret), status: .created)
+        guard let created else { throw APIError(.notFound, "user '\(owner.prefix(64))' not found", field: "user") }
+        return created
     }
 
     static func permissions(_ names: [String]) throws -> [Permission] {

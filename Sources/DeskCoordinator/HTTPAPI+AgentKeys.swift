@@ -38,7 +38,12 @@ extension HTTPAPI {
     /// `POST /api/v1/agent-keys` `{"agent","public_key","name"}`: 201 with the coordinator's public key for
     /// the agent's key file. The account must exist and be staff or a bot (not a customer).
     func registerAgentKey(_ request: Request, by principal: Principal?) async throws -> Response {
-        let body = try await decodeBody(request, as: AgentKeyBody.self, upTo: 4096)
+        let record = try await registerAgentKey(try await decodeBody(request, as: AgentKeyBody.self, upTo: 4096), by: principal)
+        return TicketJSON.response(Self.agentKeyJSON(record, coordinatorKey: coordinatorKeyJSON), status: .created)
+    }
+
+    /// Registers a public key for an account, checked and audited (the API's and the admin page's).
+    func registerAgentKey(_ body: AgentKeyBody, by principal: Principal?) async throws -> AgentKeyRecord {
         guard let agent = body.agent, !agent.isEmpty else { throw APIError(.badRequest, "field 'agent' is required", field: "agent") }
         guard let key = body.publicKey, CurveKeyPair.isKey(key) else {
             throw APIError(.badRequest, "public_key must be a CURVE public key: 40 characters of Z85", field: "public_key")
@@ -63,15 +68,18 @@ extension HTTPAPI {
         case .noAccount: throw APIError(.notFound, "account '\(agent.prefix(64))' not found: create it first (POST /api/v1/users)", field: "agent")
         case .customer: throw APIError(.conflict, "account '\(agent.prefix(64))' is a customer: agent keys are for staff and bot accounts", field: "agent")
         case .taken: throw APIError(.conflict, "this public key is already registered", field: "public_key")
-        case .registered(let record):
-            return TicketJSON.response(Self.agentKeyJSON(record, coordinatorKey: coordinatorKeyJSON), status: .created)
+        case .registered(let record): return record
         }
     }
 
     /// `POST /api/v1/agent-keys/revoke` `{"public_key"}` (a Z85 key does not fit in a URL path): new
     /// connections with it are refused from now on.
     func revokeAgentKey(_ request: Request, by principal: Principal?) async throws -> Response {
-        let body = try await decodeBody(request, as: AgentKeyBody.self, upTo: 4096)
+        try await revokeAgentKey(try await decodeBody(request, as: AgentKeyBody.self, upTo: 4096), by: principal)
+        return Response(status: .noContent)
+    }
+
+    func revokeAgentKey(_ body: AgentKeyBody, by principal: Principal?) async throws {
         guard let key = body.publicKey, CurveKeyPair.isKey(key) else {
             throw APIError(.badRequest, "public_key must be a CURVE public key: 40 characters of Z85", field: "public_key")
         }
@@ -82,7 +90,6 @@ extension HTTPAPI {
             return true
         }
         guard revoked else { throw APIError(.notFound, "no active agent key \(key)", field: "public_key") }
-        return Response(status: .noContent)
     }
 }
 

@@ -57,7 +57,14 @@ extension HTTPAPI {
     /// `POST /api/v1/macros` (name in the body) or `PUT /api/v1/macros/{name}`: checks the template and the
     /// actions, stores the macro, then tells the loop. 201 when new, 200 when replaced, 400 naming the problem.
     func saveMacro(_ request: Request, name: String?, by principal: Principal?) async throws -> Response {
-        var definition = try await decodeBody(request, as: MacroBody.self, upTo: Self.maxRequestBytes).macro(name: name)
+        let (checked, created) = try await saveMacro(try await decodeBody(request, as: MacroBody.self, upTo: Self.maxRequestBytes),
+                                                     name: name, by: principal)
+        return TicketJSON.response(Self.macroJSON(checked.definition), status: created ? .created : .ok)
+    }
+
+    /// Checks, stores and audits a macro, then tells the loop: the macro, and whether it is new.
+    func saveMacro(_ body: MacroBody, name: String?, by principal: Principal?) async throws -> (CheckedMacro, Bool) {
+        var definition = body.macro(name: name)
         if let name {
             guard definition.name.isEmpty || definition.name == name else {
                 throw APIError(.badRequest, "the body names macro '\(definition.name)' but the path names '\(name)'", field: "name")
@@ -79,7 +86,7 @@ extension HTTPAPI {
             return created
         }
         inputs.yield(.macroSaved(checked))
-        return TicketJSON.response(Self.macroJSON(checked.definition), status: created ? .created : .ok)
+        return (checked, created)
     }
 
     func removeMacro(_ name: String, by principal: Principal?) async throws -> Response {
@@ -164,15 +171,23 @@ extension HTTPAPI {
     /// defaults). Checked like the file (400 naming the policy and the problem), stored, and in force once
     /// every open ticket's clock is rebuilt under it. `DELETE` goes back to the config's policies.
     func replacePolicies(_ request: Request?, by principal: Principal?) async throws -> Response {
-        let before = slaPoliciesJSON
-        var policies: [SLAPolicy]?
-        var document: String?
+        var text: String?
         if let request {
             let buffer: ByteBuffer
             do { buffer = try await request.body.collect(upTo: Self.maxRequestBytes) } catch {
                 throw APIError(.contentTooLarge, "request body is over \(Self.maxRequestBytes) bytes")
             }
-            let text = String(buffer: buffer)
+            text = String(buffer: buffer)
+        }
+        return TicketJSON.response(try await replacePolicies(document: text, by: principal))
+    }
+
+    /// Puts the policies of `document` (nil: the config's) in force, audited; the document now in force.
+    func replacePolicies(document given: String?, by principal: Principal?) async throws -> String {
+        let before = slaPoliciesJSON
+        var policies: [SLAPolicy]?
+        var document: String?
+        if let text = given {
             do {
                 policies = try SLAPolicyDocument.policies(text, targets: responseTargets)
             } catch let error as ConfigError {
@@ -189,10 +204,10 @@ extension HTTPAPI {
         }
         let now = currentMillis(), actor = Self.actor(principal), after = slaPoliciesJSON
         try await store.writer.write { db in
-            try db.audit(actor: actor, action: request == nil ? "sla.reset" : "sla.replace", target: "sla policies",
+            try db.audit(actor: actor, action: given == nil ? "sla.reset" : "sla.replace", target: "sla policies",
                          before: before, after: after, at: now)
         }
-        return TicketJSON.response(after)
+        return after
     }
 
     /// `GET /api/v1/tickets/{id}/conversation`: what the customer sees — their message and the public

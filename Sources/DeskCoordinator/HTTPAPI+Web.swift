@@ -25,7 +25,7 @@ extension HTTPAPI {
         router.on(routes, .post, "/portal/new", .anyone) { request, context in try await submitRequest(request, context) }
         router.on(routes, .get, "/static/desk.css", .anyone) { _, _ in
             Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
-                     body: .init(byteBuffer: ByteBuffer(string: WebPages.css + WebPages.workspaceCSS)))
+                     body: .init(byteBuffer: ByteBuffer(string: WebPages.css + WebPages.workspaceCSS + WebPages.adminCSS)))
         }
     }
 
@@ -54,7 +54,8 @@ extension HTTPAPI {
         if principal.role == .customer { return Self.redirect("/portal") }
         return Self.page(pages.render("home", title: "Home", ["who": who(context) as Any, "name": principal.name,
                                                                 "role": principal.role.rawValue,
-                                                                "lead": principal.role == .lead || principal.role == .admin]))
+                                                                "lead": principal.role == .lead || principal.role == .admin,
+                                                                "isAdmin": principal.holds(.usersManage)]))
     }
 
     /// `POST /sign-in` (the page's form: `login`, name or e-mail, and `password`): the session cookie and a

@@ -28,13 +28,18 @@ public enum CurveKeyFile {
 
     /// Writes `entries` (in order) under a comment, creating the file with mode 0600.
     public static func write(_ path: String, comment: String, _ entries: [(String, String)]) throws {
-        let text = comment.split(separator: "\n").map { "# \($0)\n" }.joined() + entries.map { "\($0.0) = \($0.1)\n" }.joined()
+        let text = Self.text(comment: comment, entries)
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
             throw Problem(description: "\(path): cannot write the key file")
         }
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+    }
+
+    /// The file's text: `entries` (in order) under a comment.
+    public static func text(comment: String, _ entries: [(String, String)]) -> String {
+        comment.split(separator: "\n").map { "# \($0)\n" }.joined() + entries.map { "\($0.0) = \($0.1)\n" }.joined()
     }
 
     /// The key pair in `path` (`public-key`, `secret-key`), made and written there when the file is missing.

@@ -44,6 +44,7 @@ import Testing
             case .signedIn: return role == nil ? "401" : "yes"
             case .publicOr(let permission): return role.map { permission.roles.contains($0) ? "yes" : "403" } ?? "yes, rate-limited"
             case .requires(let permission): return role.map { permission.roles.contains($0) ? "yes" : "403" } ?? "401"
+            case .page(let permission): return role.map { permission.roles.contains($0) ? "yes" : "403" } ?? "sign-in"
             }
         }
         return Row(method: route.method.rawValue, path: route.template, needs: route.access.description, cells: columns.map(cell))
@@ -119,7 +120,7 @@ import Testing
                 let row = try #require(documented.first { $0.method == route.method.rawValue && $0.path == route.template },
                                        "\(route.method) \(route.template) is not in docs/SECURITY.md")
                 let permission: String? = switch route.access {
-                case .publicOr(let p), .requires(let p): p.rawValue
+                case .publicOr(let p), .requires(let p), .page(let p): p.rawValue
                 default: nil
                 }
                 // Every caller by token, then every signed-in caller by session cookie (with its CSRF token).
@@ -137,8 +138,12 @@ import Testing
                         switch expected {
                         case "401":
                             #expect(response.status == .unauthorized && response.headers[.wwwAuthenticate] != nil, "\(what)")
+                        case "sign-in":  // a page: anyone without a credential is sent to sign in
+                            #expect(response.status == .seeOther && response.headers[.location] == "/sign-in", "\(what)")
                         case "403":
-                            #expect(response.status == .forbidden && Self.text(response.body).contains("permission '\(permission ?? "?")'"), "\(what)")
+                            // A page says it in HTML, where Mustache writes an apostrophe as &#39;.
+                            let body = Self.text(response.body).replacingOccurrences(of: "&#39;", with: "'")
+                            #expect(response.status == .forbidden && body.contains("permission '\(permission ?? "?")'"), "\(what)")
                         default:
                             #expect(expected.hasPrefix("yes"), "\(what)")
                             #expect(response.status != .unauthorized && response.status != .forbidden, "\(what)")

@@ -34,11 +34,27 @@ import Testing
             "reply": "Hello {{requester.name}}, please update the VPN client to 5.2: the hourly drops stop with it.",
             "actions": ["status": "pending_confirmation"]])
         #expect(try await cluster.request("POST", "/api/v1/macros", body: macro).status == 201)
+        // Screenshots of each page: DESK_TEST_OUTPUT when set, else under .build (not committed).
         var environment = ProcessInfo.processInfo.environment
-        if environment["DESK_SCREENSHOTS"] == nil { environment["DESK_SCREENSHOTS"] = cluster.directory + "/screenshots" }
+        environment["DESK_SCREENSHOTS"] = (environment["DESK_TEST_OUTPUT"].map { $0 + "/browser-workspace" })
+            ?? repositoryFile(".build/test-output/browser-workspace")
         let run = try await runProcess("/usr/bin/env", ["python3", repositoryFile("Tests/Browser/workspace.py"), cluster.http, cluster.adminToken,
                                                         "sam", "sam's long password", "lena", "lena's long password", "cu@example.com",
                                                         "vpn-fix"], timeout: 240, environment: environment)
+        #expect(run.status == 0 && run.output.contains("browser: all steps passed"), "\(run.output.joined(separator: "\n"))")
+    }
+
+    @Test func anAdminAddsAPersonMakesAndRevokesATokenAndEditsAMacroInChromium() async throws {
+        let cluster = try await TestCluster()
+        defer { cluster.shutdown() }
+        let person = try JSONSerialization.data(withJSONObject: ["name": "ada", "role": "admin", "email": "ada@example.com",
+                                                                 "password": "ada's long password"])
+        #expect(try await cluster.request("POST", "/api/v1/users", body: person).status == 201)
+        // Screenshots of each page: DESK_TEST_OUTPUT when set, else under .build (not committed).
+        let output = (ProcessInfo.processInfo.environment["DESK_TEST_OUTPUT"].map { $0 + "/browser-admin" })
+            ?? repositoryFile(".build/test-output/browser-admin")
+        let run = try await runProcess("/usr/bin/env", ["python3", repositoryFile("Tests/Browser/admin.py"), cluster.http, cluster.adminToken,
+                                                        "ada", "ada's long password", output], timeout: 180)
         #expect(run.status == 0 && run.output.contains("browser: all steps passed"), "\(run.output.joined(separator: "\n"))")
     }
 }

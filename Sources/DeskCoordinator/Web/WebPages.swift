@@ -9,7 +9,7 @@ struct WebPages: Sendable {
 
     init() {
         var library = MustacheLibrary()
-        for (name, text) in Self.templates + Self.workspaceTemplates {
+        for (name, text) in Self.templates + Self.workspaceTemplates + Self.adminTemplates {
             // The templates are constants of this file: a parse error is a programming error caught by tests.
             library.register(try! MustacheTemplate(string: text), named: name)
         }
@@ -89,6 +89,7 @@ struct WebPages: Sendable {
             <li><a href="/work" id="go-work">Workspace</a>: your tickets and your queues. Opening it puts you online: tickets are assigned to you until you set yourself away or sign out.</li>
             {{#lead}}<li><a href="/lead" id="go-lead">Dashboard</a>: queues, agents, SLA breaches, live.</li>{{/lead}}
             </ul>
+            {{#isAdmin}}<p><a href="/admin" id="admin-link">Admin: people, tokens, agent keys, macros, SLA policies, audit log</a></p>{{/isAdmin}}
             """),
         ("new-request", """
             <h1>New request</h1>
