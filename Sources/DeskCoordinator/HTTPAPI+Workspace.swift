@@ -141,6 +141,10 @@ extension HTTPAPI {
             "tags": ticket.tags.isEmpty ? "–" : ticket.tags.joined(separator: ", "), "clocks": clocks, "messages": conversation,
             "history": history.map { ["at": WebPages.time($0.at), "kind": $0.kind.rawValue.replacingOccurrences(of: "_", with: " "), "actor": $0.actor,
                                       "detail": Self.historyDetail($0)] },
+            "typeLabel": ticket.type.isEmpty ? nil : (ticketTypes.type(named: ticket.type)?.label ?? ticket.type) as Any,
+            "typeFields": ticket.fields.keys.sorted().map { key in
+                ["label": ticketTypes.type(named: ticket.type)?.fields.first { $0.name == key }?.label ?? key, "value": ticket.fields[key] ?? ""]
+            },
             "historyCount": history.count, "mine": mine, "open": ticket.status.isOpen, "canTake": principal.role != .agent && gateway != nil,
             "macros": macros.map { ["name": $0.name, "description": $0.description, "selected": $0.name == preview?.name] },
             "preview": preview.map { ["name": $0.name, "text": $0.text.isEmpty ? "(no reply: this macro only changes the ticket)" : $0.text,

@@ -256,3 +256,65 @@ extension HTTPFields {
         #expect(feed.hourly(now: 10_800_000, hours: 2).map(\.created) == [13, 0])
     }
 }
+
+/// Ticket types at intake, for every channel, and as the portal's form.
+@Suite("ticket types at intake") struct TicketTypeIntakeTests {
+    typealias API = HTTPAPIInProcessTests
+
+    @Test("the API names the type's field at fault; a complete request stores its type and fields and gets the suggested priority")
+    func apiChecksTypes() async throws {
+        let (app, directory, admin) = try await API.application()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await app.test(.router) { client in
+            let base = #""subject":"API down","body":"500 on every call","requester":"ops@example.com","type":"incident""#
+            try await client.execute(uri: "/api/v1/tickets", method: .post, body: ByteBuffer(string: "{\(base),\"fields\":{\"impact\":\"everyone\"}}")) { response in
+                let json = API.json(response.body)
+                #expect(response.status == .badRequest && json["field"] as? String == "fields.product_area", "\(json)")
+            }
+            let fields = #""fields":{"product_area":"API","impact":"everyone","urgency":"work is stopped"}"#
+            let id = try await client.execute(uri: "/api/v1/tickets", method: .post, body: ByteBuffer(string: "{\(base),\(fields)}")) { response in
+                let json = API.json(response.body)
+                #expect(response.status == .created && json["priority"] as? String == "P1" && json["type"] as? String == "incident", "\(json)")
+                #expect((json["fields"] as? [String: String])?["urgency"] == "work is stopped", "\(json)")
+                return json["id"] as? Int ?? 0
+            }
+            try await client.execute(uri: "/api/v1/tickets/\(id)", method: .get, headers: admin) { response in
+                let json = API.json(response.body)
+                #expect(json["type"] as? String == "incident" && (json["fields"] as? [String: String])?["product_area"] == "API", "stored: \(json)")
+            }
+            // A priority the request names wins over the suggestion; the batch checks types too.
+            let batch = "{\"tickets\":[{\(base),\(fields),\"priority\":\"P4\"},"
+                + #"{"subject":"x","body":"y","requester":"ops@example.com","type":"nonsense"}]}"#
+            try await client.execute(uri: "/api/v1/tickets/batch", method: .post, headers: admin, body: ByteBuffer(string: batch)) { response in
+                let results = API.json(response.body)["results"] as? [[String: Any]] ?? []
+                #expect(results.count == 2 && results[0]["status"] as? Int == 201 && results[1]["status"] as? Int == 400, "\(results)")
+                #expect(results.count == 2 && (results[1]["field"] as? String) != nil, "\(results)")
+            }
+            try await client.execute(uri: "/api/v1/ticket-types", method: .get) { response in
+                let types = API.json(response.body)["types"] as? [[String: Any]] ?? []
+                #expect(types.map { $0["name"] as? String ?? "" } == ["incident", "question", "access_request", "feature_request"])
+            }
+        }
+    }
+
+    @Test("the portal form renders the type's fields and names the one missing next to it, keeping what was typed")
+    func portalFormForAType() async throws {
+        let (app, directory, _) = try await API.application()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await app.test(.router) { client in
+            let page = try await client.execute(uri: "/portal/new?type=access_request", method: .get) { String(buffer: $0.body) }
+            #expect(page.contains("id=\"f_system\"") && page.contains("Which access or role") && page.contains("name=\"type\" value=\"access_request\""))
+            let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+            try await client.execute(uri: "/portal/new", method: .post, headers: form,
+                                     body: ByteBuffer(string: "type=access_request&requester=pat%40example.com&subject=VPN&body=Need+it&f_system=VPN&f_access=")) { response in
+                let html = String(buffer: response.body)
+                #expect(response.status == .badRequest && html.contains("id=\"f_access-error\"") && html.contains("Which access or role is required."), "\(html)")
+                #expect(html.contains("value=\"VPN\""), "what was typed is kept")
+            }
+            try await client.execute(uri: "/portal/new", method: .post, headers: form,
+                                     body: ByteBuffer(string: "type=access_request&requester=pat%40example.com&subject=VPN&body=Need+it&f_system=VPN&f_access=user")) { response in
+                #expect(response.status == .created)
+            }
+        }
+    }
+}

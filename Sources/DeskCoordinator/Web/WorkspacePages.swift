@@ -66,6 +66,8 @@ extension WebPages {
             <dt>Status</dt><dd id="ticket-status">{{status}}</dd>
             <dt>Assignee</dt><dd id="ticket-assignee">{{assignee}}</dd>
             <dt>Requester</dt><dd>{{requester}}</dd>
+            {{#typeLabel}}<dt>Type</dt><dd id="ticket-type">{{typeLabel}}</dd>{{/typeLabel}}
+            {{#typeFields}}<dt>{{label}}</dt><dd>{{value}}</dd>{{/typeFields}}
             <dt>Priority</dt><dd class="prio {{priority}}">{{priority}}</dd>
             <dt>Category</dt><dd>{{category}}</dd>
             <dt>Tier</dt><dd>{{tier}}</dd>
