@@ -141,7 +141,7 @@ extension HTTPAPI {
             "tags": ticket.tags.isEmpty ? "–" : ticket.tags.joined(separator: ", "), "clocks": clocks, "messages": conversation,
             "history": history.map { ["at": WebPages.time($0.at), "kind": $0.kind.rawValue.replacingOccurrences(of: "_", with: " "), "actor": $0.actor,
                                       "detail": Self.historyDetail($0)] },
-            "typeLabel": ticket.type.isEmpty ? nil : (ticketTypes.type(named: ticket.type)?.label ?? ticket.type) as Any,
+            "typeLabel": ticket.type.isEmpty ? false as Any : (ticketTypes.type(named: ticket.type)?.label ?? ticket.type) as Any,
             "typeFields": ticket.fields.keys.sorted().map { key in
                 ["label": ticketTypes.type(named: ticket.type)?.fields.first { $0.name == key }?.label ?? key, "value": ticket.fields[key] ?? ""]
             },
