@@ -109,7 +109,7 @@ extension HTTPAPI {
             "byQueue": snapshot.byQueue.map { ["skill": $0.skill.isEmpty ? "(any)" : $0.skill, "tier": $0.tier, "count": $0.count] },
             "oldest": oldest.map { ["id": $0.id, "waiting": WebPages.span(now - $0.createdAt)] } as Any,
             "createdToday": hours.reduce(0) { $0 + $1.created }, "resolvedToday": hours.reduce(0) { $0 + $1.resolved },
-            "hours": hours.reversed().map { hour in
+            "hours": hours.suffix(8).reversed().map { hour in
                 ["hour": String(format: "%02d:00", Int(hour.hour % 24)), "created": hour.created, "resolved": hour.resolved,
                  "trend": hour.created - hour.resolved > 0 ? "+\(hour.created - hour.resolved)" : "\(hour.created - hour.resolved)"]
             },

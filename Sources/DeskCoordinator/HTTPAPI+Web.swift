@@ -104,6 +104,7 @@ extension HTTPAPI {
         formatter.formatOptions = [.withFullDate]
         let rows: [[String: Any]] = tickets.map { ticket in
             ["id": ticket.id, "subject": ticket.subject, "status": WebPages.plainStatus(ticket.status.rawValue),
+             "expected": (ticket.status.isOpen ? WebPages.expected(ticket) : nil) as Any,
              "opened": formatter.string(from: Date(timeIntervalSince1970: Double(ticket.createdAt) / 1000))]
         }
         return Self.page(pages.render("portal", title: "My requests", ["who": who(context) as Any, "tickets": rows,

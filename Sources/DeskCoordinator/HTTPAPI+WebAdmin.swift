@@ -170,7 +170,12 @@ extension HTTPAPI {
     // MARK: Index
 
     func adminIndex(_ context: DeskRequestContext) -> Response {
-        Self.page(pages.render("admin-index", title: "Admin", adminContext(context, section: "/admin")))
+        var page = adminContext(context, section: "/admin")
+        page["ticketTypes"] = ticketTypes.types.map { type in
+            ["name": type.name, "label": type.label,
+             "fields": type.fields.isEmpty ? "no fields" : type.fields.map { $0.label + ($0.required ? "" : " (optional)") }.joined(separator: ", ")]
+        }
+        return Self.page(pages.render("admin-index", title: "Admin", page))
     }
 
     // MARK: People

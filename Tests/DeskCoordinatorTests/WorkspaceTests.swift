@@ -154,6 +154,10 @@ import Testing
             try await client.execute(uri: "/portal/tickets/\(id)", method: .get, headers: people.otherCustomer) { response in
                 #expect(response.status == .notFound)
             }
+            try await client.execute(uri: "/portal", method: .get, headers: people.customer) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("/portal/tickets/\(id)") && !html.contains("nil"), "my requests link to each, no boxed nil: \(html)")
+            }
             try await client.execute(uri: "/api/v1/tickets/\(id)/confirm", method: .post, headers: people.otherCustomer,
                                      body: ByteBuffer(string: #"{"solved":true}"#)) { response in #expect(response.status == .notFound) }
             try await client.execute(uri: "/api/v1/tickets/\(id)/confirm", method: .post, headers: people.customer,

@@ -46,7 +46,10 @@ extension WebPages {
             <li><a href="/admin/sla">SLA policies</a><p>The response and resolution targets in force, as one document.</p></li>
             <li><a href="/admin/audit">Audit log</a><p>Every change made by an admin or a sign-in, newest first.</p></li>
             </ul>
-            <p class="muted" id="no-ticket-types">Ticket types are not here: Desk has none yet.</p>
+            <section id="ticket-types"><h2>Ticket types</h2>
+            <p class="muted">Defined in the coordinator's config (<code>ticket_types:</code>; the standard set without it) and read at start: change them there. Every channel's intake checks them; the portal's form is built from them.</p>
+            <ul>{{#ticketTypes}}<li><strong>{{label}}</strong> (<code>{{name}}</code>): {{fields}}</li>{{/ticketTypes}}</ul>
+            </section>
             </div>
             """),
         ("admin-people", """

@@ -20,10 +20,25 @@ struct WebPages: Sendable {
     /// A value that is an absent optional (`nil as Any`) is left out, so its section does not show: a boxed
     /// `nil` would otherwise count as present and print "nil".
     func render(_ name: String, title: String, _ given: [String: Any] = [:]) -> String {
-        var context = given.filter { !Self.isNil($0.value) }
+        var context = Self.withoutNils(given)
         context["title"] = title
         context["body"] = library.render(context, withTemplate: name) ?? ""
         return library.render(context, withTemplate: "layout") ?? ""
+    }
+
+    /// `context` without absent optionals, at any depth (rows of a list included).
+    static func withoutNils(_ context: [String: Any]) -> [String: Any] {
+        var out: [String: Any] = [:]
+        for (key, value) in context where !isNil(value) {
+            if let nested = value as? [String: Any] {
+                out[key] = withoutNils(nested)
+            } else if let rows = value as? [[String: Any]] {
+                out[key] = rows.map(withoutNils)
+            } else {
+                out[key] = value
+            }
+        }
+        return out
     }
 
     static func isNil(_ value: Any) -> Bool {
@@ -140,7 +155,7 @@ struct WebPages: Sendable {
             <thead><tr><th scope="col">#</th><th scope="col">Subject</th><th scope="col">Where it stands</th><th scope="col">Opened</th></tr></thead>
             <tbody>
             {{/hasTickets}}
-            {{#tickets}}<tr><td>{{id}}</td><td><a href="/portal/tickets/{{id}}">{{subject}}</a></td><td class="status">{{status}}</td><td>{{opened}}</td></tr>
+            {{#tickets}}<tr><td>{{id}}</td><td><a href="/portal/tickets/{{id}}">{{subject}}</a></td><td class="status">{{status}}{{#expected}}<br><small>{{expected}}</small>{{/expected}}</td><td>{{opened}}</td></tr>
             {{/tickets}}
             {{#hasTickets}}</tbody></table>{{/hasTickets}}
             """),

@@ -160,7 +160,7 @@ extension WebPages {
             {{#oldest}}<p>Oldest waiting: <a href="/work/tickets/{{id}}">#{{id}}</a>, {{waiting}}</p>{{/oldest}}</section>
             <section><h2>By queue</h2><table id="by-queue"><thead><tr><th>Skill</th><th>Tier</th><th>Waiting</th></tr></thead><tbody>{{#byQueue}}<tr><td>{{skill}}</td><td>{{tier}}</td><td>{{count}}</td></tr>{{/byQueue}}</tbody></table></section>
             <section><h2>Today</h2><p>Created <strong id="created-today">{{createdToday}}</strong> · resolved <strong id="resolved-today">{{resolvedToday}}</strong></p>
-            <table id="hourly"><thead><tr><th>Hour (UTC)</th><th>Created</th><th>Resolved</th><th>Backlog change</th></tr></thead><tbody>{{#hours}}<tr><td>{{hour}}</td><td>{{created}}</td><td>{{resolved}}</td><td>{{trend}}</td></tr>{{/hours}}</tbody></table></section>
+            <table id="hourly"><thead><tr><th>Hour (UTC)</th><th>In</th><th>Out</th><th>Backlog ±</th></tr></thead><tbody>{{#hours}}<tr><td>{{hour}}</td><td>{{created}}</td><td>{{resolved}}</td><td>{{trend}}</td></tr>{{/hours}}</tbody></table></section>
             <section><h2>Agents online</h2><table id="agents"><thead><tr><th>Agent</th><th>State</th><th>Load</th></tr></thead><tbody>{{#agents}}<tr><td>{{name}}</td><td>{{state}}</td><td>{{load}} / {{capacity}}</td></tr>{{/agents}}</tbody></table></section>
             <section><h2>Next SLA breaches</h2><table id="breaches"><tbody>{{#breaches}}<tr><td><a href="/work/tickets/{{id}}">#{{id}}</a> {{subject}}</td><td><span class="due {{dueClass}}" data-due="{{due}}" data-span="{{span}}">{{dueText}}</span></td></tr>{{/breaches}}</tbody></table>
             <p>Overdue now: <strong id="overdue">{{overdue}}</strong></p></section>
@@ -235,7 +235,8 @@ extension WebPages {
         #actions form { border-top: 1px solid #dde1e8; padding-top: .5rem; margin-top: .5rem; }
         .keys { color: #5b6475; margin: 0; }
         .dash { display: grid; grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr)); gap: 1rem; }
-        .dash section { margin: 0; }
+        .dash section { margin: 0; overflow-x: auto; }
+        .dash th, .dash td { padding: .35rem .5rem; }
         .big { font-size: 2.5rem; font-weight: 700; margin: 0; }
         main:has(.dash), main:has(#queue-region), main:has(.ticket-layout) { max-width: 80rem; }
         @media (min-width: 64rem) { .ticket-layout { display: grid; grid-template-columns: minmax(0, 1fr) 26rem; gap: 1rem; align-items: start; } }
