@@ -12,14 +12,21 @@ import Testing
     /// coordinator` does, then waits to be killed.
     static func fakeCoordinator(in directory: String) throws -> String {
         let path = directory + "/fake-coordinator.sh"
-        try """
+        let script = """
             #!/bin/sh
             echo "agents tcp://agents-$$:1"
             echo "events tcp://events-$$:2"
             echo "http http://api-$$:3"
             exec tail -f /dev/null
-            """.write(toFile: path, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+            """
+        // Written through a descriptor closed on exec: a process another test spawns meanwhile must not
+        // inherit it open for writing, or running the script fails with "Text file busy" (ETXTBSY).
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        guard fd >= 0 else { throw CocoaError(.fileWriteUnknown) }
+        let bytes = Array(script.utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        guard written == bytes.count else { throw CocoaError(.fileWriteUnknown) }
         return path
     }
 
