@@ -43,6 +43,8 @@ final class WorkspaceGateway: Service, Sendable {
     let idleMillis: Millis
     let logger: Logger
     private let desks = Mutex<[String: Desk]>([:])
+    /// Desks being opened, by person: later requests wait for the same one.
+    private let openings = Mutex<[String: Task<AgentRuntime, any Error>]>([:])
 
     init(store: TicketStore, agentEndpoint: String, coordinatorKey: String?, idleMillis: Millis = 10 * 60_000, logger: Logger) {
         self.store = store
@@ -60,13 +62,41 @@ final class WorkspaceGateway: Service, Sendable {
         return endpoint
     }
 
-    /// The person's desk, opened (and connected, within `wait`) if they had none.
+    /// The person's desk, opened (and connected, within `wait`) if they had none. Two requests of the same
+    /// person at once open one desk: the second waits for the first's (a second key would revoke the first's).
     func desk(for principal: Principal, wait: Duration = .seconds(2)) async throws -> AgentRuntime {
         let now = currentMillis()
         if let runtime = desks.withLock({ desks -> AgentRuntime? in
             desks[principal.name]?.lastUsed = now
             return desks[principal.name]?.runtime
-        }) { return runtime }
+        }) { return await connected(runtime, within: wait) }
+        let opening = openings.withLock { openings -> Task<AgentRuntime, any Error> in
+            if let pending = openings[principal.name] { return pending }
+            let task = Task { try await self.open(principal) }
+            openings[principal.name] = task
+            return task
+        }
+        let runtime: AgentRuntime
+        do {
+            runtime = try await opening.value
+            openings.withLock { _ = $0.removeValue(forKey: principal.name) }
+        } catch {
+            openings.withLock { _ = $0.removeValue(forKey: principal.name) }
+            throw error
+        }
+        return await connected(runtime, within: wait)
+    }
+
+    /// The runtime once it is welcomed, or when `wait` is over (the page then says it is not connected).
+    private func connected(_ runtime: AgentRuntime, within wait: Duration) async -> AgentRuntime {
+        let deadline = ContinuousClock.now + wait
+        while !runtime.isConnected && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        return runtime
+    }
+
+    /// Makes the desk: its key (on a CURVE port), its runtime, the task that runs it.
+    private func open(_ principal: Principal) async throws -> AgentRuntime {
+        if let existing = desks.withLock({ $0[principal.name]?.runtime }) { return existing }
         var options = AgentOptions(endpoint: endpoint, name: principal.name, skills: principal.skills.sorted(), capacity: 5,
                                    tier: principal.tier, mode: "staff")
         if let coordinatorKey {
@@ -77,20 +107,14 @@ final class WorkspaceGateway: Service, Sendable {
         let runtime = try AgentRuntime(options: options, logger: Logger(label: "desk.workspace.\(principal.name)")) { _ in
             WorkPlan([(0, .accept)])  // an assignment is accepted at once; the person works it from the page
         }
-        let opened = desks.withLock { desks -> AgentRuntime in
-            if let existing = desks[principal.name] { return existing.runtime }  // another request opened it meanwhile
-            let logger = self.logger, name = principal.name
-            let task = Task {
-                do { try await runtime.run() } catch {
-                    logger.error("a web workspace desk stopped", metadata: ["agent": "\(name)", "error": "\(error)"])
-                }
+        let logger = self.logger, name = principal.name
+        let task = Task {
+            do { try await runtime.run() } catch {
+                logger.error("a web workspace desk stopped", metadata: ["agent": "\(name)", "error": "\(error)"])
             }
-            desks[principal.name] = Desk(runtime: runtime, task: task, lastUsed: now)
-            return runtime
         }
-        let deadline = ContinuousClock.now + wait
-        while !opened.isConnected && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
-        return opened
+        desks.withLock { $0[principal.name] = Desk(runtime: runtime, task: task, lastUsed: currentMillis()) }
+        return runtime
     }
 
     /// The desk's runtime if the person has one open (nothing is opened).

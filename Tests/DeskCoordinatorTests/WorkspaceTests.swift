@@ -129,6 +129,25 @@ import Testing
         }
     }
 
+    @Test("pages of one person opened at once make one desk with one key, and it connects")
+    func oneDeskPerPersonUnderConcurrentPages() async throws {
+        let (app, directory, people) = try await Self.application()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await app.test(.router) { client in
+            let pages = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<6 {
+                    group.addTask { try await client.execute(uri: "/work", method: .get, headers: people.agent) { String(buffer: $0.body) } }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(pages.count == 6 && pages.allSatisfy { $0.contains("Online, taking tickets") }, "every page sees the desk connected")
+            let store = try TicketStore(directory: directory)
+            let active = try await store.pool.read { db in try db.agentKeys().filter { $0.userName == "wes" && $0.revokedAt == nil } }
+            await store.close()
+            #expect(active.count == 1 && active.first?.name == "web workspace", "\(active)")
+        }
+    }
+
     @Test("the customer's page shows the public reply and never the note; confirming resolves once; another customer's ticket is not found")
     func customerSeesRepliesAndConfirms() async throws {
         let (app, directory, people) = try await Self.application()
