@@ -15,7 +15,6 @@ final class LiveFeed: Sendable {
         let id: UInt64
         let ticket: TicketID
         let kind: TicketEventKind
-        let actor: String
         let at: Millis
     }
 
@@ -44,7 +43,7 @@ final class LiveFeed: Sendable {
         state.withLock { state in
             for event in events {
                 state.last += 1
-                let item = Item(id: state.last, ticket: event.ticketID, kind: event.kind, actor: event.actor, at: event.at)
+                let item = Item(id: state.last, ticket: event.ticketID, kind: event.kind, at: event.at)
                 if state.ring.count < capacity {
                     state.ring.append(item)
                 } else {
@@ -69,20 +68,27 @@ final class LiveFeed: Sendable {
         }
     }
 
-    /// What a stream that has sent up to `after` reads next: the newer items (at most `limit`), and
-    /// `reset` when the items after `after` are no longer all in the ring (or `after` is from the future).
-    func items(after: UInt64, limit: Int = 500) -> (items: [Item], reset: Bool) {
+    /// What changed after `after`, for one live stream's pass: the distinct tickets of the events that
+    /// `include` accepts, oldest first, at most `limit` of them (`more` when there were more), and the id
+    /// read up to. It stops at the `limit + 1`th distinct ticket, so a pass costs about that many events
+    /// whatever the rate; a stream that stopped early goes on from the newest event (its page reloads
+    /// anyway). `reset` when the events after `after` are no longer all in the ring.
+    func changes(after: UInt64, limit: Int = 50, include: (TicketID, TicketEventKind) -> Bool = { _, _ in true })
+        -> (tickets: [TicketID], more: Bool, last: UInt64, reset: Bool) {
         state.withLock { state in
-            guard after < state.last else { return ([], after > state.last) }
+            guard after < state.last else { return ([], false, after, after > state.last) }
             let held = state.ring.count
             let oldest = state.last - UInt64(held) + 1
-            if after + 1 < oldest { return ([], true) }
-            let skip = Int(after + 1 - oldest)
-            let count = min(limit, held - skip)
-            var out: [Item] = []
-            out.reserveCapacity(count)
-            for offset in skip..<(skip + count) { out.append(state.ring[(state.start + offset) % held]) }
-            return (out, false)
+            if after + 1 < oldest { return ([], false, state.last, true) }
+            var seen = Set<TicketID>(), tickets: [TicketID] = []
+            for offset in Int(after + 1 - oldest)..<held {
+                let index = (state.start + offset) % held
+                let ticket = state.ring[index].ticket
+                guard include(ticket, state.ring[index].kind), seen.insert(ticket).inserted else { continue }
+                if tickets.count == limit { return (tickets, true, state.last, false) }
+                tickets.append(ticket)
+            }
+            return (tickets, false, state.last, false)
         }
     }
 

@@ -240,9 +240,14 @@ import Testing
                 String(buffer: $0.body)
             }
             #expect(stale.contains("event: reset"), "\(stale)")
-            #expect(customer.contains("\"ticket\":\(mine),\"kind\":\"created\"") && !customer.contains("\"ticket\":\(theirs)"), "\(customer)")
-            #expect(!customer.contains("actor"), "\(customer)")
-            #expect(staff.contains("\"ticket\":\(mine),\"kind\":\"created\"") && staff.contains("\"ticket\":\(theirs),\"kind\":\"created\""), "\(staff)")
+            func changed(_ stream: String) -> Set<Int> {
+                Set(stream.split(separator: "\n").filter { $0.hasPrefix("data: {\"tickets\"") }.flatMap { line -> [Int] in
+                    let json = (try? JSONSerialization.jsonObject(with: Data(line.dropFirst(6).utf8))) as? [String: Any]
+                    return json?["tickets"] as? [Int] ?? []
+                })
+            }
+            #expect(changed(customer) == [mine], "\(customer)")
+            #expect(changed(staff).isSuperset(of: [mine, theirs]), "\(staff)")
         }
     }
 }
@@ -261,17 +266,23 @@ extension HTTPFields {
         TicketEvent(ticketID: ticket, at: at, actor: "t", kind: kind, detail: "")
     }
 
-    @Test func readersGetWhatTheyMissedOrAReset() {
+    @Test func readersGetWhatChangedOrAReset() {
         let feed = LiveFeed(capacity: 4)
-        #expect(feed.items(after: 0).items.isEmpty && !feed.items(after: 0).reset)
+        #expect(feed.changes(after: 0).tickets.isEmpty && !feed.changes(after: 0).reset)
         feed.append((1...3).map { Self.event($0, .created) })
-        #expect(feed.items(after: 1).items.map(\.ticket) == [2, 3])
+        let first = feed.changes(after: 1)
+        #expect(first.tickets == [2, 3] && first.last == 3 && !first.more)
         feed.append((4...6).map { Self.event($0, .resolved, at: 10_800_000) })  // the ring holds 3...6 now
-        #expect(feed.items(after: 2).items.map(\.ticket) == [3, 4, 5, 6] && !feed.items(after: 2).reset)
-        #expect(feed.items(after: 1).reset, "event 2 is gone: the reader must reload")
-        #expect(feed.items(after: 99).reset, "an id from the future (another process) resets")
-        #expect(feed.items(after: 6).items.isEmpty && !feed.items(after: 6).reset)
-        #expect(feed.items(after: 2, limit: 2).items.map(\.ticket) == [3, 4])
+        #expect(feed.changes(after: 2).tickets == [3, 4, 5, 6] && !feed.changes(after: 2).reset)
+        #expect(feed.changes(after: 1).reset, "event 2 is gone: the reader must reload")
+        #expect(feed.changes(after: 99).reset, "an id from the future (another process) resets")
+        #expect(feed.changes(after: 6).tickets.isEmpty && !feed.changes(after: 6).reset)
+        let capped = feed.changes(after: 2, limit: 2)
+        #expect(capped.tickets == [3, 4] && capped.more && capped.last == 6, "past the limit: more, and read up to the newest")
+        let filtered = feed.changes(after: 2) { ticket, kind in ticket != 4 && kind == .resolved }
+        #expect(filtered.tickets == [5, 6] && filtered.last == 6)
+        feed.append([Self.event(5, .noted), Self.event(5, .replied)])
+        #expect(feed.changes(after: 6).tickets == [5], "one ticket, once, however many events")
         #expect(feed.parse(feed.eventID(5)) == 5 && feed.parse("other-5") == nil && feed.parse("nonsense") == nil)
         let hours = feed.hourly(now: 10_800_000, hours: 2)
         #expect(hours.map(\.created) == [3, 0] && hours.map(\.resolved) == [0, 3], "\(hours)")

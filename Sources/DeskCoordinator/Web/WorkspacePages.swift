@@ -290,8 +290,8 @@ extension WebPages {
             };
             var source = new EventSource('/live');
             source.onmessage = function (e) {
-              var event = JSON.parse(e.data);
-              if (scope === 'all' || String(event.ticket) === scope) refresh();
+              var change = JSON.parse(e.data);
+              if (scope === 'all' || change.more || (change.tickets || []).map(String).indexOf(scope) >= 0) refresh();
             };
             source.addEventListener('reset', refresh);
             source.addEventListener('open', function () { document.body.setAttribute('data-live-open', '1'); });
