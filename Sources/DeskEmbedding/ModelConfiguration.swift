@@ -27,6 +27,9 @@ struct ModelConfiguration: Sendable, Equatable {
         guard bert.hidden_act == "gelu" else {
             throw EmbeddingError.unsupported("config.json", "hidden_act \(bert.hidden_act) (only exact gelu is implemented)")
         }
+        if let positions = bert.position_embedding_type, positions != "absolute" {
+            throw EmbeddingError.unsupported("config.json", "position_embedding_type \(positions) (only absolute is implemented)")
+        }
         guard bert.hidden_size > 0, bert.num_attention_heads > 0, bert.hidden_size % bert.num_attention_heads == 0,
               bert.num_hidden_layers > 0, bert.intermediate_size > 0, bert.max_position_embeddings > 2,
               bert.vocab_size > 0, bert.type_vocab_size > 0, bert.layer_norm_eps > 0 else {
@@ -81,6 +84,7 @@ struct ModelConfiguration: Sendable, Equatable {
         let type_vocab_size: Int
         let layer_norm_eps: Double
         let hidden_act: String
+        let position_embedding_type: String?
     }
 
     private struct SentenceConfig: Decodable { let max_seq_length: Int? }

@@ -12,14 +12,19 @@ extension BenchCommand {
         @Option(help: "Queries to time, one at a time.") var queries = 1_000
         @Option(help: "Documents to embed for the throughput.") var documents = 320
         @Option(help: "Documents per batch.") var batch = 16
+        @Option(help: "OpenBLAS threads per matrix product (default: OpenBLAS's own, one per core).") var blasThreads: Int?
+        @Option(help: "Threads embedding document batches side by side.") var workers = 1
 
         func run() async throws {
-            guard queries > 0, documents > 0, batch > 0 else { throw ValidationError("queries, documents and batch must be positive") }
+            guard queries > 0, documents > 0, batch > 0, workers > 0 else {
+                throw ValidationError("queries, documents, batch and workers must be positive")
+            }
+            if let blasThreads { MatrixThreads.limit(to: blasThreads) }
             let directory = model.map { URL(fileURLWithPath: $0) } ?? Embedder.defaultDirectory()
             let loadStart = ContinuousClock.now
             let embedder = try Embedder(directory: directory)
             print("model: \(directory.path) loaded in \(Self.ms(ContinuousClock.now - loadStart)) ms, \(embedder.dimensions) dimensions, at most \(embedder.maxTokens) tokens")
-            print("load average before: \(Self.loadAverage())")
+            print("OpenBLAS threads: \(MatrixThreads.current); load average before: \(Self.loadAverage())")
 
             let questions = Self.questions
             for question in questions.prefix(20) { _ = embedder.embed(question) }  // warm-up: page in the weights
@@ -40,17 +45,15 @@ extension BenchCommand {
             let documentTokens = texts.map { embedder.tokenize($0).count }
             _ = embedder.embed(batch: Array(texts.prefix(batch)))
             let start = ContinuousClock.now
-            var done = 0
-            while done < texts.count {
-                let end = min(done + batch, texts.count)
-                _ = embedder.embed(batch: Array(texts[done..<end]))
-                done = end
+            let batches = stride(from: 0, to: texts.count, by: batch).map { Array(texts[$0..<min($0 + batch, texts.count)]) }
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                for index in stride(from: worker, to: batches.count, by: workers) { _ = embedder.embed(batch: batches[index]) }
             }
             let seconds = Self.seconds(ContinuousClock.now - start)
             let rate = Double(documents) / seconds
             let meanTokens = Double(documentTokens.reduce(0, +)) / Double(documentTokens.count)
             print("documents (\(documentTokens.min() ?? 0)-\(documentTokens.max() ?? 0) tokens, mean \(Int(meanTokens.rounded())), "
-                + "batches of \(batch)): \(documents) in \(String(format: "%.2f", seconds)) s = \(String(format: "%.1f", rate)) documents/s, "
+                + "batches of \(batch), \(workers) worker(s)): \(documents) in \(String(format: "%.2f", seconds)) s = \(String(format: "%.1f", rate)) documents/s, "
                 + "\(String(format: "%.1f", 1000 / rate)) ms per document")
             print("projected: 100,000 such articles in \(String(format: "%.1f", 100_000 / rate / 60)) minutes")
             print("load average after: \(Self.loadAverage())")
