@@ -36,6 +36,12 @@ let package = Package(
             providers: [.apt(["libzmq3-dev"])]
         ),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: strict),
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(name: "DeskEmbedding", dependencies: ["COpenBLAS"], swiftSettings: strict),
         .target(name: "CSpawn"),
         .target(name: "DeskModel", swiftSettings: strict),
         .target(
@@ -104,8 +110,8 @@ let package = Package(
         .executableTarget(
             name: "desk",
             dependencies: [
-                "DeskCoordinator", "DeskAgent", "DeskAutomation", "DeskLoadTest", "DeskModel", "DeskStore", "ZeroMQ",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "DeskCoordinator", "DeskAgent", "DeskAutomation", "DeskEmbedding", "DeskLoadTest", "DeskModel", "DeskStore",
+                "ZeroMQ", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
@@ -114,6 +120,7 @@ let package = Package(
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: strict),
         .testTarget(name: "DeskModelTests", dependencies: ["DeskModel"], swiftSettings: strict),
+        .testTarget(name: "DeskEmbeddingTests", dependencies: ["DeskEmbedding"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "DeskProtocolTests", dependencies: ["DeskProtocol"], swiftSettings: strict),
         .testTarget(name: "DeskLoadTestTests", dependencies: ["DeskLoadTest", "DeskModel", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strict),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages Desk builds against when they are missing:
-# libzmq3-dev, libsqlite3-dev, pkg-config (and a C compiler for the benchmark baseline).
+# libzmq3-dev, libsqlite3-dev, libopenblas-dev (the embedding model's matrix products), pkg-config (and a C
+# compiler for the benchmark baseline).
 # Uses apt-get as root, sudo otherwise; says clearly what to do when it can do neither.
 set -euo pipefail
 
@@ -8,6 +9,7 @@ missing=()
 pkg-config --version >/dev/null 2>&1 || missing+=(pkg-config)
 pkg-config --exists libzmq 2>/dev/null || missing+=(libzmq3-dev)
 { pkg-config --exists sqlite3 2>/dev/null || [ -f /usr/include/sqlite3.h ]; } || missing+=(libsqlite3-dev)
+pkg-config --exists openblas 2>/dev/null || missing+=(libopenblas-dev)
 command -v cc >/dev/null 2>&1 || missing+=(gcc)
 
 if [ ${#missing[@]} -eq 0 ]; then
