@@ -117,9 +117,13 @@ extension HTTPAPI {
             ticket = id
         }
         let messages = try await store.pool.read { [ticket] db in try db.outbox(pending: pending, ticket: ticket, after: after, limit: limit) }
+        // A reply's mail links to the customer's page of the request, where answering and confirming are
+        // POSTs from the page (a link in a mail never acts by being opened).
+        let base = linkBase.current
         let items = messages.map { m in
-            "{\"id\":\(m.id),\"kind\":\"\(m.kind.rawValue)\",\"ticket_id\":\(m.ticketID.map(String.init) ?? "null"),\"to\":\(JSONText.string(m.recipient)),\"subject\":\(JSONText.string(m.subject)),"
-                + "\"body\":\(JSONText.string(m.body)),\"created_at\":\(m.createdAt),\"delivered_at\":\(m.deliveredAt.map(String.init) ?? "null")}"
+            let link = m.kind == .reply ? m.ticketID.map { JSONText.string("\(base)/portal/tickets/\($0)") } ?? "null" : "null"
+            return "{\"id\":\(m.id),\"kind\":\"\(m.kind.rawValue)\",\"ticket_id\":\(m.ticketID.map(String.init) ?? "null"),\"to\":\(JSONText.string(m.recipient)),\"subject\":\(JSONText.string(m.subject)),"
+                + "\"body\":\(JSONText.string(m.body)),\"link\":\(link),\"created_at\":\(m.createdAt),\"delivered_at\":\(m.deliveredAt.map(String.init) ?? "null")}"
         }
         return TicketJSON.response("{\"messages\":[" + items.joined(separator: ",") + "]}")
     }

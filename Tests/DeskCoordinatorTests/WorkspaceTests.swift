@@ -173,6 +173,11 @@ import Testing
             try await client.execute(uri: "/portal/tickets/\(id)", method: .get, headers: people.otherCustomer) { response in
                 #expect(response.status == .notFound)
             }
+            // The reply's mail links to this page (answering and confirming are POSTs from it).
+            try await client.execute(uri: "/api/v1/outbox?ticket=\(id)", method: .get, headers: people.admin) { response in
+                let messages = API.json(response.body)["messages"] as? [[String: Any]] ?? []
+                #expect(messages.count == 1 && (messages.first?["link"] as? String)?.hasSuffix("/portal/tickets/\(id)") == true, "\(messages)")
+            }
             try await client.execute(uri: "/portal", method: .get, headers: people.customer) { response in
                 let html = String(buffer: response.body)
                 #expect(html.contains("/portal/tickets/\(id)") && !html.contains("nil"), "my requests link to each, no boxed nil: \(html)")
