@@ -18,8 +18,7 @@ import re
 import sys
 import urllib.request
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+from desk_browser import chromium, step
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -36,20 +35,6 @@ def api(path, body=None, auth=True):
     request = urllib.request.Request(base + path, data=data, headers=headers, method="POST" if body is not None else "GET")
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.load(response)
-
-
-def step(text):
-    print("step:", text, flush=True)
-
-
-def browser(width=1280, height=900):
-    options = webdriver.ChromeOptions()
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=%d,%d" % (width, height)):
-        options.add_argument(flag)
-    options.binary_location = "/usr/bin/chromium"
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.set_page_load_timeout(20)
-    return driver
 
 
 def shot(driver, name):
@@ -89,7 +74,7 @@ def number(driver, element_id):
 
 drivers = []
 try:
-    sam, lena, cust = browser(), browser(), browser(412, 915)  # the customer on a phone-sized screen
+    sam, lena, cust = chromium(), chromium(), chromium(412, 915)  # the customer on a phone-sized screen
     drivers = [sam, lena, cust]
     wait_sam, wait_lena, wait_cust = (WebDriverWait(d, 15) for d in drivers)
 
