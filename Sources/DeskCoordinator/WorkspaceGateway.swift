@@ -142,8 +142,29 @@ final class WorkspaceGateway: Service, Sendable {
             }
             return task
         }
-        return await task.value
+        // A page waits at most `answerWait`; the report is still sent until the coordinator answers, and a
+        // resend of the same form (the same key) gets that answer.
+        let wait = answerWait
+        return await withCheckedContinuation { continuation in
+            let answered = Mutex(false)
+            let answer: @Sendable (Result<Void, AgentRefusal>) -> Void = { result in
+                if answered.withLock({ done in defer { done = true }; return !done }) { continuation.resume(returning: result) }
+            }
+            Task { answer(await task.value) }
+            Task {
+                try? await Task.sleep(for: wait)
+                answer(.failure(Self.notYetAnswered))
+            }
+        }
     }
+
+    /// How long a page waits for the coordinator's answer to an action.
+    var answerWait: Duration { .seconds(10) }
+
+    static let notYetAnswered = AgentRefusal(
+        code: .errorUnspecified,
+        message: "the coordinator has not answered yet; the action is kept and sent again until it is: send the same form again "
+            + "(or reload the ticket) in a moment to see its outcome")
 
     /// A live stream opened or closed: a desk with an open stream is never idle.
     func streamOpened(_ name: String) { desks.withLock { $0[name]?.streams += 1 } }
