@@ -209,6 +209,8 @@ extension HTTPAPI {
         case .failure(let refusal) where [.staleLease, .unknownTicket].contains(refusal.code):
             return try await staffTicket(context, error: "Not done: ticket #\(id) is no longer yours, or its lease changed since you opened this page "
                                          + "(\(refusal.message)). Nothing was sent. The page now shows where it stands.", status: .conflict)
+        case .failure(let refusal) where refusal.message == WorkspaceGateway.notYetAnswered.message:
+            return try await staffTicket(context, error: Self.sentence(refusal.message), status: .accepted)
         case .failure(let refusal):
             return try await staffTicket(context, error: "Not done: " + Self.sentence(refusal.message), status: .conflict)
         }
