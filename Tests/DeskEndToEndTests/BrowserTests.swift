@@ -2,8 +2,9 @@ import Foundation
 import Testing
 
 /// The web app in a real browser: `Tests/Browser/*.py` drive Debian's Chromium through chromedriver with
-/// Selenium (installed by `ops/scripts/install-test-deps.sh`), against a real coordinator.
-@Suite struct BrowserTests {
+/// Selenium (installed by `ops/scripts/install-test-deps.sh`), against a real coordinator. One at a time:
+/// three Chromiums beside the rest of a parallel run starved other tests of the two cores.
+@Suite(.serialized) struct BrowserTests {
     @Test func staffSignInAndOutAndACustomersOneTimeLinkInChromium() async throws {
         let cluster = try await TestCluster()
         defer { cluster.shutdown() }

@@ -61,7 +61,7 @@ final class HookReceiver: @unchecked Sendable {
         lock.withLock { self.group = group }
         task = Task { try await group.run() }
         var found: Int?
-        try await eventually(10, "the hook receiver to listen") {
+        try await eventually(30, "the hook receiver to listen") {  // 30 s: a loaded test run starves the pool for seconds
             found = lock.withLock { port }
             return found != nil
         }
