@@ -209,6 +209,17 @@ try:
     takes = [e for e in events if e["kind"] == "assigned" and e["actor"] == "user:" + lead]
     assert len(takes) == 1, events
 
+    step("the workspace at a phone's width: no sideways scrolling of the page")
+    sam.set_window_size(412, 915)
+    sam.get(base + "/work")
+    wait_sam.until(EC.visibility_of_element_located((By.ID, "availability-form")))
+    assert sam.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1"), "the workspace scrolls sideways on a phone"
+    shot(sam, "workspace-phone")
+    sam.get(base + "/work/tickets/%d" % first)
+    wait_sam.until(EC.visibility_of_element_located((By.ID, "conversation")))
+    assert sam.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1"), "the ticket page scrolls sideways on a phone"
+    shot(sam, "ticket-phone")
+
     step("the pages at a phone's width: the customer's requests")
     cust.get(base + "/portal")
     wait_cust.until(EC.visibility_of_element_located((By.ID, "requests")))

@@ -30,9 +30,9 @@ extension WebPages {
             <div data-live="all">
             <h2>My tickets</h2>
             {{^mine}}<p id="no-mine">Nothing assigned to you right now.</p>{{/mine}}
-            {{#hasMine}}<table id="my-tickets"><thead><tr><th>#</th><th>Subject</th><th>Priority</th><th>SLA</th><th>Waiting</th><th>Customer</th><th>Tier</th></tr></thead><tbody>
+            {{#hasMine}}<div class="scroll-x"><table id="my-tickets"><thead><tr><th>#</th><th>Subject</th><th>Priority</th><th>SLA</th><th>Waiting</th><th>Customer</th><th>Tier</th></tr></thead><tbody>
             {{#mine}}<tr data-mine="{{id}}">{{> ticket-row}}</tr>{{/mine}}
-            </tbody></table>{{/hasMine}}
+            </tbody></table></div>{{/hasMine}}
             <h2>Queue</h2>
             </div>
             <form method="get" action="/work" class="row" id="queue-filter">
@@ -44,9 +44,9 @@ extension WebPages {
             </form>
             <div data-live="all" id="queue-region">
             {{^queue}}<p id="queue-empty">No ticket is waiting in your queues.</p>{{/queue}}
-            {{#hasQueue}}<table id="queue"><thead><tr><th>#</th><th>Subject</th><th>Priority</th><th>SLA</th><th>Waiting</th><th>Customer</th><th>Tier</th></tr></thead><tbody>
+            {{#hasQueue}}<div class="scroll-x"><table id="queue"><thead><tr><th>#</th><th>Subject</th><th>Priority</th><th>SLA</th><th>Waiting</th><th>Customer</th><th>Tier</th></tr></thead><tbody>
             {{#queue}}<tr>{{> ticket-row}}</tr>{{/queue}}
-            </tbody></table>{{/hasQueue}}
+            </tbody></table></div>{{/hasQueue}}
             </div>
             """),
         ("ticket-row", """
@@ -207,6 +207,8 @@ extension WebPages {
 
     static let workspaceCSS = """
         .tabs { margin-bottom: 1rem; }
+        .scroll-x { overflow-x: auto; }
+        main { overflow-wrap: anywhere; }
         .bar { padding: .5rem 1rem; }
         .row { display: flex; flex-wrap: wrap; gap: .5rem; align-items: end; }
         .row label { margin-top: 0; }
