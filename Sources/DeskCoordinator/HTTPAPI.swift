@@ -77,6 +77,7 @@ struct HTTPAPI: Sendable {
         addPortalRoutes(to: router, routes)
         addWorkspaceRoutes(to: router, routes)
         addLiveRoutes(to: router, routes)
+        addKnowledgeRoutes(to: router, routes)
         addAdminPages(to: router, routes)
         router.on(routes, .get, "/healthz", .anyone) { _, _ in
             TicketJSON.response("{\"status\":\"ok\",\"version\":\"\(DeskVersion.current)\",\"queued\":\(metrics.queuedTickets),\"agents\":\(metrics.connectedAgents),"

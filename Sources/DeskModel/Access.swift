@@ -58,13 +58,15 @@ public enum Permission: String, Sendable, CaseIterable, Codable {
     /// The agents' CURVE keys: register, list, revoke.
     case agentKeysManage = "agent-keys:manage"
     case auditRead = "audit:read"
+    /// Write knowledge-base articles (import, edit, publish).
+    case kbWrite = "kb:write"
 
     /// The roles that hold this permission: the matrix.
     public var roles: Set<Role> {
         switch self {
         case .ticketsCreate, .ticketsRead: [.admin, .lead, .agent, .customer]
         case .ticketsReply: [.admin, .lead, .customer]
-        case .ticketsImport, .ticketsSteer, .agentsRead: [.admin, .lead]
+        case .ticketsImport, .ticketsSteer, .agentsRead, .kbWrite: [.admin, .lead]
         case .macrosRead, .slaRead: [.admin, .lead, .agent]
         case .macrosWrite, .slaWrite, .outbox, .usersManage, .tokensManage, .agentKeysManage, .auditRead: [.admin]
         }

@@ -283,6 +283,46 @@ enum Migrations {
                 ALTER TABLE tickets ADD COLUMN fields TEXT NOT NULL DEFAULT '{}';
                 """)
         }
+        migrator.registerMigration("v12: knowledge base articles, their versions and full-text index") { db in
+            try db.execute(sql: """
+                CREATE TABLE kb_articles (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    file TEXT UNIQUE,
+                    title TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    category TEXT NOT NULL DEFAULT '',
+                    tags TEXT NOT NULL DEFAULT '[]',
+                    audience TEXT NOT NULL DEFAULT 'public' CHECK (audience IN ('public', 'internal')),
+                    status TEXT NOT NULL DEFAULT 'published' CHECK (status IN ('draft', 'published', 'archived')),
+                    author TEXT NOT NULL DEFAULT '',
+                    version INTEGER NOT NULL DEFAULT 1,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE INDEX kb_articles_category ON kb_articles(category, id);
+                CREATE TABLE kb_article_versions (
+                    article_id INTEGER NOT NULL REFERENCES kb_articles(id),
+                    version INTEGER NOT NULL,
+                    title TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    author TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    PRIMARY KEY (article_id, version)
+                );
+                CREATE VIRTUAL TABLE kb_fts USING fts5(title, body, content='kb_articles', content_rowid='id',
+                                                       tokenize='porter unicode61 remove_diacritics 2');
+                CREATE TRIGGER kb_articles_ai AFTER INSERT ON kb_articles BEGIN
+                    INSERT INTO kb_fts(rowid, title, body) VALUES (new.id, new.title, new.body);
+                END;
+                CREATE TRIGGER kb_articles_ad AFTER DELETE ON kb_articles BEGIN
+                    INSERT INTO kb_fts(kb_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body);
+                END;
+                CREATE TRIGGER kb_articles_au AFTER UPDATE ON kb_articles BEGIN
+                    INSERT INTO kb_fts(kb_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body);
+                    INSERT INTO kb_fts(rowid, title, body) VALUES (new.id, new.title, new.body);
+                END;
+                """)
+        }
         return migrator
     }
 

@@ -8,6 +8,6 @@ struct Desk: AsyncParsableCommand {
         commandName: "desk",
         abstract: "Desk: a self-hosted technical-support ticket system built as a cluster.",
         version: DeskVersion.current,
-        subcommands: [CoordinatorCommand.self, AgentCommand.self, TicketCommand.self, AgentsCommand.self, MacroCommand.self, TokenCommand.self, UserCommand.self, AgentKeyCommand.self, AuditCommand.self, ClusterCommand.self, LoadTestCommand.self, BenchCommand.self, DebugCommand.self]
+        subcommands: [CoordinatorCommand.self, AgentCommand.self, TicketCommand.self, AgentsCommand.self, MacroCommand.self, TokenCommand.self, UserCommand.self, AgentKeyCommand.self, AuditCommand.self, KnowledgeCommand.self, ClusterCommand.self, LoadTestCommand.self, BenchCommand.self, DebugCommand.self]
     )
 }

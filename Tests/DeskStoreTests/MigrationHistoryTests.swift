@@ -55,6 +55,7 @@ struct MigrationHistoryTests {
         "v9: people, API tokens, sessions, sign-in links, agent keys, audit log",
         "v10: outbox carries mail of no ticket (sign-in links)",
         "v11: ticket types and their fields",
+        "v12: knowledge base articles, their versions and full-text index",
     ]
 
     @Test("the list of migrations only grows: the shipped identifiers are its prefix, in order")

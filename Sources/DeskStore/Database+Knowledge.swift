@@ -1,0 +1,159 @@
+import DeskModel
+import Foundation
+import GRDB
+
+/// A knowledge-base article as stored: Markdown body, where it came from (`file`, for import and export),
+/// who may read it (`public`, or `internal` for staff) and whether it is `draft`, `published` or `archived`.
+public struct KnowledgeArticle: Sendable, Equatable {
+    public var id: Int64
+    public var file: String?
+    public var title: String
+    public var body: String
+    public var category: String
+    public var tags: [String]
+    public var audience: String
+    public var status: String
+    public var author: String
+    public var version: Int
+    public var createdAt: Millis
+    public var updatedAt: Millis
+
+    public init(id: Int64 = 0, file: String? = nil, title: String, body: String, category: String = "", tags: [String] = [],
+                audience: String = "public", status: String = "published", author: String = "", version: Int = 1,
+                createdAt: Millis = 0, updatedAt: Millis = 0) {
+        self.id = id
+        self.file = file
+        self.title = title
+        self.body = body
+        self.category = category
+        self.tags = tags
+        self.audience = audience
+        self.status = status
+        self.author = author
+        self.version = version
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    public static let audiences = ["public", "internal"]
+    public static let statuses = ["draft", "published", "archived"]
+
+    init(row: Row) {
+        self.init(id: row["id"], file: row["file"], title: row["title"], body: row["body"], category: row["category"],
+                  tags: Ticket.decodeTags(row["tags"]), audience: row["audience"], status: row["status"], author: row["author"],
+                  version: row["version"], createdAt: row["created_at"], updatedAt: row["updated_at"])
+    }
+}
+
+/// One search hit: the article, a snippet of its body with the matched words between `<mark>` and
+/// `</mark>` (the rest HTML-escaped), and its BM25 score (lower is better, as SQLite gives it).
+public struct KnowledgeHit: Sendable, Equatable {
+    public var article: KnowledgeArticle
+    public var snippet: String
+    public var score: Double
+}
+
+/// What a search may return: the audiences the searcher may read, and optional filters.
+public struct KnowledgeSearch: Sendable, Equatable {
+    public var text: String
+    public var audiences: [String] = ["public"]
+    public var category: String?
+    public var tag: String?
+    public var limit = 10
+
+    public init(text: String) { self.text = text }
+
+    /// The customer's words as an FTS5 query that can never be FTS5 syntax: every run of letters and
+    /// digits becomes a quoted term (quotes inside dropped), joined by OR, at most 32 terms of at most 64
+    /// characters. Operators (`AND`, `NEAR`, `*`, `^`, `:`, parentheses, quotes) are only words or
+    /// nothing. Nil when no word is left (the search is then empty, not an error).
+    public static func ftsQuery(_ text: String) -> String? {
+        var terms: [String] = []
+        var current = ""
+        func flush() {
+            if !current.isEmpty, terms.count < 32 { terms.append("\"" + current.prefix(64) + "\"") }
+            current = ""
+        }
+        for character in text.prefix(4000) {
+            if character.isLetter || character.isNumber { current.append(character) } else { flush() }
+        }
+        flush()
+        return terms.isEmpty ? nil : terms.joined(separator: " OR ")
+    }
+}
+
+extension Database {
+    /// Adds an article, or, when `file` names one already stored, replaces it (a new version, the old
+    /// text kept in `kb_article_versions`). The stored article.
+    public func saveArticle(_ given: KnowledgeArticle, at now: Millis) throws -> (article: KnowledgeArticle, created: Bool, changed: Bool) {
+        let existing = try given.file.flatMap { file in
+            try Row.fetchOne(self, sql: "SELECT * FROM kb_articles WHERE file = ?", arguments: [file]).map(KnowledgeArticle.init(row:))
+        } ?? (given.id > 0 ? try Row.fetchOne(self, sql: "SELECT * FROM kb_articles WHERE id = ?", arguments: [given.id]).map(KnowledgeArticle.init(row:)) : nil)
+        if let existing {
+            if existing.title == given.title && existing.body == given.body && existing.category == given.category && existing.tags == given.tags
+                && existing.audience == given.audience && existing.status == given.status { return (existing, false, false) }
+            try execute(sql: "INSERT INTO kb_article_versions (article_id, version, title, body, author, at) VALUES (?, ?, ?, ?, ?, ?)",
+                        arguments: [existing.id, existing.version, existing.title, existing.body, existing.author, existing.updatedAt])
+            try execute(sql: """
+                UPDATE kb_articles SET title = ?, body = ?, category = ?, tags = ?, audience = ?, status = ?, author = ?,
+                       version = version + 1, updated_at = ? WHERE id = ?
+                """, arguments: [given.title, given.body, given.category, JSONText.array(given.tags), given.audience, given.status,
+                                 given.author, now, existing.id])
+            return (try article(existing.id)!, false, true)
+        }
+        try execute(sql: """
+            INSERT INTO kb_articles (file, title, body, category, tags, audience, status, author, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [given.file, given.title, given.body, given.category, JSONText.array(given.tags), given.audience, given.status,
+                             given.author, now, now])
+        return (try article(lastInsertedRowID)!, true, true)
+    }
+
+    public func article(_ id: Int64) throws -> KnowledgeArticle? {
+        try Row.fetchOne(self, sql: "SELECT * FROM kb_articles WHERE id = ?", arguments: [id]).map(KnowledgeArticle.init(row:))
+    }
+
+    /// Articles in id order, after `cursor`, at most `limit`.
+    public func articles(after cursor: Int64 = 0, limit: Int = 100) throws -> [KnowledgeArticle] {
+        try Row.fetchAll(self, sql: "SELECT * FROM kb_articles WHERE id > ? ORDER BY id LIMIT ?", arguments: [cursor, limit])
+            .map(KnowledgeArticle.init(row:))
+    }
+
+    /// Published articles matching the search's words, best first: BM25 with the title weighted 5 to the
+    /// body's 1, Porter stemming, filtered by audience, category and tag. Hostile text gives results or
+    /// none, never an error (`KnowledgeSearch.ftsQuery`).
+    public func searchArticles(_ search: KnowledgeSearch) throws -> [KnowledgeHit] {
+        guard let query = KnowledgeSearch.ftsQuery(search.text), !search.audiences.isEmpty else { return [] }
+        var sql = """
+            SELECT a.*, snippet(kb_fts, 1, char(57344), char(57345), '…', 16) AS snip, bm25(kb_fts, 5.0, 1.0) AS score
+            FROM kb_fts JOIN kb_articles a ON a.id = kb_fts.rowid
+            WHERE kb_fts MATCH ? AND a.status = 'published' AND a.audience IN (\(search.audiences.map { _ in "?" }.joined(separator: ",")))
+            """
+        var arguments: [(any DatabaseValueConvertible)?] = [query]
+        arguments += search.audiences.map { $0 as (any DatabaseValueConvertible)? }
+        if let category = search.category { sql += " AND a.category = ?"; arguments.append(category) }
+        if let tag = search.tag { sql += " AND EXISTS (SELECT 1 FROM json_each(a.tags) WHERE json_each.value = ?)"; arguments.append(tag) }
+        sql += " ORDER BY score LIMIT ?"
+        arguments.append(max(1, min(100, search.limit)))
+        return try Row.fetchAll(self, sql: sql, arguments: StatementArguments(arguments)).map { row in
+            KnowledgeHit(article: KnowledgeArticle(row: row), snippet: Self.markedSnippet(row["snip"] ?? ""), score: row["score"])
+        }
+    }
+
+    /// The snippet HTML-escaped, with SQLite's private-use markers turned into `<mark>` tags.
+    static func markedSnippet(_ raw: String) -> String {
+        var out = ""
+        for character in raw {
+            switch character {
+            case "\u{E000}": out += "<mark>"
+            case "\u{E001}": out += "</mark>"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "&": out += "&amp;"
+            case "\"": out += "&quot;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+}
