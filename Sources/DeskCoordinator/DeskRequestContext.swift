@@ -128,7 +128,7 @@ struct AccessMiddleware: RouterMiddleware {
     /// The web app's pages that read the session (`HTTPAPI+Web.swift`); not the API, health or metrics.
     static func isPage(_ path: String) -> Bool {
         path == "/" || path == "/portal" || path.hasPrefix("/portal/") || path == "/work" || path.hasPrefix("/work/") || path == "/lead"
-            || path.hasPrefix("/static/") || path == "/admin" || path.hasPrefix("/admin/")
+            || path.hasPrefix("/static/") || path == "/admin" || path.hasPrefix("/admin/") || path == "/help" || path.hasPrefix("/help/")
     }
 
     static func changesState(_ method: HTTPRequest.Method) -> Bool {

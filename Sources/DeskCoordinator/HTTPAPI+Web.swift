@@ -25,7 +25,7 @@ extension HTTPAPI {
         router.on(routes, .post, "/portal/new", .anyone) { request, context in try await submitRequest(request, context) }
         router.on(routes, .get, "/static/desk.css", .anyone) { _, _ in
             Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
-                     body: .init(byteBuffer: ByteBuffer(string: WebPages.css + WebPages.workspaceCSS + WebPages.adminCSS)))
+                     body: .init(byteBuffer: ByteBuffer(string: WebPages.css + WebPages.workspaceCSS + WebPages.adminCSS + WebPages.helpCSS)))
         }
     }
 

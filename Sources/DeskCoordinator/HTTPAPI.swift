@@ -78,6 +78,7 @@ struct HTTPAPI: Sendable {
         addWorkspaceRoutes(to: router, routes)
         addLiveRoutes(to: router, routes)
         addKnowledgeRoutes(to: router, routes)
+        addHelpRoutes(to: router, routes)
         addAdminPages(to: router, routes)
         router.on(routes, .get, "/healthz", .anyone) { _, _ in
             TicketJSON.response("{\"status\":\"ok\",\"version\":\"\(DeskVersion.current)\",\"queued\":\(metrics.queuedTickets),\"agents\":\(metrics.connectedAgents),"

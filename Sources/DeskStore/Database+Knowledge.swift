@@ -113,6 +113,27 @@ extension Database {
         try Row.fetchOne(self, sql: "SELECT * FROM kb_articles WHERE id = ?", arguments: [id]).map(KnowledgeArticle.init(row:))
     }
 
+    /// The categories of the published articles of these audiences, with how many each holds.
+    public func articleCategories(audiences: [String]) throws -> [(category: String, count: Int)] {
+        guard !audiences.isEmpty else { return [] }
+        return try Row.fetchAll(self, sql: """
+            SELECT category, count(*) AS n FROM kb_articles WHERE status = 'published'
+            AND audience IN (\(audiences.map { _ in "?" }.joined(separator: ","))) GROUP BY category ORDER BY category
+            """, arguments: StatementArguments(audiences)).map { ($0["category"], $0["n"]) }
+    }
+
+    /// The published articles of a category (these audiences), by title, at most `limit`.
+    public func articles(inCategory category: String, audiences: [String], limit: Int = 100) throws -> [KnowledgeArticle] {
+        guard !audiences.isEmpty else { return [] }
+        var arguments: [(any DatabaseValueConvertible)?] = [category]
+        arguments += audiences.map { $0 as (any DatabaseValueConvertible)? }
+        arguments.append(limit)
+        return try Row.fetchAll(self, sql: """
+            SELECT * FROM kb_articles WHERE category = ? AND status = 'published'
+            AND audience IN (\(audiences.map { _ in "?" }.joined(separator: ","))) ORDER BY title LIMIT ?
+            """, arguments: StatementArguments(arguments)).map(KnowledgeArticle.init(row:))
+    }
+
     /// Articles in id order, after `cursor`, at most `limit`.
     public func articles(after cursor: Int64 = 0, limit: Int = 100) throws -> [KnowledgeArticle] {
         try Row.fetchAll(self, sql: "SELECT * FROM kb_articles WHERE id > ? ORDER BY id LIMIT ?", arguments: [cursor, limit])

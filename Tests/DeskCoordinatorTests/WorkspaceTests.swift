@@ -357,3 +357,43 @@ extension HTTPFields {
         }
     }
 }
+
+/// The help centre and the articles API through the real router and store.
+@Suite("help centre") struct HelpCentreTests {
+    typealias API = HTTPAPIInProcessTests
+
+    @Test("anyone searches and reads published public articles; internal ones only staff; markup in an article stays text")
+    func helpCentre() async throws {
+        let (app, directory, admin) = try await API.application()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await app.test(.router) { client in
+            for (file, title, body, audience) in [("vpn.md", "The VPN drops every hour", "## Solution\nUpdate the client. <script>alert(1)</script>", "public"),
+                                                   ("oncall.md", "VPN outage: whom to page", "Page the network on-call.", "internal")] {
+                let json = try JSONSerialization.data(withJSONObject: ["file": file, "title": title, "body": body, "category": "network", "audience": audience])
+                try await client.execute(uri: "/api/v1/kb/articles", method: .post, headers: admin, body: ByteBuffer(bytes: json)) { response in
+                    #expect(response.status == .created, "\(String(buffer: response.body))")
+                }
+            }
+            let page = try await client.execute(uri: "/help?q=vpn+dropping", method: .get) { String(buffer: $0.body) }
+            #expect(page.contains("The VPN drops every hour") && !page.contains("whom to page"), "\(page)")
+            #expect(page.contains("network</a> (1)"), "the category counts what the reader may see")
+            let id = try #require(page.range(of: #"/help/articles/(\d+)"#, options: .regularExpression).map { String(page[$0].split(separator: "/").last!) })
+            try await client.execute(uri: "/help/articles/\(id)", method: .get) { response in
+                let html = String(buffer: response.body)
+                #expect(response.status == .ok && html.contains("<h3>Solution</h3>") && html.contains("&lt;script&gt;") && !html.contains("<script>alert"), "\(html)")
+            }
+            let staff = try await client.execute(uri: "/help?q=vpn", method: .get, headers: admin) { String(buffer: $0.body) }
+            #expect(staff.contains("whom to page"), "staff also find internal articles")
+            try await client.execute(uri: "/api/v1/kb/search?q=%22NEAR(vpn*%20AND", method: .get) { response in
+                let json = API.json(response.body)
+                #expect(response.status == .ok && json["ranking"] as? String == "keyword" && (json["results"] as? [[String: Any]])?.count == 1, "\(json)")
+            }
+            try await client.execute(uri: "/api/v1/kb/articles", method: .post, body: ByteBuffer(string: #"{"title":"x","body":"y"}"#)) { response in
+                #expect(response.status == .unauthorized)
+            }
+            try await client.execute(uri: "/api/v1/kb/articles", method: .post, headers: admin, body: ByteBuffer(string: #"{"title":"","body":"y"}"#)) { response in
+                #expect(response.status == .badRequest && API.json(response.body)["field"] as? String == "title")
+            }
+        }
+    }
+}

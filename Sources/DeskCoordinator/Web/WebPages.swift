@@ -9,7 +9,7 @@ struct WebPages: Sendable {
 
     init() {
         var library = MustacheLibrary()
-        for (name, text) in Self.templates + Self.workspaceTemplates + Self.adminTemplates {
+        for (name, text) in Self.templates + Self.workspaceTemplates + Self.adminTemplates + Self.helpTemplates {
             // The templates are constants of this file: a parse error is a programming error caught by tests.
             library.register(try! MustacheTemplate(string: text), named: name)
         }
@@ -58,7 +58,7 @@ struct WebPages: Sendable {
             <script src="/static/desk.js" defer></script>
             </head>
             <body>
-            <header><a class="brand" href="/">Desk</a>{{#who}}<span class="who">{{name}} ({{role}})</span>
+            <header><a class="brand" href="/">Desk</a><a class="help-link" href="/help">Help centre</a>{{#who}}<span class="who">{{name}} ({{role}})</span>
             <form method="post" action="/auth/sign-out" class="inline"><input type="hidden" name="csrf" value="{{csrf}}">
             <button type="submit" id="sign-out">Sign out</button></form>{{/who}}</header>
             <main>

@@ -1,0 +1,55 @@
+import DeskAutomation
+import DeskModel
+import DeskStore
+import Foundation
+import Hummingbird
+
+/// The help centre (`/help`): search and categories over the published articles the reader may see
+/// (public for everyone, internal ones too for staff), and each article rendered from its Markdown.
+extension HTTPAPI {
+    func addHelpRoutes(to router: Router<DeskRequestContext>, _ routes: RouteTable) {
+        router.on(routes, .get, "/help", .anyone) { request, context in try await helpCentre(request, context) }
+        router.on(routes, .get, "/help/articles/{id}", .anyone) { _, context in
+            guard let id = Int64(context.parameters.get("id") ?? ""), id > 0,
+                  let article = try await store.pool.read({ db in try db.article(id) }), Self.mayRead(article, context.principal),
+                  article.status == "published" || context.principal.map({ $0.role != .customer }) == true else {
+                return Self.page(pages.render("not-found", title: "Not found", ["who": who(context) as Any]), status: .notFound)
+            }
+            return Self.page(pages.render("help-article", title: article.title, [
+                "who": who(context) as Any, "title": article.title, "category": article.category.isEmpty ? false as Any : article.category,
+                "urlCategory": Self.urlComponent(article.category), "internal": article.audience == "internal",
+                "html": SafeMarkdown.html(article.body),
+            ]))
+        }
+    }
+
+    static func urlComponent(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+    }
+
+    func helpCentre(_ request: Request, _ context: DeskRequestContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        let audiences = context.principal.map { $0.role == .customer ? ["public"] : ["public", "internal"] } ?? ["public"]
+        let text = String((query.get("q") ?? "").prefix(1000))
+        var search = KnowledgeSearch(text: text)
+        search.audiences = audiences
+        search.limit = 10
+        let category = query.get("category").flatMap { $0.isEmpty ? nil : String($0.prefix(64)) }
+        let request = search
+        let (hits, categories, listed) = try await store.pool.read { db in
+            (text.isEmpty ? [] : try db.searchArticles(request), try db.articleCategories(audiences: audiences),
+             try category.map { try db.articles(inCategory: $0, audiences: audiences) })
+        }
+        return Self.page(pages.render("help", title: "Help centre", [
+            "who": who(context) as Any, "q": text, "searched": !text.isEmpty,
+            "results": hits.map { ["id": $0.article.id, "title": $0.article.title, "snippet": $0.snippet] },
+            "categories": categories.map { ["name": $0.category.isEmpty ? "General" : $0.category, "urlName": Self.urlComponent($0.category),
+                                            "count": $0.count] },
+            "category": listed.map { articles in
+                ["name": (category ?? "").isEmpty ? "General" : category ?? "", "articles": articles.map { ["id": $0.id, "title": $0.title] }]
+            } as Any,
+        ]))
+    }
+}
