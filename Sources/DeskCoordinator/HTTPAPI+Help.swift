@@ -44,7 +44,7 @@ extension HTTPAPI {
         }
         return Self.page(pages.render("help", title: "Help centre", [
             "who": who(context) as Any, "q": text, "searched": !text.isEmpty,
-            "results": hits.map { ["id": $0.article.id, "title": $0.article.title, "snippet": $0.snippet] },
+            "results": hits.map { ["id": $0.article.id, "title": $0.title, "snippet": $0.snippet] },
             "categories": categories.map { ["name": $0.category.isEmpty ? "General" : $0.category, "urlName": Self.urlComponent($0.category),
                                             "count": $0.count] },
             "category": listed.map { articles in

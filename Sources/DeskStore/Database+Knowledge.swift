@@ -49,6 +49,8 @@ public struct KnowledgeArticle: Sendable, Equatable {
 /// `</mark>` (the rest HTML-escaped), and its BM25 score (lower is better, as SQLite gives it).
 public struct KnowledgeHit: Sendable, Equatable {
     public var article: KnowledgeArticle
+    /// The title, HTML-escaped, with its matched words in `<mark>`.
+    public var title: String
     public var snippet: String
     public var score: Double
 }
@@ -146,7 +148,8 @@ extension Database {
     public func searchArticles(_ search: KnowledgeSearch) throws -> [KnowledgeHit] {
         guard let query = KnowledgeSearch.ftsQuery(search.text), !search.audiences.isEmpty else { return [] }
         var sql = """
-            SELECT a.*, snippet(kb_fts, 1, char(57344), char(57345), '…', 16) AS snip, bm25(kb_fts, 5.0, 1.0) AS score
+            SELECT a.*, highlight(kb_fts, 0, char(57344), char(57345)) AS hl, snippet(kb_fts, 1, char(57344), char(57345), '…', 16) AS snip,
+                   bm25(kb_fts, 5.0, 1.0) AS score
             FROM kb_fts JOIN kb_articles a ON a.id = kb_fts.rowid
             WHERE kb_fts MATCH ? AND a.status = 'published' AND a.audience IN (\(search.audiences.map { _ in "?" }.joined(separator: ",")))
             """
@@ -157,7 +160,8 @@ extension Database {
         sql += " ORDER BY score LIMIT ?"
         arguments.append(max(1, min(100, search.limit)))
         return try Row.fetchAll(self, sql: sql, arguments: StatementArguments(arguments)).map { row in
-            KnowledgeHit(article: KnowledgeArticle(row: row), snippet: Self.markedSnippet(row["snip"] ?? ""), score: row["score"])
+            KnowledgeHit(article: KnowledgeArticle(row: row), title: Self.markedSnippet(row["hl"] ?? ""), snippet: Self.markedSnippet(row["snip"] ?? ""),
+                         score: row["score"])
         }
     }
 

@@ -220,6 +220,18 @@ try:
     assert sam.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1"), "the ticket page scrolls sideways on a phone"
     shot(sam, "ticket-phone")
 
+    step("the help centre: the customer's own words find the article, which opens rendered")
+    cust.get(base + "/help")
+    cust.find_element(By.ID, "q").send_keys("my vpn keeps disconnecting")
+    cust.find_element(By.CSS_SELECTOR, "#help-search button").click()
+    results = wait_cust.until(EC.visibility_of_element_located((By.ID, "help-results")))
+    assert "The VPN disconnects every hour" in results.text, results.text
+    assert results.find_elements(By.TAG_NAME, "mark"), "the matched words are marked"
+    cust.find_element(By.PARTIAL_LINK_TEXT, "disconnects every hour").click()
+    article = wait_cust.until(EC.visibility_of_element_located((By.ID, "help-article")))
+    assert article.find_element(By.TAG_NAME, "strong").text == "5.2" and len(article.find_elements(By.CSS_SELECTOR, "ol li")) == 2, article.text
+    shot(cust, "help-article")
+
     step("the pages at a phone's width: the customer's requests")
     cust.get(base + "/portal")
     wait_cust.until(EC.visibility_of_element_located((By.ID, "requests")))

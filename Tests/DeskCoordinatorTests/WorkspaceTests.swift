@@ -375,7 +375,7 @@ extension HTTPFields {
                 }
             }
             let page = try await client.execute(uri: "/help?q=vpn+dropping", method: .get) { String(buffer: $0.body) }
-            #expect(page.contains("The VPN drops every hour") && !page.contains("whom to page"), "\(page)")
+            #expect(page.contains("The <mark>VPN</mark> <mark>drops</mark> every hour") && !page.contains("whom to page"), "\(page)")
             #expect(page.contains("network</a> (1)"), "the category counts what the reader may see")
             let id = try #require(page.range(of: #"/help/articles/(\d+)"#, options: .regularExpression).map { String(page[$0].split(separator: "/").last!) })
             try await client.execute(uri: "/help/articles/\(id)", method: .get) { response in

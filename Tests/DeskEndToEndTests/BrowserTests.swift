@@ -35,6 +35,10 @@ import Testing
             "reply": "Hello {{requester.name}}, please update the VPN client to 5.2: the hourly drops stop with it.",
             "actions": ["status": "pending_confirmation"]])
         #expect(try await cluster.request("POST", "/api/v1/macros", body: macro).status == 201)
+        let article = try JSONSerialization.data(withJSONObject: [
+            "file": "vpn-drops.md", "title": "The VPN disconnects every hour", "category": "network",
+            "body": "## Problem\nThe tunnel drops on the hour.\n\n## Solution\n1. Update the client to **5.2**\n2. Sign in again"])
+        #expect(try await cluster.request("POST", "/api/v1/kb/articles", body: article).status == 201)
         // Screenshots of each page: DESK_TEST_OUTPUT when set, else under .build (not committed).
         var environment = ProcessInfo.processInfo.environment
         environment["DESK_SCREENSHOTS"] = (environment["DESK_TEST_OUTPUT"].map { $0 + "/browser-workspace" })

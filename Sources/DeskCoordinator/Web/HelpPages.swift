@@ -11,7 +11,7 @@ extension WebPages {
             {{#searched}}
             <section id="help-results" aria-label="Results">
             {{^results}}<p id="no-results">No article matches “{{q}}”. <a href="/portal/new">Ask us</a>.</p>{{/results}}
-            {{#results}}<article class="hit"><h2><a href="/help/articles/{{id}}">{{title}}</a></h2><p>{{{snippet}}}</p></article>{{/results}}
+            {{#results}}<article class="hit"><h2><a href="/help/articles/{{id}}">{{{title}}}</a></h2><p>{{{snippet}}}</p></article>{{/results}}
             </section>
             {{/searched}}
             {{#category}}<section id="help-category"><h2>{{name}}</h2><ul>{{#articles}}<li><a href="/help/articles/{{id}}">{{title}}</a></li>{{/articles}}</ul></section>{{/category}}
