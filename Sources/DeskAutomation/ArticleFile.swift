@@ -93,6 +93,14 @@ public struct ArticleFile: Sendable, Equatable {
         return ArticleFile(title: title, body: body, category: front.category ?? "", tags: tags, audience: audience, status: status)
     }
 
+    /// Whether `name` can name an article's file in any folder: 1 to 200 ASCII letters, digits, `.`, `-`
+    /// and `_`, not starting with `.` (so never `..`, a hidden file or a path).
+    public static func isFileName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 200 && name.first != "." && name.utf8.allSatisfy { byte in
+            (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122) || byte == 46 || byte == 45 || byte == 95
+        }
+    }
+
     /// The file's text: front matter (title quoted when YAML needs it), a blank line, the body.
     public var text: String {
         func scalar(_ value: String) -> String {

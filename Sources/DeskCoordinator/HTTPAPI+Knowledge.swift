@@ -84,8 +84,8 @@ extension HTTPAPI {
     func saveArticle(_ request: Request, _ principal: Principal?) async throws -> Response {
         let given = try await decodeBody(request, as: ArticleBody.self, upTo: Self.maxRequestBytes)
         let file = given.file.map { $0.trimmingCharacters(in: .whitespaces) }
-        if let file, file.isEmpty || file.count > 200 || file.contains("/") || file.containsNUL {
-            throw APIError(.badRequest, "file is a file name of 1 to 200 characters without '/'", field: "file")
+        if let file, !ArticleFile.isFileName(file) {
+            throw APIError(.badRequest, "file is a file name of 1 to 200 letters, digits, '.', '-' and '_', not starting with '.'", field: "file")
         }
         // The same checks as an imported file's.
         let checked: ArticleFile

@@ -21,7 +21,10 @@ struct KnowledgeCommand: AsyncParsableCommand {
         @Argument(help: "The folder.") var directory: String
 
         func run() async throws {
-            let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".md") }.sorted()
+            let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".md") && !$0.hasPrefix(".") }.sorted()
+            if let odd = names.first(where: { !ArticleFile.isFileName($0) }) {
+                throw ValidationError("\((directory as NSString).appendingPathComponent(odd)): rename it to letters, digits, '.', '-' and '_' (it is the article's name)")
+            }
             var articles: [(String, ArticleFile)] = []
             for name in names {
                 let path = (directory as NSString).appendingPathComponent(name)
@@ -53,7 +56,8 @@ struct KnowledgeCommand: AsyncParsableCommand {
                 let page = try await connection.client.request("GET", "/api/v1/kb/articles?after=\(after)&limit=500").object()
                 for item in page["articles"] as? [[String: Any]] ?? [] {
                     let id = (item["id"] as? NSNumber)?.int64Value ?? 0
-                    let name = (item["file"] as? String) ?? "article-\(id).md"
+                    // A name from the server is used only if it can only name a file in this folder.
+                    let name = (item["file"] as? String).flatMap { ArticleFile.isFileName($0) ? $0 : nil } ?? "article-\(id).md"
                     let file = ArticleFile(title: item["title"] as? String ?? "", body: item["body"] as? String ?? "",
                                            category: item["category"] as? String ?? "", tags: item["tags"] as? [String] ?? [],
                                            audience: item["audience"] as? String ?? "public", status: item["status"] as? String ?? "published")

@@ -22,4 +22,11 @@ import Testing
         #expect(problem("---\ntitle: a\nstatus: live\n---\nbody").contains("status is draft, published or archived"))
         #expect(problem("---\ntitle: a\ncolour: red\n---\nbody").hasPrefix("x.md:3: unknown field 'colour'"))
     }
+
+    @Test func fileNamesCanOnlyNameAFileInTheFolder() {
+        for good in ["vpn-drops.md", "a_b.c.md", "README.md"] { #expect(ArticleFile.isFileName(good), "\(good)") }
+        for bad in ["", "..", ".hidden.md", "../x.md", "a/b.md", "a\\b.md", "a b.md", "ü.md", "x.md\u{0}", String(repeating: "a", count: 201)] {
+            #expect(!ArticleFile.isFileName(bad), "\(bad)")
+        }
+    }
 }
