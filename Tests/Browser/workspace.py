@@ -21,6 +21,7 @@ import urllib.request
 from desk_browser import chromium, step
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 base, token, staff, staff_password, lead, lead_password, customer, macro = sys.argv[1:9]
@@ -76,7 +77,8 @@ drivers = []
 try:
     sam, lena, cust = chromium(), chromium(), chromium(412, 915)  # the customer on a phone-sized screen
     drivers = [sam, lena, cust]
-    wait_sam, wait_lena, wait_cust = (WebDriverWait(d, 15) for d in drivers)
+    # A live region swapped between finding an element and reading it is stale: the wait tries again.
+    wait_sam, wait_lena, wait_cust = (WebDriverWait(d, 15, ignored_exceptions=(StaleElementReferenceException,)) for d in drivers)
 
     step("the lead opens the dashboard")
     sign_in(lena, lead, lead_password)
