@@ -72,7 +72,7 @@ let package = Package(
         .target(
             name: "DeskCoordinator",
             dependencies: [
-                "DeskModel", "DeskProtocol", "DeskStore", "DeskAutomation", "DeskAgent", "ZeroMQ",
+                "DeskModel", "DeskProtocol", "DeskStore", "DeskAutomation", "DeskAgent", "DeskEmbedding", "ZeroMQ",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -129,7 +129,7 @@ let package = Package(
         .testTarget(
             name: "DeskCoordinatorTests",
             dependencies: [
-                "DeskCoordinator", "DeskModel", "DeskProtocol", "DeskStore",
+                "DeskCoordinator", "DeskEmbedding", "DeskModel", "DeskProtocol", "DeskStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -134,6 +134,8 @@ public enum Coordinator {
         api.feed = feed
         api.liveStreamSeconds = configuration.liveStreamSeconds
         api.ticketTypes = configuration.ticketTypes
+        let knowledge = KnowledgeService(store: store, modelDirectory: configuration.knowledgeModel, logger: logger)
+        api.knowledge = knowledge
         seedHourlyCounts(feed, store: store, logger: logger)
         let boundPort = configuration.httpPort
         var app = Application(
@@ -153,7 +155,7 @@ public enum Coordinator {
         // Services stop in reverse order: the HTTP server (intake) first (the application adds it last),
         // then the loop, then webhook delivery (whose attempts in flight are cancelled; what is pending
         // resumes at the next start), and last the store and sockets, once every other service returned.
-        app.addServices(ClosingService(store: store, sockets: [router, publisher], zap: zap), webhooks, StorageGuardService(storage: storage, logger: logger),
+        app.addServices(ClosingService(store: store, sockets: [router, publisher], zap: zap), knowledge, webhooks, StorageGuardService(storage: storage, logger: logger),
                         core, gateway)
         return app
     }

@@ -1,4 +1,6 @@
+import DeskEmbedding
 import DeskModel
+import Foundation
 
 /// How a coordinator runs: where it listens, where it stores, and its routing and heartbeat rules.
 public struct CoordinatorConfiguration: Sendable {
@@ -50,6 +52,9 @@ public struct CoordinatorConfiguration: Sendable {
     /// How long one live-update stream (`GET /live`) lasts before the browser reconnects with its last event
     /// id (tests that probe every route set 0: the stream says hello and ends).
     var liveStreamSeconds = 300
+    /// The knowledge base's embedding model directory (`Embedder.defaultDirectory()` by default); nil: keyword
+    /// search only. A directory without the model also means keyword search only (logged once).
+    public var knowledgeModel: URL? = Embedder.defaultDirectory()
     /// Session lifetimes, the sign-in link's lifetime and the per-account and per-e-mail throttles.
     var signIn: SignInPolicy = .standard
 

@@ -9,11 +9,21 @@ import Hummingbird
 extension HTTPAPI {
     func addHelpRoutes(to router: Router<DeskRequestContext>, _ routes: RouteTable) {
         router.on(routes, .get, "/help", .anyone) { request, context in try await helpCentre(request, context) }
-        router.on(routes, .get, "/help/articles/{id}", .anyone) { _, context in
+        router.on(routes, .get, "/help/articles/{id}", .anyone) { request, context in
             guard let id = Int64(context.parameters.get("id") ?? ""), id > 0,
                   let article = try await store.pool.read({ db in try db.article(id) }), Self.mayRead(article, context.principal),
                   article.status == "published" || context.principal.map({ $0.role != .customer }) == true else {
                 return Self.page(pages.render("not-found", title: "Not found", ["who": who(context) as Any]), status: .notFound)
+            }
+            // A view counts for the article's usefulness; opened from a draft's suggestions (`?draft=`), it is
+            // that draft's `opened` step too (a draft this server did not offer the article is only a view).
+            let draft = request.uri.queryParameters.get("draft").flatMap { Self.isDraftID(String($0)) ? String($0) : nil }
+            if let draft, article.audience == "public", article.status == "published",
+               (try? await recordStep(FeedbackBody(outcome: "opened", draft: draft, articleID: id), actor: context.principal?.name ?? "",
+                                      channel: "web")) != nil {
+                // counted as the draft's step, which counts the view
+            } else {
+                try? await store.writer.write { db in try db.countArticle(id, "views") }
             }
             return Self.page(pages.render("help-article", title: article.title, [
                 "who": who(context) as Any, "title": article.title, "category": article.category.isEmpty ? false as Any : article.category,
@@ -37,9 +47,9 @@ extension HTTPAPI {
         search.audiences = audiences
         search.limit = 10
         let category = query.get("category").flatMap { $0.isEmpty ? nil : String($0.prefix(64)) }
-        let request = search
-        let (hits, categories, listed) = try await store.pool.read { db in
-            (text.isEmpty ? [] : try db.searchArticles(request), try db.articleCategories(audiences: audiences),
+        let hits = text.isEmpty ? [] : try await rankedSearch(search).hits
+        let (categories, listed) = try await store.pool.read { db in
+            (try db.articleCategories(audiences: audiences),
              try category.map { try db.articles(inCategory: $0, audiences: audiences) })
         }
         return Self.page(pages.render("help", title: "Help centre", [

@@ -25,6 +25,15 @@ extension HTTPAPI {
         router.on(routes, .post, "/api/v1/kb/articles", .requires(.kbWrite)) { request, context in
             try await saveArticle(request, context.principal)
         }
+        router.on(routes, .post, "/api/v1/kb/suggest", .anyone) { request, context in
+            try await suggestArticles(request, context)
+        }
+        router.on(routes, .post, "/api/v1/kb/feedback", .anyone) { request, context in
+            try await recordFeedback(request, context)
+        }
+        router.on(routes, .get, "/api/v1/kb/stats", .requires(.reportsRead)) { request, _ in
+            try await knowledgeStats(request.uri.queryParameters)
+        }
     }
 
     /// Staff read every article; everyone else published public ones only.
@@ -43,7 +52,10 @@ extension HTTPAPI {
 
     /// `GET /api/v1/kb/search?q=…&limit=&category=&tag=`: best first, each with a snippet whose matched
     /// words are in `<mark>` (the rest HTML-escaped). Any text is a query: it never fails on FTS5 syntax.
-    /// `ranking` says which ranking answered (`keyword`: the semantic one is not wired in yet).
+    /// `ranking` says which ranking answered: `hybrid` (meaning and keywords) when the embedding model is
+    /// installed and the articles are embedded, `keyword` otherwise. Each result carries its combined
+    /// `score` (higher is better), its `keyword` score (the negated BM25) and its `semantic` one (cosine)
+    /// where that ranking found it.
     func searchArticles(_ query: Parameters, _ principal: Principal?) async throws -> Response {
         try Self.refuseUnknown(query, allowed: ["q", "limit", "category", "tag"])
         var search = KnowledgeSearch(text: query.get("q") ?? "")
@@ -55,13 +67,31 @@ extension HTTPAPI {
         search.category = query.get("category").flatMap { $0.isEmpty ? nil : $0 }
         search.tag = query.get("tag").flatMap { $0.isEmpty ? nil : $0 }
         search.audiences = principal.map { $0.role == .customer ? ["public"] : ["public", "internal"] } ?? ["public"]
-        let request = search
-        let hits = try await store.pool.read { db in try db.searchArticles(request) }
-        let items = hits.map { hit in
-            "{\"id\":\(hit.article.id),\"title\":\(JSONText.string(hit.article.title)),\"file\":\(hit.article.file.map(JSONText.string) ?? "null"),"
-                + "\"category\":\(JSONText.string(hit.article.category)),\"snippet\":\(JSONText.string(hit.snippet)),\"score\":\(hit.score)}"
+        let (ranking, hits) = try await rankedSearch(search)
+        return TicketJSON.response("{\"ranking\":\"\(ranking)\",\"results\":[" + hits.map(Self.hitJSON).joined(separator: ",") + "]}")
+    }
+
+    static func hitJSON(_ hit: KnowledgeHit) -> String {
+        "{\"id\":\(hit.article.id),\"title\":\(JSONText.string(hit.article.title)),\"file\":\(hit.article.file.map(JSONText.string) ?? "null"),"
+            + "\"category\":\(JSONText.string(hit.article.category)),\"snippet\":\(JSONText.string(hit.snippet)),\"score\":\(Self.rounded(hit.score)),"
+            + "\"keyword\":\(hit.bm25.map { "\(Self.rounded(-$0))" } ?? "null"),\"semantic\":\(hit.cosine.map { "\(Self.rounded($0))" } ?? "null"),"
+            + "\"link\":\(JSONText.string("/help/articles/\(hit.article.id)"))}"
+    }
+
+    static func rounded(_ value: Double) -> Double { (value * 10_000).rounded() / 10_000 }
+
+    /// The search ranked by meaning and keywords when the embedding model is ready (`hybrid`), by keywords
+    /// alone otherwise (`keyword`): the ranking's name and the hits, best first.
+    func rankedSearch(_ search: KnowledgeSearch) async throws -> (ranking: String, hits: [KnowledgeHit]) {
+        var semantic: [(id: Int64, cosine: Double)] = []
+        if let knowledge, let vector = await knowledge.embedQuery(search.text) {
+            semantic = knowledge.index.nearest(to: vector, k: 50).map { ($0.id, Double($0.score)) }
         }
-        return TicketJSON.response("{\"ranking\":\"keyword\",\"results\":[" + items.joined(separator: ",") + "]}")
+        let found = semantic
+        let hits = try await store.pool.read { db in
+            try db.rankArticles(search, semantic: found, ranking: found.isEmpty ? .keyword : HybridRanking.standard)
+        }
+        return (found.isEmpty ? "keyword" : "hybrid", hits)
     }
 
     /// `GET /api/v1/kb/articles?after=&limit=`: articles in id order, without their bodies.
@@ -103,6 +133,7 @@ extension HTTPAPI {
                                        audience: checked.audience, status: checked.status, author: principal?.name ?? "")
         let now = currentMillis()
         let (saved, created, changed) = try await store.writer.write { db in try db.saveArticle(article, at: now) }
+        if changed { knowledge?.wake() }
         return TicketJSON.response(String(Self.articleJSON(saved, withBody: false).dropLast()) + ",\"changed\":\(changed)}",
                                    status: created ? .created : .ok)
     }
@@ -117,4 +148,183 @@ struct ArticleBody: Decodable {
     var tags: [String]?
     var audience: String?
     var status: String?
+}
+
+/// A draft for suggestions: what the customer is about to send.
+struct SuggestBody: Decodable {
+    var subject: String?
+    var body: String?
+    var type: String?
+    /// The draft's id from an earlier answer: the same attempt, typed further (counted once).
+    var draft: String?
+    /// Where the draft comes from: `api` (default), `web`, `email`.
+    var channel: String?
+}
+
+/// One step of a customer's use of the suggestions, or a reader's rating of an article.
+struct FeedbackBody: Decodable {
+    var outcome: String
+    var draft: String?
+    var articleID: Int64?
+    var ticketID: Int64?
+
+    enum CodingKeys: String, CodingKey {
+        case outcome, draft
+        case articleID = "article_id"
+        case ticketID = "ticket_id"
+    }
+}
+
+/// Suggestions before a ticket (deflection): what a draft may be answered by, the steps the customer takes
+/// with them, and the measurements.
+extension HTTPAPI {
+    /// How strong a match must be to be shown before a ticket (docs/BENCHMARKS.md, the unanswerable questions).
+    static let suggestionThreshold = SuggestionThreshold()
+    static let feedbackOutcomes = ["opened", "solved", "continued", "helpful", "not_helpful"]
+
+    /// Up to 3 published public articles strong enough to answer `subject` and `body`, best first (none
+    /// when nothing is relevant: weak matches are never shown), and the ranking that found them.
+    func suggestions(subject: String, body: String, limit: Int = 3) async throws -> (ranking: String, hits: [KnowledgeHit]) {
+        var search = KnowledgeSearch(text: subject + "\n" + body)
+        search.audiences = ["public"]
+        search.limit = limit
+        let (ranking, hits) = try await rankedSearch(search)
+        let strong = hits.filter { Self.suggestionThreshold.isStrong(bm25: $0.bm25, cosine: $0.cosine, semantic: ranking == "hybrid") }
+        return (ranking, strong)
+    }
+
+    /// Whether `text` is a draft id as `suggest` makes them.
+    static func isDraftID(_ text: String) -> Bool {
+        text.hasPrefix("d-") && (10...66).contains(text.utf8.count)
+            && text.utf8.dropFirst(2).allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 95 || $0 == 45 }
+    }
+
+    /// Records that a draft was offered these articles: the draft's `suggested` event once, each article's
+    /// `suggested` counter once per draft.
+    func recordSuggested(draft: String, articles: [Int64], channel: String, actor: String) async throws {
+        let now = currentMillis()
+        try await store.writer.write { db in
+            let seen = try db.knowledgeEvents(draft: draft)
+            if !seen.contains(where: { $0.kind == "suggested" && $0.articleID == nil }) {
+                try db.recordKnowledgeEvent("suggested", draft: draft, channel: channel, actor: actor, at: now)
+            }
+            for article in articles where !seen.contains(where: { $0.kind == "offered" && $0.articleID == article }) {
+                try db.execute(sql: "INSERT INTO kb_events (kind, draft, article_id, channel, actor, at) VALUES ('offered', ?, ?, ?, ?, ?)",
+                               arguments: [draft, article, channel, actor, now])
+                try db.countArticle(article, "suggested")
+            }
+        }
+    }
+
+    /// `POST /api/v1/kb/suggest` `{"subject", "body", "type"?, "draft"?, "channel"?}`: up to 3 articles that
+    /// may answer the draft, each with title, snippet and link, or none; and the draft's id, to send back
+    /// with the customer's next step (`/api/v1/kb/feedback`) or the next call while they type.
+    func suggestArticles(_ request: Request, _ context: DeskRequestContext) async throws -> Response {
+        let given = try await decodeBody(request, as: SuggestBody.self, upTo: Self.maxRequestBytes)
+        let subject = given.subject ?? "", body = given.body ?? ""
+        guard !(subject + body).trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw APIError(.badRequest, "subject or body must have some text", field: "subject")
+        }
+        guard subject.utf8.count <= 1_000 else { throw APIError(.badRequest, "subject is over 1000 bytes", field: "subject") }
+        guard body.utf8.count <= 100_000 else { throw APIError(.badRequest, "body is over 100000 bytes", field: "body") }
+        if let type = given.type, !type.isEmpty, ticketTypes.type(named: type) == nil {
+            throw APIError(.badRequest, "type \(type) is not a ticket type (GET /api/v1/ticket-types lists them)", field: "type")
+        }
+        let channel = given.channel ?? "api"
+        guard ["api", "web", "email"].contains(channel) else { throw APIError(.badRequest, "channel must be api, web or email", field: "channel") }
+        if let draft = given.draft, !Self.isDraftID(draft) { throw APIError(.badRequest, "draft is not a draft id this server gave", field: "draft") }
+        let draft = given.draft ?? "d-" + AccessSecret.random().prefix(24)
+        let (ranking, hits) = try await suggestions(subject: subject, body: body)
+        if !hits.isEmpty {
+            try await recordSuggested(draft: draft, articles: hits.map(\.article.id), channel: channel, actor: context.principal?.name ?? "")
+            metrics.kbSuggested.increment()
+        }
+        return TicketJSON.response("{\"ranking\":\"\(ranking)\",\"draft\":\(JSONText.string(draft)),\"suggestions\":["
+                                   + hits.map(Self.hitJSON).joined(separator: ",") + "]}")
+    }
+
+    /// `POST /api/v1/kb/feedback` `{"outcome", "draft"?, "article_id"?, "ticket_id"?}`: a step of a draft
+    /// that was offered suggestions — `opened` an article, `solved` (a deflection: no ticket), `continued`
+    /// (went on to send it; `ticket_id` the ticket it became) — or a rating of an article, `helpful` or
+    /// `not_helpful`. `solved` and `continued` are each once per draft, and never both.
+    func recordFeedback(_ request: Request, _ context: DeskRequestContext) async throws -> Response {
+        let given = try await decodeBody(request, as: FeedbackBody.self, upTo: 4_096)
+        let recorded = try await recordStep(given, actor: context.principal?.name ?? "", channel: "api")
+        return TicketJSON.response("{\"outcome\":\(JSONText.string(given.outcome)),\"recorded\":\(recorded)}")
+    }
+
+    /// Records one step; whether it was new (a repeated `solved` or `continued` of a draft is not).
+    func recordStep(_ given: FeedbackBody, actor: String, channel: String) async throws -> Bool {
+        guard Self.feedbackOutcomes.contains(given.outcome) else {
+            throw APIError(.badRequest, "outcome must be one of \(Self.feedbackOutcomes.joined(separator: ", "))", field: "outcome")
+        }
+        let needsDraft = ["solved", "continued", "opened"].contains(given.outcome)
+        if needsDraft, given.draft == nil { throw APIError(.badRequest, "\(given.outcome) needs the draft the suggestions came with", field: "draft") }
+        if ["opened", "helpful", "not_helpful"].contains(given.outcome), given.articleID == nil {
+            throw APIError(.badRequest, "\(given.outcome) needs article_id", field: "article_id")
+        }
+        if let draft = given.draft, !Self.isDraftID(draft) { throw APIError(.badRequest, "draft is not a draft id this server gave", field: "draft") }
+        let now = currentMillis()
+        let outcome = given.outcome
+        let recorded = try await store.writer.write { db in
+            if let id = given.articleID, try db.article(id).map({ $0.audience == "public" && $0.status == "published" }) != true {
+                throw APIError(.notFound, "article \(id) not found", field: "article_id")
+            }
+            let steps = try given.draft.map { try db.knowledgeEvents(draft: $0) } ?? []
+            if let draft = given.draft, !steps.contains(where: { $0.kind == "suggested" }) {
+                throw APIError(.notFound, "draft \(draft) was offered no suggestions", field: "draft")
+            }
+            if outcome == "solved" || outcome == "continued" {
+                if steps.contains(where: { $0.kind == outcome }) { return false }
+                let other = outcome == "solved" ? "continued" : "solved"
+                if steps.contains(where: { $0.kind == other }) {
+                    throw APIError(.conflict, "draft \(given.draft!) was already \(other)", field: "outcome")
+                }
+            }
+            try db.recordKnowledgeEvent(outcome, draft: given.draft ?? "", articleID: given.articleID, ticketID: given.ticketID,
+                                        channel: channel, actor: actor, at: now)
+            return true
+        }
+        if recorded {
+            switch outcome {
+            case "solved": metrics.kbSolved.increment()
+            case "continued": metrics.kbContinued.increment()
+            default: break
+            }
+        }
+        return recorded
+    }
+
+    /// `GET /api/v1/kb/stats?days=`: over the last `days` (default 30, UTC days, today included): drafts
+    /// offered suggestions, solved by one (deflections), continued; the deflection rate; the knowledge bot's
+    /// answers and how many the customer confirmed; published articles per category, articles per author;
+    /// the embedding backlog.
+    func knowledgeStats(_ query: Parameters) async throws -> Response {
+        try Self.refuseUnknown(query, allowed: ["days"])
+        guard let days = Int64(query.get("days") ?? "30"), (1...3_660).contains(days) else {
+            throw APIError(.badRequest, "days must be 1 to 3660", field: "days")
+        }
+        let today = currentMillis() / 86_400_000
+        let (counts, categories, authors, vectors) = try await store.pool.read { db in
+            (try db.knowledgeCounts(fromDay: today - days + 1, toDay: today), try db.articlesPerCategory(), try db.articleContributions(),
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM kb_vectors") ?? 0)
+        }
+        func rate(_ part: Int, _ whole: Int) -> String { whole == 0 ? "null" : "\(Self.rounded(Double(part) / Double(whole)))" }
+        let suggested = counts["suggested"] ?? 0, solved = counts["solved"] ?? 0
+        let botAnswered = counts["bot_answered"] ?? 0, botSolved = counts["bot_solved"] ?? 0
+        let state: String = switch knowledge?.current {
+        case .ready: "ready"
+        case .waiting: "waiting"
+        case .unavailable, nil: "unavailable"
+        }
+        return TicketJSON.response("""
+            {"days":\(days),"suggested":\(suggested),"solved":\(solved),"continued":\(counts["continued"] ?? 0),\
+            "opened":\(counts["opened"] ?? 0),"deflection_rate":\(rate(solved, suggested)),\
+            "bot_answered":\(botAnswered),"bot_solved":\(botSolved),"bot_continued":\(counts["bot_continued"] ?? 0),\
+            "bot_resolution_rate":\(rate(botSolved, botAnswered)),\
+            "articles_per_category":[\(categories.map { "{\"category\":\(JSONText.string($0.category)),\"articles\":\($0.count)}" }.joined(separator: ","))],\
+            "contributions":[\(authors.map { "{\"author\":\(JSONText.string($0.author)),\"articles\":\($0.articles)}" }.joined(separator: ","))],\
+            "embedding":{"state":"\(state)","vectors":\(vectors),"backlog":\(knowledge?.backlogCount ?? 0)}}
+            """)
+    }
 }

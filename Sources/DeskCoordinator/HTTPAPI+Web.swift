@@ -23,6 +23,7 @@ extension HTTPAPI {
             TicketJSON.response("{\"types\":" + String(decoding: try JSONEncoder().encode(ticketTypes.types), as: UTF8.self) + "}")
         }
         router.on(routes, .post, "/portal/new", .anyone) { request, context in try await submitRequest(request, context) }
+        router.on(routes, .post, "/portal/deflect", .anyone) { request, context in try await deflect(request, context) }
         router.on(routes, .get, "/static/desk.css", .anyone) { _, _ in
             Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
                      body: .init(byteBuffer: ByteBuffer(string: WebPages.css + WebPages.workspaceCSS + WebPages.adminCSS + WebPages.helpCSS)))
@@ -133,7 +134,7 @@ extension HTTPAPI {
                         "choices": field.choices.map { ["value": $0, "selected": $0 == value] }]
             }
         }
-        for field in ["requester", "subject", "body"] {
+        for field in ["requester", "subject", "body", "draft"] {
             page[field] = values[field] ?? ""
             if let error = errors[field] { page[field + "Error"] = error }
         }
@@ -147,7 +148,24 @@ extension HTTPAPI {
         if let principal = context.principal, principal.role != .customer { return Self.redirect("/") }
         let typeFields = ticketTypes.types.flatMap { $0.fields.map { "f_" + $0.name } }
         let fields = try FormBody.fields(try await collect(request, upTo: Self.maxRequestBytes),
-                                         allowed: Set(["csrf", "idempotency_key", "requester", "subject", "body", "type"] + typeFields))
+                                         allowed: Set(["csrf", "idempotency_key", "requester", "subject", "body", "type", "draft"] + typeFields))
+        // A draft not yet offered suggestions (no script, or none while typing) gets them first, on a page of
+        // their own; one that was (the draft field is set) goes on: the customer saw them and sends it.
+        let draft = fields["draft"].flatMap { Self.isDraftID($0) ? $0 : nil }
+        if draft == nil, let subject = fields["subject"], let body = fields["body"],
+           !(subject + body).trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, subject.utf8.count <= 1_000, body.utf8.count <= 100_000,
+           case let (_, hits) = try await suggestions(subject: subject, body: body), !hits.isEmpty {
+            let newDraft = "d-" + AccessSecret.random().prefix(24)
+            try await recordSuggested(draft: newDraft, articles: hits.map(\.article.id), channel: "web", actor: context.principal?.name ?? "")
+            metrics.kbSuggested.increment()
+            var hidden = fields
+            hidden["draft"] = newDraft
+            return Self.page(pages.render("request-suggestions", title: "Before you send it", [
+                "who": who(context) as Any, "subject": subject, "csrf": context.session?.csrf ?? "",
+                "suggestions": hits.map { ["id": $0.article.id, "title": $0.article.title, "snippet": $0.snippet, "draft": newDraft] },
+                "hidden": hidden.sorted { $0.key < $1.key }.map { ["name": $0.key, "value": $0.value] },
+            ]))
+        }
         let type = fields["type"].flatMap { $0.isEmpty ? nil : $0 }
         let given = type.map { name in
             Dictionary(uniqueKeysWithValues: (ticketTypes.type(named: name)?.fields ?? []).map { ($0.name, fields["f_" + $0.name] ?? "") })
@@ -156,7 +174,11 @@ extension HTTPAPI {
                                    requester: context.principal == nil ? (fields["requester"] ?? "") : nil,
                                    channel: "web", idempotencyKey: fields["idempotency_key"], type: type, fields: given)
         do {
-            let (ticket, _) = try await createTicket(intake, context)
+            let (ticket, created) = try await createTicket(intake, context)
+            if let draft, created {
+                _ = try? await recordStep(FeedbackBody(outcome: "continued", draft: draft, ticketID: ticket.id),
+                                          actor: context.principal?.name ?? "", channel: "web")
+            }
             return Self.page(pages.render("request-received", title: "Request received",
                                           ["who": who(context) as Any, "signedIn": context.principal != nil, "id": ticket.id,
                                            "status": WebPages.plainStatus(ticket.status.rawValue)]), status: .created)
@@ -166,6 +188,24 @@ extension HTTPAPI {
         } catch let error as APIError {
             return newRequestPage(context, values: fields, errors: ["subject": Self.sentence(error.message)], status: error.status)
         }
+    }
+
+    /// `POST /portal/deflect` (`draft`, `article_id`): the customer says a suggested article solved their
+    /// problem: a deflection is counted and no ticket is made.
+    func deflect(_ request: Request, _ context: DeskRequestContext) async throws -> Response {
+        let fields = try FormBody.fields(try await collect(request, upTo: 4_096), allowed: ["csrf", "draft", "article_id"])
+        let article = Int64(fields["article_id"] ?? "")
+        do {
+            _ = try await recordStep(FeedbackBody(outcome: "solved", draft: fields["draft"], articleID: article),
+                                     actor: context.principal?.name ?? "", channel: "web")
+        } catch let error as APIError {
+            return Self.page(pages.render("not-found", title: "Not found", ["who": who(context) as Any]),
+                             status: error.status == .conflict ? .conflict : .notFound)
+        }
+        var title: String?
+        if let article { title = try await store.pool.read { db in try db.article(article) }?.title }
+        return Self.page(pages.render("request-deflected", title: "Glad that helped",
+                                      ["who": who(context) as Any, "id": article ?? 0, "title": title as Any]))
     }
 
     /// An error message as a sentence for a page: capitalised, with a full stop.

@@ -37,6 +37,8 @@ struct HTTPAPI: Sendable {
     var pages = WebPages()
     /// The staff workspace's agent sessions, one per person (nil: the workspace cannot act).
     var gateway: WorkspaceGateway?
+    /// The knowledge base's embedding model and vector index; nil: keyword search only.
+    var knowledge: KnowledgeService?
     /// The events the live pages hear (the loop's publisher appends to it).
     var feed = LiveFeed()
     /// The ticket types intake checks and the portal's form offers.
@@ -87,7 +89,8 @@ struct HTTPAPI: Sendable {
         router.on(routes, .get, "/metrics", .anyone) { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                      body: .init(byteBuffer: ByteBuffer(string: metrics.render(writerBacklog: store.writer.backlog, diskFreeBytes: storage.freeBytes,
-                                                                                     commitLatency: store.writer.commitLatency))))
+                                                                                     commitLatency: store.writer.commitLatency,
+                                                                                     knowledge: knowledge.map { ($0.backlogCount, $0.index.count, $0.semanticReady) }))))
         }
         return router
     }

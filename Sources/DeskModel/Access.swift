@@ -60,13 +60,15 @@ public enum Permission: String, Sendable, CaseIterable, Codable {
     case auditRead = "audit:read"
     /// Write knowledge-base articles (import, edit, publish).
     case kbWrite = "kb:write"
+    /// Read the measurements: the knowledge base's deflection and bot resolution rates, contributions.
+    case reportsRead = "reports:read"
 
     /// The roles that hold this permission: the matrix.
     public var roles: Set<Role> {
         switch self {
         case .ticketsCreate, .ticketsRead: [.admin, .lead, .agent, .customer]
         case .ticketsReply: [.admin, .lead, .customer]
-        case .ticketsImport, .ticketsSteer, .agentsRead, .kbWrite: [.admin, .lead]
+        case .ticketsImport, .ticketsSteer, .agentsRead, .kbWrite, .reportsRead: [.admin, .lead]
         case .macrosRead, .slaRead: [.admin, .lead, .agent]
         case .macrosWrite, .slaWrite, .outbox, .usersManage, .tokensManage, .agentKeysManage, .auditRead: [.admin]
         }

@@ -46,13 +46,18 @@ public struct KnowledgeArticle: Sendable, Equatable {
 }
 
 /// One search hit: the article, a snippet of its body with the matched words between `<mark>` and
-/// `</mark>` (the rest HTML-escaped), and its BM25 score (lower is better, as SQLite gives it).
+/// `</mark>` (the rest HTML-escaped), and its scores.
 public struct KnowledgeHit: Sendable, Equatable {
     public var article: KnowledgeArticle
     /// The title, HTML-escaped, with its matched words in `<mark>`.
     public var title: String
     public var snippet: String
+    /// The ranking's score: higher is better (keyword alone: the negated BM25).
     public var score: Double
+    /// SQLite's BM25 (lower is better), when the keyword search found the article.
+    public var bm25: Double?
+    /// The cosine similarity to the query, when the semantic search found the article.
+    public var cosine: Double?
 }
 
 /// What a search may return: the audiences the searcher may read, and optional filters.
@@ -160,9 +165,61 @@ extension Database {
         sql += " ORDER BY score LIMIT ?"
         arguments.append(max(1, min(100, search.limit)))
         return try Row.fetchAll(self, sql: sql, arguments: StatementArguments(arguments)).map { row in
-            KnowledgeHit(article: KnowledgeArticle(row: row), title: Self.markedSnippet(row["hl"] ?? ""), snippet: Self.markedSnippet(row["snip"] ?? ""),
-                         score: row["score"])
+            let bm25: Double = row["score"]
+            return KnowledgeHit(article: KnowledgeArticle(row: row), title: Self.markedSnippet(row["hl"] ?? ""),
+                                snippet: Self.markedSnippet(row["snip"] ?? ""), score: -bm25, bm25: bm25)
         }
+    }
+
+    /// The search ranked by `ranking` over the keyword hits and `semantic` (article ids with their cosine
+    /// similarity to the query, best first, as `VectorIndex.nearest` gives them): at most `search.limit`
+    /// published articles the searcher may read, best first. Articles only the semantic ranking found
+    /// pass the same filters (audience, category, tag) and carry the start of their body as snippet.
+    public func rankArticles(_ search: KnowledgeSearch, semantic: [(id: Int64, cosine: Double)], ranking: HybridRanking,
+                             candidates: Int = 50) throws -> [KnowledgeHit] {
+        var wide = search
+        wide.limit = max(candidates, search.limit)
+        let keyword = try searchArticles(wide)
+        guard !semantic.isEmpty, ranking != .keyword else { return Array(keyword.prefix(search.limit)) }
+        var hits = Dictionary(uniqueKeysWithValues: keyword.map { ($0.article.id, $0) })
+        let missing = semantic.map(\.id).filter { hits[$0] == nil }
+        for article in try readableArticles(missing, search) {
+            hits[article.id] = KnowledgeHit(article: article, title: Self.markedSnippet(article.title),
+                                            snippet: Self.markedSnippet(Self.opening(article.body)), score: 0)
+        }
+        let readable = semantic.filter { hits[$0.id] != nil }
+        return ranking.rank(keyword: keyword.map { ($0.article.id, $0.bm25 ?? 0) }, semantic: readable).prefix(search.limit).compactMap { candidate in
+            guard var hit = hits[candidate.id] else { return nil }
+            hit.score = candidate.score
+            hit.cosine = candidate.cosine
+            return hit
+        }
+    }
+
+    /// Of these article ids, the published ones the search's audiences, category and tag allow.
+    func readableArticles(_ ids: [Int64], _ search: KnowledgeSearch) throws -> [KnowledgeArticle] {
+        guard !ids.isEmpty, !search.audiences.isEmpty else { return [] }
+        var sql = """
+            SELECT * FROM kb_articles WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ","))) AND status = 'published'
+            AND audience IN (\(search.audiences.map { _ in "?" }.joined(separator: ",")))
+            """
+        var arguments: [(any DatabaseValueConvertible)?] = ids.map { $0 as (any DatabaseValueConvertible)? }
+        arguments += search.audiences.map { $0 as (any DatabaseValueConvertible)? }
+        if let category = search.category { sql += " AND category = ?"; arguments.append(category) }
+        if let tag = search.tag { sql += " AND EXISTS (SELECT 1 FROM json_each(tags) WHERE json_each.value = ?)"; arguments.append(tag) }
+        return try Row.fetchAll(self, sql: sql, arguments: StatementArguments(arguments)).map(KnowledgeArticle.init(row:))
+    }
+
+    /// The first words of a Markdown body, as plain text (about 30 words), for a hit without matched words.
+    static func opening(_ body: String) -> String {
+        var words: [Substring] = []
+        for line in body.split(separator: "\n") where !line.hasPrefix("#") && !line.hasPrefix("```") && !line.hasPrefix("---") {
+            for word in line.split(whereSeparator: \.isWhitespace) {
+                words.append(word)
+                if words.count == 30 { return words.joined(separator: " ") + " …" }
+            }
+        }
+        return words.joined(separator: " ")
     }
 
     /// The snippet HTML-escaped, with SQLite's private-use markers turned into `<mark>` tags.

@@ -323,6 +323,57 @@ enum Migrations {
                 END;
                 """)
         }
+        migrator.registerMigration("v13: knowledge base vectors, embedding queue, usefulness and deflection counts") { db in
+            // kb_embed_queue: the articles whose text changed since their vector was computed (version = the
+            // article's version then); the embedding service deletes a row only for the version it embedded.
+            // kb_counts: per day and kind (suggested, solved, continued, opened, helpful, not_helpful, bot_*),
+            // so rates over a window read a few rows, never the events. kb_article_counts: per article.
+            try db.execute(sql: """
+                CREATE TABLE kb_vectors (
+                    article_id INTEGER PRIMARY KEY REFERENCES kb_articles(id) ON DELETE CASCADE,
+                    version INTEGER NOT NULL,
+                    model TEXT NOT NULL,
+                    vector BLOB NOT NULL
+                );
+                CREATE TABLE kb_embed_queue (
+                    article_id INTEGER PRIMARY KEY,
+                    version INTEGER NOT NULL
+                );
+                INSERT INTO kb_embed_queue (article_id, version) SELECT id, version FROM kb_articles;
+                CREATE TRIGGER kb_articles_embed_ai AFTER INSERT ON kb_articles BEGIN
+                    INSERT OR REPLACE INTO kb_embed_queue (article_id, version) VALUES (new.id, new.version);
+                END;
+                CREATE TRIGGER kb_articles_embed_au AFTER UPDATE OF title, body ON kb_articles
+                WHEN new.title IS NOT old.title OR new.body IS NOT old.body BEGIN
+                    INSERT OR REPLACE INTO kb_embed_queue (article_id, version) VALUES (new.id, new.version);
+                END;
+                CREATE TABLE kb_events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    kind TEXT NOT NULL,
+                    draft TEXT NOT NULL DEFAULT '',
+                    article_id INTEGER,
+                    ticket_id INTEGER,
+                    channel TEXT NOT NULL DEFAULT '',
+                    actor TEXT NOT NULL DEFAULT '',
+                    at INTEGER NOT NULL
+                );
+                CREATE INDEX kb_events_draft ON kb_events(draft) WHERE draft <> '';
+                CREATE TABLE kb_counts (
+                    day INTEGER NOT NULL,
+                    kind TEXT NOT NULL,
+                    n INTEGER NOT NULL,
+                    PRIMARY KEY (day, kind)
+                ) WITHOUT ROWID;
+                CREATE TABLE kb_article_counts (
+                    article_id INTEGER PRIMARY KEY REFERENCES kb_articles(id) ON DELETE CASCADE,
+                    views INTEGER NOT NULL DEFAULT 0,
+                    suggested INTEGER NOT NULL DEFAULT 0,
+                    solved INTEGER NOT NULL DEFAULT 0,
+                    not_helpful INTEGER NOT NULL DEFAULT 0,
+                    linked_tickets INTEGER NOT NULL DEFAULT 0
+                );
+                """)
+        }
         return migrator
     }
 

@@ -39,6 +39,10 @@ struct CoordinatorCommand: AsyncParsableCommand {
     var plainAgents = false
     @Flag(help: "Mark the session cookie Secure: set it when browsers reach the coordinator over https (directly or through a proxy).")
     var secureCookies = false
+    @Option(help: ArgumentHelp("The knowledge base's embedding model directory, or 'off' for keyword search only.",
+                               discussion: "By default $DESK_MODEL_DIR, else .desk/models/all-MiniLM-L6-v2 under the working directory "
+                                   + "(ops/scripts/install-model.sh installs it there). Without the model, search is keyword-only."))
+    var knowledgeModel: String?
     @Option(help: "The address people reach the coordinator at, which begins sign-in links (https://desk.example.com); the --http address by default.")
     var publicUrl: String?
 
@@ -73,6 +77,10 @@ struct CoordinatorCommand: AsyncParsableCommand {
         configuration.agentSecurity = plainAgents ? .plain : .curve
         configuration.secureCookies = secureCookies
         configuration.publicURL = publicUrl
+        if let knowledgeModel {
+            configuration.knowledgeModel = knowledgeModel == "off" ? nil
+                : URL(fileURLWithPath: knowledgeModel, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL
+        }
         if let config {
             let file = try CoordinatorConfigFile.load(path: config)
             if let rules = file.routing { configuration.routing = RoutingRules(rules) }

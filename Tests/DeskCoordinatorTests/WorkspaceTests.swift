@@ -31,6 +31,7 @@ import Testing
         var configuration = CoordinatorConfiguration(dataDirectory: directory, agentEndpoint: "tcp://127.0.0.1:*",
                                                      eventEndpoint: "tcp://127.0.0.1:*", httpPort: 0, heartbeatIntervalMs: 200)
         configuration.liveStreamSeconds = liveSeconds
+        configuration.knowledgeModel = nil
         var logger = Logger(label: "desk-test")
         logger.logLevel = .warning
         return (try await Coordinator.buildApplication(configuration, logger: logger), directory, people)

@@ -56,6 +56,7 @@ struct MigrationHistoryTests {
         "v10: outbox carries mail of no ticket (sign-in links)",
         "v11: ticket types and their fields",
         "v12: knowledge base articles, their versions and full-text index",
+        "v13: knowledge base vectors, embedding queue, usefulness and deflection counts",
     ]
 
     @Test("the list of migrations only grows: the shipped identifiers are its prefix, in order")

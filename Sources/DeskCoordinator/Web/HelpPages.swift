@@ -36,5 +36,12 @@ extension WebPages {
         mark { background: #fff2a8; padding: 0 .1rem; }
         #help-article pre { background: #1d2330; color: #f6f7f9; padding: .75rem; overflow-x: auto; border-radius: .35rem; }
         #help-article code { font-family: ui-monospace, monospace; }
+        .suggestions { list-style: none; padding: 0; }
+        section.suggestions { border: 1px solid #c9d3e3; background: #f3f7fd; border-radius: .35rem; padding: .5rem 1rem; margin: 1rem 0; }
+        section.suggestions h2 { font-size: 1.05rem; margin: .25rem 0; }
+        .suggestions ul { list-style: none; padding: 0; margin: 0; }
+        .suggestion { margin: .5rem 0 .9rem; }
+        .suggestion p { margin: .2rem 0 .4rem; line-height: 1.45; }
+        .suggestion .solved { font-size: .9rem; }
         """
 }

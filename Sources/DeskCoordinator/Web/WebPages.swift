@@ -114,9 +114,10 @@ struct WebPages: Sendable {
             <select id="type-choice" name="type"><option value="">(choose)</option>{{#types}}<option value="{{name}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/types}}</select>
             <button type="submit" id="type-continue">Continue</button>
             </form>
-            <form method="post" action="/portal/new" id="request-form" novalidate>
+            <form method="post" action="/portal/new" id="request-form" novalidate data-suggest="1">
             <input type="hidden" name="csrf" value="{{csrf}}">
             <input type="hidden" name="idempotency_key" value="{{key}}">
+            <input type="hidden" name="draft" id="draft" value="{{draft}}">
             {{#type}}<input type="hidden" name="type" value="{{name}}"><p class="kind">Request type: <strong>{{label}}</strong></p>{{/type}}
             {{^signedIn}}
             <label for="requester">Your e-mail address</label>
@@ -129,6 +130,11 @@ struct WebPages: Sendable {
             <label for="body">What happened, and what did you try?</label>
             <textarea id="body" name="body" rows="8" aria-describedby="body-error">{{body}}</textarea>
             {{#bodyError}}<p class="field-error" id="body-error">{{bodyError}}</p>{{/bodyError}}
+            <section id="suggestions" class="suggestions" aria-live="polite" hidden>
+            <h2>These articles may answer it</h2>
+            <ul id="suggestion-list"></ul>
+            <p class="muted">Not what you need? Go on and send the request below.</p>
+            </section>
             {{#typeFields}}
             <label for="f_{{name}}">{{label}}{{^required}} (optional){{/required}}</label>
             {{#text}}<input id="f_{{name}}" name="f_{{name}}" value="{{value}}" aria-describedby="f_{{name}}-error">{{/text}}
@@ -139,6 +145,24 @@ struct WebPages: Sendable {
             {{/typeFields}}
             <button type="submit">Send the request</button>
             </form>
+            """),
+        ("request-suggestions", """
+            <h1>Before you send it</h1>
+            <p id="suggest-intro">These articles may already answer your request <strong>{{subject}}</strong>:</p>
+            <ul id="suggestion-list" class="suggestions">
+            {{#suggestions}}<li class="suggestion"><a href="/help/articles/{{id}}?draft={{draft}}" target="_blank" rel="noopener" class="suggestion-link">{{title}}</a>
+            <p>{{{snippet}}}</p>
+            <form method="post" action="/portal/deflect" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="draft" value="{{draft}}"><input type="hidden" name="article_id" value="{{id}}"><button type="submit" class="solved" id="solved-{{id}}">This solved my problem</button></form></li>
+            {{/suggestions}}
+            </ul>
+            <form method="post" action="/portal/new" id="continue-form">
+            {{#hidden}}<input type="hidden" name="{{name}}" value="{{value}}">{{/hidden}}
+            <button type="submit" id="continue">No, send my request</button>
+            </form>
+            """),
+        ("request-deflected", """
+            <h1>Glad that helped</h1>
+            <p id="deflected">No request was sent{{#title}}: <a href="/help/articles/{{id}}">{{title}}</a> answered it{{/title}}. If the problem comes back, <a href="/portal/new">ask us</a>.</p>
             """),
         ("request-received", """
             <h1>Request received</h1>

@@ -247,8 +247,9 @@ extension WebPages {
         """
 
     /// The live pages' script (served as `/static/desk.js`; the pages allow no inline script). It keeps
-    /// `data-live` regions current from `/live`, counts SLA clocks down, tells of new assignments, and
-    /// gives the ticket page its keys.
+    /// `data-live` regions current from `/live`, counts SLA clocks down, tells of new assignments, gives
+    /// the ticket page its keys, and shows the portal's request form the articles that may answer it while
+    /// the customer types (`/api/v1/kb/suggest`).
     static let script = """
         (function () {
           'use strict';
@@ -297,6 +298,44 @@ extension WebPages {
             };
             source.addEventListener('reset', refresh);
             source.addEventListener('open', function () { document.body.setAttribute('data-live-open', '1'); });
+          }
+          var requestForm = document.querySelector('form[data-suggest]');
+          if (requestForm && window.fetch) {
+            var panel = document.getElementById('suggestions'), list = document.getElementById('suggestion-list');
+            var draft = document.getElementById('draft'), timer = null, last = '';
+            var subject = document.getElementById('subject'), body = document.getElementById('body');
+            var csrf = requestForm.querySelector('input[name=csrf]').value;
+            var ask = function () {
+              var text = subject.value + '\n' + body.value;
+              if (text === last || text.trim().length < 12) return;
+              last = text;
+              var sent = { subject: subject.value, body: body.value, channel: 'web' };
+              if (draft.value) sent.draft = draft.value;
+              fetch('/api/v1/kb/suggest', { method: 'POST', credentials: 'same-origin',
+                headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf }, body: JSON.stringify(sent) })
+                .then(function (r) { return r.ok ? r.json() : null; }).then(function (answer) {
+                  if (!answer) return;
+                  list.textContent = '';
+                  answer.suggestions.forEach(function (s) {
+                    var li = document.createElement('li'); li.className = 'suggestion';
+                    var a = document.createElement('a'); a.className = 'suggestion-link';
+                    a.href = '/help/articles/' + s.id + '?draft=' + encodeURIComponent(answer.draft); a.target = '_blank'; a.rel = 'noopener';
+                    a.textContent = s.title; li.appendChild(a);
+                    var p = document.createElement('p'); p.innerHTML = s.snippet; li.appendChild(p);
+                    var f = document.createElement('form'); f.method = 'post'; f.action = '/portal/deflect'; f.className = 'inline';
+                    [['csrf', csrf], ['draft', answer.draft], ['article_id', String(s.id)]].forEach(function (kv) {
+                      var i = document.createElement('input'); i.type = 'hidden'; i.name = kv[0]; i.value = kv[1]; f.appendChild(i);
+                    });
+                    var b = document.createElement('button'); b.type = 'submit'; b.className = 'solved'; b.id = 'solved-' + s.id;
+                    b.textContent = 'This solved my problem'; f.appendChild(b); li.appendChild(f);
+                    list.appendChild(li);
+                  });
+                  if (answer.suggestions.length) { draft.value = answer.draft; panel.hidden = false; } else { panel.hidden = true; }
+                }).catch(function () {});
+            };
+            [subject, body].forEach(function (el) {
+              el.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(ask, 600); });
+            });
           }
           if (document.getElementById('actions')) {
             document.addEventListener('keydown', function (e) {

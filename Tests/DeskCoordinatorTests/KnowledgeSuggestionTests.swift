@@ -1,0 +1,162 @@
+@testable import DeskCoordinator
+import DeskEmbedding
+import DeskModel
+import DeskStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// Suggestions before a ticket (deflection) and search ranked by meaning, through the real router, store,
+/// embedding model and background embedding service.
+@Suite("knowledge suggestions") struct KnowledgeSuggestionTests {
+    typealias API = HTTPAPIInProcessTests
+    static let json: HTTPFields = [.contentType: "application/json"]
+
+    static let articles: [(file: String, title: String, body: String)] = [
+        ("password.md", "Resetting a forgotten password",
+         "If you cannot sign in because you forgot your password, choose Forgot password on the sign-in page. We e-mail a link that is valid for one hour."),
+        ("vpn.md", "The VPN disconnects every hour", "Update the VPN client to version 5.2 or later; older clients drop the tunnel when the key is renewed."),
+        ("invoices.md", "Where to find your invoices", "Invoices are under Billing, then History. Each can be downloaded as a PDF."),
+    ]
+
+    /// Adds the articles and waits (deadline 60 s) until the background service has embedded them all.
+    static func addArticles(_ client: some TestClientProtocol, _ admin: HTTPFields, waitForVectors: Bool) async throws {
+        for article in articles {
+            let body = try JSONSerialization.data(withJSONObject: ["file": article.file, "title": article.title, "body": article.body])
+            try await client.execute(uri: "/api/v1/kb/articles", method: .post, headers: admin, body: ByteBuffer(bytes: body)) { response in
+                #expect(response.status == .created, "\(String(buffer: response.body))")
+            }
+        }
+        guard waitForVectors else { return }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while true {
+            let metrics = try await client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
+            if metrics.contains("desk_kb_vectors \(articles.count)\n") && metrics.contains("desk_kb_embedding_backlog 0\n") { return }
+            guard ContinuousClock.now < deadline else { Issue.record("the articles were not embedded within 60 s:\n\(metrics)"); return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    static func post(_ client: some TestClientProtocol, _ uri: String, _ object: [String: Any], headers: HTTPFields = [:])
+        async throws -> (status: HTTPResponse.Status, json: [String: Any]) {
+        var fields = json
+        for field in headers { fields.append(field) }
+        let body = try JSONSerialization.data(withJSONObject: object)
+        return try await client.execute(uri: uri, method: .post, headers: fields, body: ByteBuffer(bytes: body)) { ($0.status, API.json($0.body)) }
+    }
+
+    @Test("a draft in the customer's words is offered the article that answers it, by meaning; an unrelated one none; solved counts a deflection once")
+    func suggestionsAndDeflection() async throws {
+        let (app, directory, admin) = try await API.application(knowledgeModel: Embedder.defaultDirectory())
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let customer = API.bearer(try await API.issueToken(directory, account: "cara", role: .customer, email: "cara@example.com"))
+        try await app.test(.router) { client in
+            try await Self.addArticles(client, admin, waitForVectors: true)
+            // No word of the article's title: "log in", "credentials" — found by meaning.
+            let offered = try await Self.post(client, "/api/v1/kb/suggest",
+                                              ["subject": "can't log in", "body": "it keeps telling me my credentials are wrong and I don't remember them"])
+            #expect(offered.status == .ok && offered.json["ranking"] as? String == "hybrid", "\(offered.json)")
+            let suggestions = offered.json["suggestions"] as? [[String: Any]] ?? []
+            #expect(suggestions.first?["title"] as? String == "Resetting a forgotten password" && suggestions.count <= 3, "\(offered.json)")
+            #expect((suggestions.first?["link"] as? String)?.hasPrefix("/help/articles/") == true)
+            let draft = try #require(offered.json["draft"] as? String)
+            let article = try #require(suggestions.first?["id"] as? Int)
+
+            let unrelated = try await Self.post(client, "/api/v1/kb/suggest", ["subject": "printer error E04", "body": "the printer won't feed paper"])
+            #expect(unrelated.status == .ok && (unrelated.json["suggestions"] as? [Any])?.isEmpty == true, "weak matches are not shown: \(unrelated.json)")
+
+            #expect(try await Self.post(client, "/api/v1/kb/feedback", ["outcome": "opened", "draft": draft, "article_id": article]).json["recorded"] as? Bool == true)
+            #expect(try await Self.post(client, "/api/v1/kb/feedback", ["outcome": "solved", "draft": draft, "article_id": article]).json["recorded"] as? Bool == true)
+            #expect(try await Self.post(client, "/api/v1/kb/feedback", ["outcome": "solved", "draft": draft]).json["recorded"] as? Bool == false,
+                    "a second 'solved' of the same draft counts nothing")
+            let conflicting = try await Self.post(client, "/api/v1/kb/feedback", ["outcome": "continued", "draft": draft])
+            #expect(conflicting.status == .conflict && conflicting.json["field"] as? String == "outcome", "\(conflicting.json)")
+            let forged = try await Self.post(client, "/api/v1/kb/feedback", ["outcome": "solved", "draft": "d-notonethisservergave"])
+            #expect(forged.status == .notFound && forged.json["field"] as? String == "draft", "\(forged.json)")
+            let badOutcome = try await Self.post(client, "/api/v1/kb/feedback", ["outcome": "maybe", "draft": draft])
+            #expect(badOutcome.status == .badRequest && badOutcome.json["field"] as? String == "outcome")
+            let unknownField = try await Self.post(client, "/api/v1/kb/suggest", ["subject": "x", "body": "y", "priority": 1])
+            #expect(unknownField.status == .badRequest, "\(unknownField.json)")
+            let empty = try await Self.post(client, "/api/v1/kb/suggest", ["subject": " ", "body": ""])
+            #expect(empty.status == .badRequest && empty.json["field"] as? String == "subject")
+
+            try await client.execute(uri: "/api/v1/kb/stats", method: .get, headers: customer) { #expect($0.status == .forbidden) }
+            let stats = try await client.execute(uri: "/api/v1/kb/stats?days=7", method: .get, headers: admin) { API.json($0.body) }
+            #expect(stats["suggested"] as? Int == 1 && stats["solved"] as? Int == 1 && stats["opened"] as? Int == 1, "\(stats)")
+            #expect(stats["deflection_rate"] as? Double == 1.0, "\(stats)")
+            #expect((stats["embedding"] as? [String: Any])?["state"] as? String == "ready", "\(stats)")
+            let metrics = try await client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
+            #expect(metrics.contains("desk_kb_deflections_total 1\n") && metrics.contains("desk_kb_suggestions_total 1\n")
+                    && metrics.contains("desk_kb_semantic_search 1\n"), "\(metrics)")
+            // The article's usefulness: suggested once, opened once, solved once.
+            let search = try await client.execute(uri: "/api/v1/kb/search?q=forgot+my+login", method: .get) { API.json($0.body) }
+            #expect(search["ranking"] as? String == "hybrid" && ((search["results"] as? [[String: Any]])?.first?["id"] as? Int) == article, "\(search)")
+        }
+    }
+
+    @Test("without a script the portal shows the suggestions on a page of their own: solved sends nothing; continue sends the request")
+    func portalWithoutScript() async throws {
+        let (app, directory, admin) = try await API.application(knowledgeModel: Embedder.defaultDirectory())
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+        try await app.test(.router) { client in
+            try await Self.addArticles(client, admin, waitForVectors: true)
+            let draftText = ["requester": "cara@example.com", "subject": "VPN disconnects every hour",
+                             "body": "The VPN tunnel disconnects every hour and the VPN client must reconnect", "idempotency_key": "portal-one"]
+            let page = try await client.execute(uri: "/portal/new", method: .post, headers: form, body: WorkspaceTests.body(draftText)) { response in
+                #expect(response.status == .ok)
+                return String(buffer: response.body)
+            }
+            #expect(page.contains("Before you send it") && page.contains("The VPN disconnects every hour"), "\(page)")
+            let draft = try #require(WorkspaceTests.hidden("draft", in: page))
+            let article = try #require(page.range(of: #"name="article_id" value="(\d+)""#, options: .regularExpression)
+                .map { String(page[$0]).filter(\.isNumber) })
+            let solved = try await client.execute(uri: "/portal/deflect", method: .post, headers: form,
+                                                  body: WorkspaceTests.body(["draft": draft, "article_id": article])) { String(buffer: $0.body) }
+            #expect(solved.contains("Glad that helped") && solved.contains("No request was sent"), "\(solved)")
+            let tickets = try await client.execute(uri: "/api/v1/tickets", method: .get, headers: admin) { API.json($0.body) }
+            #expect((tickets["tickets"] as? [Any])?.isEmpty == true, "solved made no ticket: \(tickets)")
+
+            // Another draft: the customer goes on; the hidden fields carry what they typed, and the draft.
+            var second = draftText
+            second["idempotency_key"] = "portal-two"
+            let again = try await client.execute(uri: "/portal/new", method: .post, headers: form, body: WorkspaceTests.body(second)) { String(buffer: $0.body) }
+            let secondDraft = try #require(WorkspaceTests.hidden("draft", in: again))
+            second["draft"] = secondDraft
+            let received = try await client.execute(uri: "/portal/new", method: .post, headers: form, body: WorkspaceTests.body(second)) { response in
+                #expect(response.status == .created)
+                return String(buffer: response.body)
+            }
+            #expect(received.contains("Request received"), "\(received)")
+            let stats = try await client.execute(uri: "/api/v1/kb/stats", method: .get, headers: admin) { API.json($0.body) }
+            #expect(stats["suggested"] as? Int == 2 && stats["solved"] as? Int == 1 && stats["continued"] as? Int == 1, "\(stats)")
+            #expect(stats["deflection_rate"] as? Double == 0.5, "\(stats)")
+            // A forged draft on deflect: not found, nothing counted.
+            let forged = try await client.execute(uri: "/portal/deflect", method: .post, headers: form,
+                                                  body: WorkspaceTests.body(["draft": "d-forgedforgedforged", "article_id": article])) { $0.status }
+            #expect(forged == .notFound)
+        }
+    }
+
+    @Test("without the model, search and suggestions rank by keyword and say so")
+    func keywordOnly() async throws {
+        let (app, directory, admin) = try await API.application(knowledgeModel: URL(fileURLWithPath: Self.missingModel()))
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await app.test(.router) { client in
+            try await Self.addArticles(client, admin, waitForVectors: false)
+            let search = try await client.execute(uri: "/api/v1/kb/search?q=vpn+client", method: .get) { API.json($0.body) }
+            #expect(search["ranking"] as? String == "keyword", "\(search)")
+            let offered = try await Self.post(client, "/api/v1/kb/suggest", ["subject": "can't log in", "body": "my credentials are wrong"])
+            #expect(offered.json["ranking"] as? String == "keyword" && (offered.json["suggestions"] as? [Any])?.isEmpty == true,
+                    "no shared word, no keyword suggestion: \(offered.json)")
+            let stats = try await client.execute(uri: "/api/v1/kb/stats", method: .get, headers: admin) { API.json($0.body) }
+            #expect((stats["embedding"] as? [String: Any])?["vectors"] as? Int == 0, "\(stats)")
+        }
+    }
+
+    static func missingModel() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("desk-no-model-\(UUID().uuidString)").path
+    }
+}
