@@ -44,11 +44,11 @@ public final class CoordinatorMetrics: Sendable {
     let webhooksDelivered = Counter("desk_webhook_deliveries_delivered_total", "Webhook deliveries answered with a 2xx.")
     let webhooksFailed = Counter("desk_webhook_deliveries_failed_total", "Webhook deliveries given up after their last attempt.")
     let webhooksDropped = Counter("desk_webhook_deliveries_dropped_total", "Webhook deliveries dropped because the delivery queue was full.")
-    let kbSuggested = Counter("desk_kb_suggestions_total", "Drafts offered knowledge-base suggestions before a ticket.")
-    let kbSolved = Counter("desk_kb_deflections_total", "Drafts the customer said an article solved (no ticket).")
-    let kbContinued = Counter("desk_kb_continued_total", "Drafts sent on as tickets after their suggestions.")
-    let kbBotAnswered = Counter("desk_kb_bot_answers_total", "New tickets the knowledge bot answered with articles.")
-    let kbBotSolved = Counter("desk_kb_bot_solved_total", "Knowledge-bot answers the customer confirmed (resolved).")
+    let kbSuggested = Counter("desk_knowledge_suggestions_total", "Drafts offered knowledge-base suggestions before a ticket.")
+    let kbSolved = Counter("desk_knowledge_deflections_total", "Drafts the customer said an article solved (no ticket).")
+    let kbContinued = Counter("desk_knowledge_continued_total", "Drafts sent on as tickets after their suggestions.")
+    let kbBotAnswered = Counter("desk_knowledge_bot_answers_total", "New tickets the knowledge bot answered with articles.")
+    let kbBotSolved = Counter("desk_knowledge_bot_solved_total", "Knowledge-bot answers the customer confirmed (resolved).")
     /// HTTP API requests per route template (recorded by `RouteMetricsMiddleware`).
     public let requests = HTTPRequestMetrics()
     /// HTTP connections open, refused and timed out (recorded by `GuardedHTTP1Channel`).
@@ -111,11 +111,11 @@ public final class CoordinatorMetrics: Sendable {
         out += "# HELP desk_webhook_deliveries_queued Webhook deliveries waiting, backing off or in flight.\n"
             + "# TYPE desk_webhook_deliveries_queued gauge\ndesk_webhook_deliveries_queued \(queuedWebhooks)\n"
         if let knowledge {
-            out += "# HELP desk_kb_embedding_backlog Knowledge-base articles whose text changed since their vector was computed.\n"
-                + "# TYPE desk_kb_embedding_backlog gauge\ndesk_kb_embedding_backlog \(knowledge.backlog)\n"
-                + "# HELP desk_kb_vectors Knowledge-base articles with a vector in the index.\n# TYPE desk_kb_vectors gauge\ndesk_kb_vectors \(knowledge.vectors)\n"
-                + "# HELP desk_kb_semantic_search 1 when knowledge search ranks by meaning too, 0 when by keywords only.\n"
-                + "# TYPE desk_kb_semantic_search gauge\ndesk_kb_semantic_search \(knowledge.semantic ? 1 : 0)\n"
+            out += "# HELP desk_knowledge_embedding_backlog Knowledge-base articles whose text changed since their vector was computed.\n"
+                + "# TYPE desk_knowledge_embedding_backlog gauge\ndesk_knowledge_embedding_backlog \(knowledge.backlog)\n"
+                + "# HELP desk_knowledge_vectors Knowledge-base articles with a vector in the index.\n# TYPE desk_knowledge_vectors gauge\ndesk_knowledge_vectors \(knowledge.vectors)\n"
+                + "# HELP desk_knowledge_semantic_search 1 when knowledge search ranks by meaning too, 0 when by keywords only.\n"
+                + "# TYPE desk_knowledge_semantic_search gauge\ndesk_knowledge_semantic_search \(knowledge.semantic ? 1 : 0)\n"
         }
         return out + requests.render() + connections.render()
     }

@@ -14,7 +14,7 @@ import Synchronization
 /// service embeds the queued articles (`kb_embed_queue`, filled by triggers when an article's title or
 /// body changes) in batches on its own thread, with OpenBLAS limited to one thread, so that it takes at
 /// most one of the machine's cores. Until an article's vector is stored it is found by keyword; the backlog
-/// is `desk_kb_embedding_backlog` in `/metrics`.
+/// is `desk_knowledge_embedding_backlog` in `/metrics`.
 ///
 /// The model is loaded when the first article needs it (a coordinator without articles never reads its
 /// 90 MB). Without the model (not installed, `DESK_MODEL_DIR` pointing nowhere, or `knowledge_model: off`)

@@ -9,7 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Micro-benchmarks of the ZeroMQ binding and the store (use a release build).",
-        subcommands: [Transport.self, Store.self, Events.self, Dispatch.self, SLA.self, Decode.self, Embed.self, Relevance.self]
+        subcommands: [Transport.self, Store.self, Events.self, Dispatch.self, SLA.self, Decode.self, Embed.self, Relevance.self, KnowledgeSearchCost.self]
     )
 
     struct Transport: AsyncParsableCommand {

@@ -9,7 +9,7 @@ struct KnowledgeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kb",
         abstract: "The knowledge base: import and export a folder of Markdown articles, search.",
-        subcommands: [Import.self, Export.self, Search.self])
+        subcommands: [Import.self, Export.self, Search.self, Suggest.self])
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -88,6 +88,28 @@ struct KnowledgeCommand: AsyncParsableCommand {
                 return results.enumerated().map { index, hit in
                     "\(index + 1). #\(hit["id"] ?? "?") \(hit["title"] ?? "")  [\(hit["file"] as? String ?? "-")]\n   "
                         + (hit["snippet"] as? String ?? "").replacingOccurrences(of: "<mark>", with: "*").replacingOccurrences(of: "</mark>", with: "*")
+                }.joined(separator: "\n")
+            }
+        }
+    }
+
+    struct Suggest: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The articles that may answer a request before it is sent: at most 3, strong matches only, best first.")
+        @OptionGroup var connection: TicketCommand.Connection
+        @Option(help: "The request's subject.") var subject: String
+        @Option(help: "The request's description.") var body = ""
+        @Option(help: "The request's type (GET /api/v1/ticket-types).") var type: String?
+
+        func run() async throws {
+            var draft: [String: Any] = ["subject": subject, "body": body]
+            if let type { draft["type"] = type }
+            let reply = try await connection.client.request("POST", "/api/v1/kb/suggest", body: try JSONSerialization.data(withJSONObject: draft))
+            try reply.print(json: connection.json) { object in
+                let results = object["suggestions"] as? [[String: Any]] ?? []
+                if results.isEmpty { return "no article is a strong enough match (ranking: \(object["ranking"] ?? "?")): send the request" }
+                return "ranking: \(object["ranking"] ?? "?"), draft \(object["draft"] ?? "?")\n" + results.enumerated().map { index, hit in
+                    "\(index + 1). #\(hit["id"] ?? "?") \(hit["title"] ?? "")  [\(hit["file"] as? String ?? "-")]  \(hit["link"] ?? "")"
                 }.joined(separator: "\n")
             }
         }

@@ -7,7 +7,9 @@ sessions on its agent port. Three people, each in their own browser:
   3. the customer sees the public reply but not the note, and confirms the resolution;
   4. the lead dashboard's counts change without a reload when tickets are created and resolved;
   5. a tab acting on a ticket whose lease moved (resolved in the person's other tab; taken by the lead)
-     gets the refusal message, and the history shows one action.
+     gets the refusal message, and the history shows one action;
+  and the help centre's search, and the portal's suggestions while the customer types: "this solved my
+  problem" sends nothing and counts a deflection, going on sends the request.
 
 Usage: workspace.py BASE_URL ADMIN_TOKEN STAFF STAFF_PASSWORD LEAD LEAD_PASSWORD CUSTOMER_EMAIL MACRO
 Screenshots go to $DESK_SCREENSHOTS when it is set. Prints one line per step; exits non-zero (with the
@@ -16,6 +18,7 @@ import json
 import os
 import re
 import sys
+import time
 import urllib.request
 
 from desk_browser import chromium, step
@@ -233,6 +236,39 @@ try:
     article = wait_cust.until(EC.visibility_of_element_located((By.ID, "help-article")))
     assert article.find_element(By.TAG_NAME, "strong").text == "5.2" and len(article.find_elements(By.CSS_SELECTOR, "ol li")) == 2, article.text
     shot(cust, "help-article")
+
+    step("the portal suggests the article while the customer types; 'this solved my problem' sends nothing")
+    deadline = time.time() + 60
+    while True:  # the coordinator embeds the article in the background: until then suggestions are by keyword
+        embedding = api("/api/v1/kb/stats")["embedding"]
+        if embedding["state"] == "ready" and embedding["backlog"] == 0 and embedding["vectors"] >= 1:
+            break
+        assert time.time() < deadline, "the article was not embedded within 60 s: %r" % embedding
+        time.sleep(0.1)
+    before = api("/api/v1/kb/stats")
+    tickets_before = len(api("/api/v1/tickets?limit=500")["tickets"])
+    cust.get(base + "/portal/new")
+    cust.find_element(By.ID, "subject").send_keys("internet tunnel to the office keeps dropping")
+    cust.find_element(By.ID, "body").send_keys("every hour or so I lose the connection to the office network")
+    panel = wait_cust.until(EC.visibility_of_element_located((By.ID, "suggestions")))
+    assert "The VPN disconnects every hour" in panel.text, panel.text
+    shot(cust, "portal-suggestions")
+    panel.find_element(By.CSS_SELECTOR, "button.solved").click()
+    wait_cust.until(EC.visibility_of_element_located((By.ID, "deflected")))
+    after = api("/api/v1/kb/stats")
+    assert after["solved"] == before["solved"] + 1 and after["suggested"] == before["suggested"] + 1, (before, after)
+    assert len(api("/api/v1/tickets?limit=500")["tickets"]) == tickets_before, "'solved' made a ticket"
+
+    step("the portal: the customer sees the suggestion, goes on and sends the request")
+    cust.get(base + "/portal/new")
+    cust.find_element(By.ID, "subject").send_keys("VPN drops again")
+    cust.find_element(By.ID, "body").send_keys("the vpn disconnects every hour, I updated already")
+    wait_cust.until(EC.visibility_of_element_located((By.ID, "suggestions")))
+    cust.find_element(By.CSS_SELECTOR, "#request-form button[type=submit]:not(.solved)").click()
+    wait_cust.until(EC.visibility_of_element_located((By.ID, "received")))
+    final = api("/api/v1/kb/stats")
+    assert final["continued"] == after["continued"] + 1 and final["solved"] == after["solved"], (after, final)
+    assert len(api("/api/v1/tickets?limit=500")["tickets"]) == tickets_before + 1
 
     step("the pages at a phone's width: the customer's requests")
     cust.get(base + "/portal")

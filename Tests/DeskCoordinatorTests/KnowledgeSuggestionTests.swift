@@ -33,7 +33,7 @@ import Testing
         let deadline = ContinuousClock.now + .seconds(60)
         while true {
             let metrics = try await client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
-            if metrics.contains("desk_kb_vectors \(articles.count)\n") && metrics.contains("desk_kb_embedding_backlog 0\n") { return }
+            if metrics.contains("desk_knowledge_vectors \(articles.count)\n") && metrics.contains("desk_knowledge_embedding_backlog 0\n") { return }
             guard ContinuousClock.now < deadline else { Issue.record("the articles were not embedded within 60 s:\n\(metrics)"); return }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -88,8 +88,8 @@ import Testing
             #expect(stats["deflection_rate"] as? Double == 1.0, "\(stats)")
             #expect((stats["embedding"] as? [String: Any])?["state"] as? String == "ready", "\(stats)")
             let metrics = try await client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
-            #expect(metrics.contains("desk_kb_deflections_total 1\n") && metrics.contains("desk_kb_suggestions_total 1\n")
-                    && metrics.contains("desk_kb_semantic_search 1\n"), "\(metrics)")
+            #expect(metrics.contains("desk_knowledge_deflections_total 1\n") && metrics.contains("desk_knowledge_suggestions_total 1\n")
+                    && metrics.contains("desk_knowledge_semantic_search 1\n"), "\(metrics)")
             // The article's usefulness: suggested once, opened once, solved once.
             let search = try await client.execute(uri: "/api/v1/kb/search?q=forgot+my+login", method: .get) { API.json($0.body) }
             #expect(search["ranking"] as? String == "hybrid" && ((search["results"] as? [[String: Any]])?.first?["id"] as? Int) == article, "\(search)")

@@ -306,7 +306,7 @@ extension WebPages {
             var subject = document.getElementById('subject'), body = document.getElementById('body');
             var csrf = requestForm.querySelector('input[name=csrf]').value;
             var ask = function () {
-              var text = subject.value + '\n' + body.value;
+              var text = subject.value + '\\n' + body.value;
               if (text === last || text.trim().length < 12) return;
               last = text;
               var sent = { subject: subject.value, body: body.value, channel: 'web' };
