@@ -15,8 +15,8 @@ public enum HybridRanking: Sendable, Equatable, CustomStringConvertible {
     case weighted(weight: Double)
 
     /// What the server ranks with when it has both rankings. On the Python FAQ asked in customers' words it
-    /// finds the right article first for 74% of questions (keyword alone 36%, semantic alone 71%, reciprocal
-    /// rank fusion 54%) and in the top 3 for 93% (keyword 53%): docs/BENCHMARKS.md has the evaluation.
+    /// finds the right article first for 73% of questions (keyword alone 39%, semantic alone 71%, reciprocal
+    /// rank fusion 55%) and in the top 3 for 94% (keyword 52%): docs/BENCHMARKS.md has the evaluation.
     public static let standard = HybridRanking.weighted(weight: 0.1)
 
     public var description: String {
@@ -96,8 +96,8 @@ public struct SuggestionThreshold: Sendable, Equatable {
     public var minimumCosine: Double
     public var maximumBM25: Double
 
-    /// 0.35: none of 60 questions the Python FAQ cannot answer was offered an article, and 76% of 132
-    /// answerable ones were offered theirs; -12 keyword-only: 5% wrongly offered, 52% offered anything.
+    /// 0.35: none of 60 questions the Python FAQ cannot answer was offered an article, and 78% of 132
+    /// answerable ones were offered theirs; -12 keyword-only: 3% wrongly offered, 36% offered anything.
     public init(minimumCosine: Double = 0.35, maximumBM25: Double = -12) {
         self.minimumCosine = minimumCosine
         self.maximumBM25 = maximumBM25

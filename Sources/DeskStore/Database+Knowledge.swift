@@ -73,20 +73,39 @@ public struct KnowledgeSearch: Sendable, Equatable {
     /// The customer's words as an FTS5 query that can never be FTS5 syntax: every run of letters and
     /// digits becomes a quoted term (quotes inside dropped), joined by OR, at most 32 terms of at most 64
     /// characters. Operators (`AND`, `NEAR`, `*`, `^`, `:`, parentheses, quotes) are only words or
-    /// nothing. Nil when no word is left (the search is then empty, not an error).
+    /// nothing. Common English words ("the", "to", "my") are left out when other words remain: they match
+    /// nearly every article, and marked in a snippet they only hide the words that matter. Nil when no word
+    /// is left (the search is then empty, not an error).
     public static func ftsQuery(_ text: String) -> String? {
         var terms: [String] = []
+        var common: [String] = []
         var current = ""
         func flush() {
-            if !current.isEmpty, terms.count < 32 { terms.append("\"" + current.prefix(64) + "\"") }
+            if !current.isEmpty {
+                let term = "\"" + current.prefix(64) + "\""
+                if stopWords.contains(current.lowercased()) {
+                    if common.count < 32 { common.append(term) }
+                } else if terms.count < 32 {
+                    terms.append(term)
+                }
+            }
             current = ""
         }
         for character in text.prefix(4000) {
             if character.isLetter || character.isNumber { current.append(character) } else { flush() }
         }
         flush()
-        return terms.isEmpty ? nil : terms.joined(separator: " OR ")
+        let chosen = terms.isEmpty ? common : terms
+        return chosen.isEmpty ? nil : chosen.joined(separator: " OR ")
     }
+
+    /// Words too common to find anything by.
+    static let stopWords: Set<String> = [
+        "a", "about", "an", "and", "any", "are", "as", "at", "be", "but", "by", "can", "could", "do", "does", "for", "from", "get", "has",
+        "have", "how", "i", "if", "in", "into", "is", "it", "its", "me", "my", "no", "not", "of", "on", "or", "our", "so", "some", "that",
+        "the", "their", "them", "then", "there", "this", "to", "was", "we", "what", "when", "where", "which", "who", "why", "will", "with",
+        "would", "you", "your",
+    ]
 }
 
 extension Database {
@@ -167,7 +186,7 @@ extension Database {
         return try Row.fetchAll(self, sql: sql, arguments: StatementArguments(arguments)).map { row in
             let bm25: Double = row["score"]
             return KnowledgeHit(article: KnowledgeArticle(row: row), title: Self.markedSnippet(row["hl"] ?? ""),
-                                snippet: Self.markedSnippet(row["snip"] ?? ""), score: -bm25, bm25: bm25)
+                                snippet: Self.markedSnippet(row["snip"] ?? "", markdown: true), score: -bm25, bm25: bm25)
         }
     }
 
@@ -185,7 +204,7 @@ extension Database {
         let missing = semantic.map(\.id).filter { hits[$0] == nil }
         for article in try readableArticles(missing, search) {
             hits[article.id] = KnowledgeHit(article: article, title: Self.markedSnippet(article.title),
-                                            snippet: Self.markedSnippet(Self.opening(article.body)), score: 0)
+                                            snippet: Self.markedSnippet(Self.opening(article.body), markdown: true), score: 0)
         }
         let readable = semantic.filter { hits[$0.id] != nil }
         return ranking.rank(keyword: keyword.map { ($0.article.id, $0.bm25 ?? 0) }, semantic: readable).prefix(search.limit).compactMap { candidate in
@@ -222,10 +241,20 @@ extension Database {
         return words.joined(separator: " ")
     }
 
-    /// The snippet HTML-escaped, with SQLite's private-use markers turned into `<mark>` tags.
-    static func markedSnippet(_ raw: String) -> String {
+    /// The text HTML-escaped, with SQLite's private-use markers turned into `<mark>` tags and runs of white
+    /// space made one space; from a Markdown body (`markdown`), its emphasis, heading and code marks (`*`,
+    /// `#`, `` ` ``) left out: a snippet is plain words.
+    static func markedSnippet(_ raw: String, markdown: Bool = false) -> String {
         var out = ""
+        var lastWasSpace = false
         for character in raw {
+            if markdown, character == "*" || character == "#" || character == "`" { continue }
+            if character.isWhitespace {
+                if !lastWasSpace { out.append(" ") }
+                lastWasSpace = true
+                continue
+            }
+            lastWasSpace = false
             switch character {
             case "\u{E000}": out += "<mark>"
             case "\u{E001}": out += "</mark>"

@@ -110,4 +110,12 @@ import Testing
         #expect(count == Self.articles.count, "the table is still there")
         await store.close()
     }
+
+    @Test("common words are left out of the query unless nothing else is left; snippets drop Markdown's marks, titles keep theirs")
+    func commonWordsAndPlainSnippets() {
+        #expect(KnowledgeSearch.ftsQuery("How do I reset my password?") == "\"reset\" OR \"password\"")
+        #expect(KnowledgeSearch.ftsQuery("to be or not to be") == "\"to\" OR \"be\" OR \"or\" OR \"not\" OR \"to\" OR \"be\"")
+        #expect(Database.markedSnippet("## Solution \u{E000}Update\u{E001} to **5.2**\n`now`", markdown: true) == " Solution <mark>Update</mark> to 5.2 now")
+        #expect(Database.markedSnippet("C# <b>") == "C# &lt;b&gt;")
+    }
 }
