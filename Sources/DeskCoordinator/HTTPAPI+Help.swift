@@ -25,12 +25,28 @@ extension HTTPAPI {
             } else {
                 try? await store.writer.write { db in try db.countArticle(id, "views") }
             }
-            return Self.page(pages.render("help-article", title: article.title, [
+            return helpArticlePage(article, context)
+        }
+        router.on(routes, .post, "/help/articles/{id}/feedback", .anyone) { request, context in
+            let fields = try FormBody.fields(try await collect(request, upTo: 4_096), allowed: ["csrf", "helpful"])
+            guard let id = Int64(context.parameters.get("id") ?? ""), id > 0, let article = try await store.pool.read({ db in try db.article(id) }),
+                  article.audience == "public", article.status == "published", ["yes", "no"].contains(fields["helpful"] ?? "") else {
+                return Self.page(pages.render("not-found", title: "Not found", ["who": who(context) as Any]), status: .notFound)
+            }
+            _ = try await recordStep(FeedbackBody(outcome: fields["helpful"] == "yes" ? "helpful" : "not_helpful", articleID: id),
+                                     actor: context.principal?.name ?? "", channel: "web")
+            return helpArticlePage(article, context, thanked: true)
+        }
+    }
+
+    /// An article rendered from its Markdown, with "Did this help?" (public articles) or the thanks for an answer.
+    func helpArticlePage(_ article: KnowledgeArticle, _ context: DeskRequestContext, thanked: Bool = false) -> Response {
+        Self.page(pages.render("help-article", title: article.title, [
                 "who": who(context) as Any, "title": article.title, "category": article.category.isEmpty ? false as Any : article.category,
                 "urlCategory": Self.urlComponent(article.category), "internal": article.audience == "internal",
-                "html": SafeMarkdown.html(article.body),
+                "html": SafeMarkdown.html(article.body), "id": article.id, "csrf": context.session?.csrf ?? "",
+                "askHelpful": article.audience == "public" && article.status == "published" && !thanked, "thanked": thanked,
             ]))
-        }
     }
 
     static func urlComponent(_ text: String) -> String {

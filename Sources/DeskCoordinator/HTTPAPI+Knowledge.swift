@@ -20,7 +20,14 @@ extension HTTPAPI {
                   let article = try await store.pool.read({ db in try db.article(id) }), Self.mayRead(article, context.principal) else {
                 throw APIError(.notFound, "article \(context.parameters.get("id") ?? "") not found")
             }
-            return TicketJSON.response(Self.articleJSON(article, withBody: true))
+            guard let principal = context.principal, principal.role != .customer else {
+                return TicketJSON.response(Self.articleJSON(article, withBody: true))
+            }
+            // Staff also see how useful it has been.
+            let counts = try await store.pool.read { db in try db.articleCounts(id) }
+            return TicketJSON.response(String(Self.articleJSON(article, withBody: true).dropLast())
+                + ",\"usefulness\":{\"views\":\(counts.views),\"suggested\":\(counts.suggested),\"solved\":\(counts.solved),"
+                + "\"not_helpful\":\(counts.notHelpful),\"helpful\":\(counts.helpful),\"linked_tickets\":\(counts.linkedTickets)}}")
         }
         router.on(routes, .post, "/api/v1/kb/articles", .requires(.kbWrite)) { request, context in
             try await saveArticle(request, context.principal)

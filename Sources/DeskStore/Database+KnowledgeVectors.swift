@@ -107,12 +107,12 @@ extension Database {
 
     /// The article counter each event kind moves.
     static let articleCounter = ["opened": "views", "viewed": "views", "suggested": "suggested", "solved": "solved",
-                                 "bot_solved": "solved", "not_helpful": "not_helpful", "continued": "not_helpful",
+                                 "bot_solved": "solved", "helpful": "helpful", "not_helpful": "not_helpful",
                                  "bot_continued": "not_helpful", "linked": "linked_tickets"]
 
-    /// Adds one to an article's counter (`views`, `suggested`, `solved`, `not_helpful`, `linked_tickets`).
+    /// Adds one to an article's counter (`views`, `suggested`, `solved`, `helpful`, `not_helpful`, `linked_tickets`).
     public func countArticle(_ articleID: Int64, _ column: String) throws {
-        precondition(["views", "suggested", "solved", "not_helpful", "linked_tickets"].contains(column))
+        precondition(["views", "suggested", "solved", "helpful", "not_helpful", "linked_tickets"].contains(column))
         guard try Bool.fetchOne(self, sql: "SELECT 1 FROM kb_articles WHERE id = ?", arguments: [articleID]) == true else { return }
         try execute(sql: "INSERT INTO kb_article_counts (article_id, \(column)) VALUES (?, 1) ON CONFLICT(article_id) DO UPDATE SET \(column) = \(column) + 1",
                     arguments: [articleID])
@@ -133,8 +133,8 @@ extension Database {
         guard let row = try Row.fetchOne(self, sql: "SELECT * FROM kb_article_counts WHERE article_id = ?", arguments: [articleID]) else {
             return ArticleCounts()
         }
-        return ArticleCounts(views: row["views"], suggested: row["suggested"], solved: row["solved"], notHelpful: row["not_helpful"],
-                             linkedTickets: row["linked_tickets"])
+        return ArticleCounts(views: row["views"], suggested: row["suggested"], solved: row["solved"], helpful: row["helpful"],
+                             notHelpful: row["not_helpful"], linkedTickets: row["linked_tickets"])
     }
 
     /// The events of one draft (a customer's attempt before a ticket), in order.
@@ -161,13 +161,15 @@ public struct ArticleCounts: Sendable, Equatable {
     public var views = 0
     public var suggested = 0
     public var solved = 0
+    public var helpful = 0
     public var notHelpful = 0
     public var linkedTickets = 0
 
-    public init(views: Int = 0, suggested: Int = 0, solved: Int = 0, notHelpful: Int = 0, linkedTickets: Int = 0) {
+    public init(views: Int = 0, suggested: Int = 0, solved: Int = 0, helpful: Int = 0, notHelpful: Int = 0, linkedTickets: Int = 0) {
         self.views = views
         self.suggested = suggested
         self.solved = solved
+        self.helpful = helpful
         self.notHelpful = notHelpful
         self.linkedTickets = linkedTickets
     }

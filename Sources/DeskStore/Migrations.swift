@@ -369,6 +369,7 @@ enum Migrations {
                     views INTEGER NOT NULL DEFAULT 0,
                     suggested INTEGER NOT NULL DEFAULT 0,
                     solved INTEGER NOT NULL DEFAULT 0,
+                    helpful INTEGER NOT NULL DEFAULT 0,
                     not_helpful INTEGER NOT NULL DEFAULT 0,
                     linked_tickets INTEGER NOT NULL DEFAULT 0
                 );

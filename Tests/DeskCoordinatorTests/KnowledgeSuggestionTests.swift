@@ -137,6 +137,22 @@ import Testing
             let forged = try await client.execute(uri: "/portal/deflect", method: .post, headers: form,
                                                   body: WorkspaceTests.body(["draft": "d-forgedforgedforged", "article_id": article])) { $0.status }
             #expect(forged == .notFound)
+
+            // The article's page counts a view and asks whether it helped; the answer counts too.
+            let articlePage = try await client.execute(uri: "/help/articles/\(article)", method: .get) { String(buffer: $0.body) }
+            #expect(articlePage.contains("Did this help?"), "\(articlePage)")
+            let thanks = try await client.execute(uri: "/help/articles/\(article)/feedback", method: .post, headers: form,
+                                                  body: WorkspaceTests.body(["helpful": "no"])) { String(buffer: $0.body) }
+            #expect(thanks.contains("Thank you") && !thanks.contains("Did this help?"), "\(thanks)")
+            let odd = try await client.execute(uri: "/help/articles/\(article)/feedback", method: .post, headers: form,
+                                               body: WorkspaceTests.body(["helpful": "maybe"])) { $0.status }
+            #expect(odd == .notFound)
+            let usefulness = try await client.execute(uri: "/api/v1/kb/articles/\(article)", method: .get, headers: admin) {
+                API.json($0.body)["usefulness"] as? [String: Int]
+            }
+            #expect(usefulness == ["views": 1, "suggested": 2, "solved": 1, "helpful": 0, "not_helpful": 1, "linked_tickets": 0], "\(usefulness ?? [:])")
+            let anonymous = try await client.execute(uri: "/api/v1/kb/articles/\(article)", method: .get) { API.json($0.body) }
+            #expect(anonymous["usefulness"] == nil && anonymous["title"] as? String == "The VPN disconnects every hour")
         }
     }
 

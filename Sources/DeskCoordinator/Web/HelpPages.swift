@@ -25,6 +25,11 @@ extension WebPages {
             {{#internal}}<p class="badge" id="internal-badge">Internal: staff only</p>{{/internal}}
             {{{html}}}
             </article>
+            {{#askHelpful}}<form method="post" action="/help/articles/{{id}}/feedback" id="helpful-form" class="row">
+            <input type="hidden" name="csrf" value="{{csrf}}"><span>Did this help?</span>
+            <button type="submit" name="helpful" value="yes" id="helpful-yes">Yes</button>
+            <button type="submit" name="helpful" value="no" id="helpful-no">No</button></form>{{/askHelpful}}
+            {{#thanked}}<p class="notice" id="helpful-thanks" role="status">Thank you: your answer helps us improve this article.</p>{{/thanked}}
             <p class="muted">Not solved? <a href="/portal/new">Ask us</a>.</p>
             """),
     ]
