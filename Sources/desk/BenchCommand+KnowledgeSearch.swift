@@ -9,7 +9,8 @@ extension BenchCommand {
     /// search by keyword alone and with the query's embedding (embedding, vector scan and the combined
     /// ranking), on a scratch SQLite store of `--articles` articles; and how soon a new article is found.
     ///
-    /// The articles' text is generated (a vocabulary of support words, deterministic), and their vectors are
+    /// The articles' text is generated (deterministic: words drawn by Zipf's law, the support words the
+    /// questions use among them at ranks 100 to 4,860), and their vectors are
     /// random unit vectors: the exact scan reads every vector whatever its values, so its cost is that of
     /// real ones, and embedding 100,000 real articles takes most of an hour on two cores (`desk bench
     /// embed` measures that throughput). The queries are real questions embedded by the real model.
@@ -42,17 +43,30 @@ extension BenchCommand {
                 state = state &* 6364136223846793005 &+ 1442695040888963407
                 return Int((state >> 33) % UInt64(bound))
             }
-            let words = Self.words
+            // Words as text has them: Zipf's law (s = 1) over 30,000 words, the support vocabulary the
+            // questions use placed at ranks 100 to 4,860 (common to fairly rare), pseudo-words elsewhere.
+            var vocabulary = (0..<30_000).map { "zq" + String($0, radix: 36) }
+            for (index, word) in Self.words.enumerated() { vocabulary[100 + index * 40] = String(word) }
+            var cumulative: [Double] = []
+            cumulative.reserveCapacity(vocabulary.count)
+            var total = 0.0
+            for rank in 1...vocabulary.count { total += 1 / Double(rank); cumulative.append(total) }
+            func word() -> String {
+                let target = Double(next(1_000_000_000)) / 1_000_000_000 * total
+                var low = 0, high = cumulative.count - 1
+                while low < high { let mid = (low + high) / 2; if cumulative[mid] < target { low = mid + 1 } else { high = mid } }
+                return vocabulary[low]
+            }
             let loadStart = ContinuousClock.now
             var made = 0
             while made < articles {
                 let count = min(5_000, articles - made)
                 var batch: [KnowledgeArticle] = []
                 for index in 0..<count {
-                    let title = (0..<6).map { _ in String(words[next(words.count)]) }.joined(separator: " ")
-                    let body = (0..<80).map { _ in String(words[next(words.count)]) }.joined(separator: " ")
+                    let title = (0..<6).map { _ in word() }.joined(separator: " ")
+                    let body = (0..<80).map { _ in word() }.joined(separator: " ")
                     batch.append(KnowledgeArticle(file: "a\(made + index).md", title: title.prefix(1).uppercased() + title.dropFirst(), body: body,
-                                                  category: String(words[next(20)])))
+                                                  category: String(Self.words[next(20)])))
                 }
                 let toSave = batch
                 try await store.writer.write { db in for article in toSave { _ = try db.saveArticle(article, at: 1) } }
