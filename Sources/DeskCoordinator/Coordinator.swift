@@ -136,6 +136,13 @@ public enum Coordinator {
         api.ticketTypes = configuration.ticketTypes
         let knowledge = KnowledgeService(store: store, modelDirectory: configuration.knowledgeModel, logger: logger)
         api.knowledge = knowledge
+        var bot: KnowledgeBot?
+        if configuration.knowledgeBot {
+            let searcher = api
+            bot = KnowledgeBot(search: { subject, body in try await searcher.suggestions(subject: subject, body: body).hits },
+                               inputs: inputs, links: links, metrics: metrics, logger: logger)
+            api.knowledgeBot = bot
+        }
         seedHourlyCounts(feed, store: store, logger: logger)
         let boundPort = configuration.httpPort
         var app = Application(
@@ -157,6 +164,7 @@ public enum Coordinator {
         // resumes at the next start), and last the store and sockets, once every other service returned.
         app.addServices(ClosingService(store: store, sockets: [router, publisher], zap: zap), knowledge, webhooks, StorageGuardService(storage: storage, logger: logger),
                         core, gateway)
+        if let bot { app.addServices(bot) }
         return app
     }
 }

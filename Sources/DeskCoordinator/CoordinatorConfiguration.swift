@@ -55,6 +55,9 @@ public struct CoordinatorConfiguration: Sendable {
     /// The knowledge base's embedding model directory (`Embedder.defaultDirectory()` by default); nil: keyword
     /// search only. A directory without the model also means keyword search only (logged once).
     public var knowledgeModel: URL? = Embedder.defaultDirectory()
+    /// Runs the built-in knowledge bot: new tickets still waiting for a person are answered with strong
+    /// matching articles and wait for the customer's confirmation (`KnowledgeBot`). Off by default.
+    public var knowledgeBot = false
     /// Session lifetimes, the sign-in link's lifetime and the per-account and per-e-mail throttles.
     var signIn: SignInPolicy = .standard
 

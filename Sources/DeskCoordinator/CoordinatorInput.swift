@@ -21,6 +21,10 @@ enum CoordinatorInput: Sendable {
     case customerMessage(TicketID, String, reply: @Sendable (Result<TicketStatus, APIError>) -> Void)
     /// The customer confirmed a ticket pending their confirmation is solved: it is resolved.
     case customerConfirmed(TicketID, reply: @Sendable (Result<TicketStatus, APIError>) -> Void)
+    /// The knowledge bot found articles strong enough to answer a new ticket: if it is still waiting in a
+    /// queue, the reply goes to the customer and the ticket waits for their confirmation, parked (`reply`
+    /// gets whether it was answered). `articles` are the ids offered.
+    case knowledgeAnswer(TicketID, body: String, articles: [Int64], reply: @Sendable (Bool) -> Void)
     /// New SLA policies from the API (nil: back to the config's), stored as `document`; the loop rebuilds
     /// every open ticket's clock under them before it takes the next input.
     case slaPolicies([SLAPolicy]?, document: String?, reply: @Sendable (Result<Int, any Error>) -> Void)

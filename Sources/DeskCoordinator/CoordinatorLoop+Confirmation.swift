@@ -40,3 +40,35 @@ extension CoordinatorLoop {
         dispatch()  // the holder's slot is free
     }
 }
+
+extension CoordinatorLoop {
+    /// The knowledge bot's answer to a ticket still waiting in a queue: the public reply (outbox) and the
+    /// status `pending_confirmation`, parked, in one transaction with the bot's `bot_answered` count. A
+    /// ticket someone took meanwhile (or that is no longer queued) is left alone: `reply(false)`.
+    func knowledgeAnswer(_ id: TicketID, body: String, articles: [Int64], reply: @escaping @Sendable (Bool) -> Void) {
+        // Never a ticket a rules bot's pool claimed (tier 0): the knowledge bot answers what waits for people.
+        guard let open = dispatcher.tickets[id], open.tier > 0, dispatcher.parkQueued(id, status: .pendingConfirmation) else {
+            reply(false)
+            return
+        }
+        let now = currentMillis()
+        clockStatus(id, .pendingConfirmation, at: now)
+        let replied = TicketEvent.replied(id, at: now, actor: KnowledgeBot.actor, body: body, macro: nil)
+        let waiting = TicketEvent.statusChanged(id, at: now, actor: KnowledgeBot.actor, from: .pendingAssignment, to: .pendingConfirmation)
+        let inputs = self.inputs
+        store.writer.submit({ db in
+            try db.answerQueued(replied, body: body, status: waiting)
+            try db.recordKnowledgeEvent("bot_answered", ticketID: id, channel: "bot", actor: KnowledgeBot.actor, at: now)
+            for article in articles { try db.countArticle(article, "suggested") }
+        }) { result in
+            switch result {
+            case .success:
+                reply(true)
+                inputs.yield(.committed(.publish([replied, waiting])))
+            case .failure(let error):
+                reply(false)
+                inputs.yield(.committed(.failed("knowledge answer on \(id): \(error)")))
+            }
+        }
+    }
+}

@@ -149,6 +149,7 @@ final class CoordinatorLoop {
                 throw CoordinatorFailure(reason: "agent socket failed: \(reason)")
             case .customerMessage(let id, let body, let reply): customerMessage(id, body: body, reply: reply)
             case .customerConfirmed(let id, let reply): customerConfirmed(id, reply: reply)
+            case .knowledgeAnswer(let id, let body, let articles, let reply): knowledgeAnswer(id, body: body, articles: articles, reply: reply)
             case .slaPolicies(let policies, let document, let reply):
                 await replacePolicies(policies ?? configuration.slaPolicies, document: document, reply: reply)
             case .macroSaved(let macro): macros[macro.definition.name] = macro

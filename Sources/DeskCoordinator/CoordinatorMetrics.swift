@@ -49,6 +49,8 @@ public final class CoordinatorMetrics: Sendable {
     let kbContinued = Counter("desk_knowledge_continued_total", "Drafts sent on as tickets after their suggestions.")
     let kbBotAnswered = Counter("desk_knowledge_bot_answers_total", "New tickets the knowledge bot answered with articles.")
     let kbBotSolved = Counter("desk_knowledge_bot_solved_total", "Knowledge-bot answers the customer confirmed (resolved).")
+    let kbBotContinued = Counter("desk_knowledge_bot_continued_total", "Knowledge-bot answers the customer said did not help (to people).")
+    let kbBotSkipped = Counter("desk_knowledge_bot_skipped_total", "New tickets left to people because the knowledge bot's queue was full.")
     /// HTTP API requests per route template (recorded by `RouteMetricsMiddleware`).
     public let requests = HTTPRequestMetrics()
     /// HTTP connections open, refused and timed out (recorded by `GuardedHTTP1Channel`).
@@ -84,7 +86,7 @@ public final class CoordinatorMetrics: Sendable {
         for counter in [ticketsCreated, ticketsResolved, assignments, leasesExpired, escalations, staleReports,
                         duplicateReports, protocolErrors, agentMessages, intakeRejected, intakeOverloaded, intakeDiskLow, macrosApplied, botClaims,
                         helloRefusedNameInUse, agentHandshakesRefused, helloRefusedIdentity, slaWarnings, slaBreaches, webhooksDelivered, webhooksFailed, webhooksDropped,
-                        kbSuggested, kbSolved, kbContinued, kbBotAnswered, kbBotSolved] {
+                        kbSuggested, kbSolved, kbContinued, kbBotAnswered, kbBotSolved, kbBotContinued, kbBotSkipped] {
             out += "# HELP \(counter.name) \(counter.help)\n# TYPE \(counter.name) counter\n\(counter.name) \(counter.current)\n"
         }
         out += "# HELP desk_queue_depth Tickets waiting for an agent.\n# TYPE desk_queue_depth gauge\ndesk_queue_depth \(queuedTickets)\n"

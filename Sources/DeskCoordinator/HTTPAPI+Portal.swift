@@ -34,15 +34,27 @@ extension HTTPAPI {
     /// Solved: resolved by the customer. Not solved: their words (or "Not solved.") as a message, which
     /// puts the ticket back in progress.
     func confirm(_ id: TicketID, solved: Bool, comment: String?) async throws -> TicketStatus {
+        let status: TicketStatus
         if !solved {
             let text = (comment ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-            return try await postCustomerMessage(id, text.isEmpty ? "Not solved." : "Not solved: " + text)
-        }
-        return try await withCheckedThrowingContinuation { continuation in
-            if case .terminated = inputs.yield(.customerConfirmed(id, reply: { continuation.resume(with: $0) })) {
-                continuation.resume(throwing: APIError(.serviceUnavailable, "the coordinator is shutting down"))
+            status = try await postCustomerMessage(id, text.isEmpty ? "Not solved." : "Not solved: " + text)
+        } else {
+            status = try await withCheckedThrowingContinuation { continuation in
+                if case .terminated = inputs.yield(.customerConfirmed(id, reply: { continuation.resume(with: $0) })) {
+                    continuation.resume(throwing: APIError(.serviceUnavailable, "the coordinator is shutting down"))
+                }
             }
         }
+        try await countBotOutcome(id, solved: solved)
+        return status
+    }
+
+    /// The customer's answer to a knowledge-bot reply counts for the bot's resolution rate: once per ticket.
+    func countBotOutcome(_ id: TicketID, solved: Bool) async throws {
+        let kind = solved ? "bot_solved" : "bot_continued"
+        let now = currentMillis()
+        let counted = try await store.writer.write { db in try db.recordBotOutcome(id, kind, at: now) }
+        if counted { (solved ? metrics.kbBotSolved : metrics.kbBotContinued).increment() }
     }
 
     /// The conversation of a ticket as the customer sees it, oldest first.

@@ -174,7 +174,7 @@ extension HTTPAPI {
                                    requester: context.principal == nil ? (fields["requester"] ?? "") : nil,
                                    channel: "web", idempotencyKey: fields["idempotency_key"], type: type, fields: given)
         do {
-            let (ticket, created) = try await createTicket(intake, context)
+            let (ticket, created) = try await createTicket(intake, context, offerToBot: draft == nil)
             if let draft, created {
                 _ = try? await recordStep(FeedbackBody(outcome: "continued", draft: draft, ticketID: ticket.id),
                                           actor: context.principal?.name ?? "", channel: "web")

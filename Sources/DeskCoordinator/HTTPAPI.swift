@@ -39,6 +39,8 @@ struct HTTPAPI: Sendable {
     var gateway: WorkspaceGateway?
     /// The knowledge base's embedding model and vector index; nil: keyword search only.
     var knowledge: KnowledgeService?
+    /// The built-in knowledge bot (`--knowledge-bot`), offered every new ticket from intake; nil: off.
+    var knowledgeBot: KnowledgeBot?
     /// The events the live pages hear (the loop's publisher appends to it).
     var feed = LiveFeed()
     /// The ticket types intake checks and the portal's form offers.
@@ -105,7 +107,7 @@ struct HTTPAPI: Sendable {
 
     /// One ticket from any channel's request (the API's JSON, the portal's form): the customer's own
     /// address, validation, the public rate limits, the commit. The ticket, and whether it is new.
-    func createTicket(_ given: IntakeRequest, _ context: DeskRequestContext) async throws -> (Ticket, Bool) {
+    func createTicket(_ given: IntakeRequest, _ context: DeskRequestContext, offerToBot: Bool = true) async throws -> (Ticket, Bool) {
         var intake = given
         if let principal = context.principal, principal.role == .customer {
             guard let email = principal.email else { throw APIError(.forbidden, "the account '\(principal.name)' has no e-mail address") }
@@ -129,7 +131,11 @@ struct HTTPAPI: Sendable {
                                retryAfter: wait)
             }
         }
-        return try await submit([new])[0]
+        let (ticket, created) = try await submit([new])[0]
+        // The knowledge bot may answer it while it waits for a person (never a ticket whose customer already
+        // saw the suggestions and chose to send it).
+        if created, offerToBot { knowledgeBot?.offer(ticket) }
+        return (ticket, created)
     }
 
     /// `POST /api/v1/tickets/batch`: `{"tickets":[…]}`, up to `maxBatchTickets`. Each item is validated

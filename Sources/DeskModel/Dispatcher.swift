@@ -201,6 +201,18 @@ public struct Dispatcher: Sendable {
         tickets[ticket] = open
     }
 
+    /// A queued ticket answered without a person (the knowledge bot's articles): it leaves its queue and
+    /// waits on the customer with `status`, parked, until they answer (`resume`) or confirm (`finish`).
+    /// False, and nothing changes, when it is not waiting in a queue (held, parked, resolved, unknown).
+    public mutating func parkQueued(_ ticket: TicketID, status: TicketStatus) -> Bool {
+        guard status.waitsOnCustomer, var open = tickets[ticket], open.assignee == nil, open.status == .pendingAssignment,
+              queues[open.key]?.contains(ticket) == true else { return false }
+        queueRemove(open.key, ticket)
+        open.status = status
+        tickets[ticket] = open
+        return true
+    }
+
     /// Whether `ticket` is parked: open, waiting on the customer, held by no one.
     public func isParked(_ ticket: TicketID) -> Bool {
         guard let open = tickets[ticket] else { return false }

@@ -99,6 +99,23 @@ extension Database {
         try appendEvent(event)
     }
 
+    /// A queued ticket answered without a person (the knowledge bot): its public reply goes to the outbox
+    /// (from `reply.actor`) and it waits for the customer's confirmation, held by no one (parked). Fenced:
+    /// the ticket must still be queued, unheld.
+    public func answerQueued(_ reply: TicketEvent, body: String, status: TicketEvent) throws {
+        try cachedStatement(sql: """
+            UPDATE tickets SET status = 'pending_confirmation', updated_at = ?
+            WHERE id = ? AND assignee IS NULL AND status = 'pending_assignment'
+            """).execute(arguments: [reply.at, reply.ticketID])
+        guard changesCount == 1 else { throw StoreError.fenced("answering \(reply.ticketID): it is not waiting in a queue") }
+        try cachedStatement(sql: """
+            INSERT INTO outbox (ticket_id, recipient, subject, body, author, macro, created_at)
+            SELECT id, requester, 'Re: ' || subject || ' [#' || id || ']', ?, ?, NULL, ? FROM tickets WHERE id = ?
+            """).execute(arguments: [body, reply.actor, reply.at, reply.ticketID])
+        try appendEvent(reply)
+        try appendEvent(status)
+    }
+
     /// Changes a leased ticket's status (waiting on customer, pending confirmation, in progress). Fenced:
     /// the ticket must still be leased under `epoch`.
     public func changeStatus(_ ticket: TicketID, epoch: Int64, to status: TicketStatus, event: TicketEvent) throws {

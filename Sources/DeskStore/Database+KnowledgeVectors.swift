@@ -110,6 +110,15 @@ extension Database {
                                  "bot_solved": "solved", "helpful": "helpful", "not_helpful": "not_helpful",
                                  "bot_continued": "not_helpful", "linked": "linked_tickets"]
 
+    /// The customer's answer to the knowledge bot's reply on `ticket` (`bot_solved` or `bot_continued`),
+    /// recorded once per ticket and only on a ticket the bot answered. Whether it was recorded.
+    public func recordBotOutcome(_ ticket: TicketID, _ kind: String, at now: Millis) throws -> Bool {
+        let steps = try String.fetchAll(self, sql: "SELECT kind FROM kb_events WHERE ticket_id = ? AND kind LIKE 'bot_%'", arguments: [ticket])
+        guard steps.contains("bot_answered"), !steps.contains("bot_solved"), !steps.contains("bot_continued") else { return false }
+        try recordKnowledgeEvent(kind, ticketID: ticket, channel: "web", actor: "customer", at: now)
+        return true
+    }
+
     /// Adds one to an article's counter (`views`, `suggested`, `solved`, `helpful`, `not_helpful`, `linked_tickets`).
     public func countArticle(_ articleID: Int64, _ column: String) throws {
         precondition(["views", "suggested", "solved", "helpful", "not_helpful", "linked_tickets"].contains(column))

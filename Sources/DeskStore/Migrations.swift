@@ -358,6 +358,7 @@ enum Migrations {
                     at INTEGER NOT NULL
                 );
                 CREATE INDEX kb_events_draft ON kb_events(draft) WHERE draft <> '';
+                CREATE INDEX kb_events_ticket ON kb_events(ticket_id) WHERE ticket_id IS NOT NULL;
                 CREATE TABLE kb_counts (
                     day INTEGER NOT NULL,
                     kind TEXT NOT NULL,

@@ -43,6 +43,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
                                discussion: "By default $DESK_MODEL_DIR, else .desk/models/all-MiniLM-L6-v2 under the working directory "
                                    + "(ops/scripts/install-model.sh installs it there). Without the model, search is keyword-only."))
     var knowledgeModel: String?
+    @Flag(help: "Run the knowledge bot: new tickets waiting for a person are answered with strong matching articles and wait for the customer's confirmation.")
+    var knowledgeBot = false
     @Option(help: "The address people reach the coordinator at, which begins sign-in links (https://desk.example.com); the --http address by default.")
     var publicUrl: String?
 
@@ -77,6 +79,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
         configuration.agentSecurity = plainAgents ? .plain : .curve
         configuration.secureCookies = secureCookies
         configuration.publicURL = publicUrl
+        configuration.knowledgeBot = knowledgeBot
         if let knowledgeModel {
             configuration.knowledgeModel = knowledgeModel == "off" ? nil
                 : URL(fileURLWithPath: knowledgeModel, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL

@@ -16,13 +16,15 @@ struct HTTPAPIInProcessTests {
     /// the header fields that send it.
     /// A coordinator on a new data directory. Knowledge search is keyword-only unless `knowledgeModel` names
     /// the embedding model (its result then depends on when the background embedding finishes).
-    static func application(knowledgeModel: URL? = nil) async throws -> (app: some ApplicationProtocol, directory: String, admin: HTTPFields) {
+    static func application(knowledgeModel: URL? = nil, knowledgeBot: Bool = false)
+        async throws -> (app: some ApplicationProtocol, directory: String, admin: HTTPFields) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("desk-inproc-\(UUID().uuidString)").path
         let token = try await issueToken(directory, account: "test-admin", role: .admin)
         var configuration = CoordinatorConfiguration(dataDirectory: directory, agentEndpoint: "tcp://127.0.0.1:*",
                                                      eventEndpoint: "tcp://127.0.0.1:*", httpPort: 0, heartbeatIntervalMs: 200)
         configuration.signIn.passwordCost = 4  // bcrypt's least: the tests' many sign-ins stay cheap (production: 12)
         configuration.knowledgeModel = knowledgeModel
+        configuration.knowledgeBot = knowledgeBot
         var logger = Logger(label: "desk-test")
         logger.logLevel = .warning
         return (try await Coordinator.buildApplication(configuration, logger: logger), directory, bearer(token))

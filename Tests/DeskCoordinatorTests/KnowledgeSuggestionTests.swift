@@ -175,4 +175,56 @@ import Testing
     static func missingModel() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("desk-no-model-\(UUID().uuidString)").path
     }
+
+    /// Polls a ticket (deadline 30 s) until `done` holds for its JSON; the last JSON.
+    static func ticket(_ client: some TestClientProtocol, _ id: Int, _ headers: HTTPFields, until done: ([String: Any]) -> Bool)
+        async throws -> [String: Any] {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while true {
+            let json = try await client.execute(uri: "/api/v1/tickets/\(id)", method: .get, headers: headers) { API.json($0.body) }
+            if done(json) || ContinuousClock.now >= deadline { return json }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    @Test("the knowledge bot answers a waiting ticket with the article: confirmed, it is resolved; not helped, it goes to people with the answer in its history")
+    func knowledgeBot() async throws {
+        let (app, directory, admin) = try await API.application(knowledgeModel: Embedder.defaultDirectory(), knowledgeBot: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let customer = API.bearer(try await API.issueToken(directory, account: "cara", role: .customer, email: "cara@example.com"))
+        try await app.test(.router) { client in
+            try await Self.addArticles(client, admin, waitForVectors: true)
+            func create(_ subject: String, _ body: String) async throws -> Int {
+                try await Self.post(client, "/api/v1/tickets", ["subject": subject, "body": body], headers: customer).json["id"] as? Int ?? 0
+            }
+            // No agent is connected: every ticket waits in the queue, where the bot may answer it.
+            let login = try await create("can't log in", "it says my credentials are wrong and I don't remember them")
+            let printer = try await create("printer error E04", "the printer won't feed paper")
+            let vpn = try await create("tunnel to the office keeps dropping", "the vpn disconnects every hour")
+            // Offers are taken in order: once the VPN ticket is answered, the printer's was decided.
+            let answered = try await Self.ticket(client, vpn, admin) { $0["status"] as? String == "pending_confirmation" }
+            #expect(answered["status"] as? String == "pending_confirmation", "\(answered)")
+            let loginTicket = try await Self.ticket(client, login, admin) { $0["status"] as? String == "pending_confirmation" }
+            let history = loginTicket["history"] as? [[String: Any]] ?? []
+            let reply = history.first { $0["kind"] as? String == "replied" }
+            #expect(reply?["actor"] as? String == KnowledgeBot.actor, "\(history)")
+            #expect(((reply?["detail"] as? [String: Any])?["body"] as? String)?.contains("Resetting a forgotten password") == true, "\(history)")
+            let untouched = try await client.execute(uri: "/api/v1/tickets/\(printer)", method: .get, headers: admin) { API.json($0.body) }
+            #expect(untouched["status"] as? String == "pending_assignment", "no strong article, no answer: \(untouched)")
+
+            // Confirmed: resolved by the customer. Not helped: back to the queue for people.
+            let solved = try await Self.post(client, "/api/v1/tickets/\(login)/confirm", ["solved": true], headers: customer)
+            #expect(solved.json["status"] as? String == "resolved", "\(solved.json)")
+            let notHelped = try await Self.post(client, "/api/v1/tickets/\(vpn)/confirm", ["solved": false, "comment": "still drops"], headers: customer)
+            #expect(notHelped.json["status"] as? String == "pending_assignment", "\(notHelped.json)")
+            let again = try await Self.post(client, "/api/v1/tickets/\(login)/confirm", ["solved": true], headers: customer)
+            #expect(again.status == .conflict, "a resolved ticket is not confirmed twice")
+
+            let stats = try await client.execute(uri: "/api/v1/kb/stats", method: .get, headers: admin) { API.json($0.body) }
+            #expect(stats["bot_answered"] as? Int == 2 && stats["bot_solved"] as? Int == 1 && stats["bot_continued"] as? Int == 1, "\(stats)")
+            #expect(stats["bot_resolution_rate"] as? Double == 0.5, "\(stats)")
+            let outbox = try await client.execute(uri: "/api/v1/outbox", method: .get, headers: admin) { String(buffer: $0.body) }
+            #expect(outbox.contains("Resetting a forgotten password: http") && outbox.contains("/help/articles/"), "the answer goes to the customer: \(outbox)")
+        }
+    }
 }
