@@ -38,6 +38,12 @@ extension HTTPAPI {
         router.on(routes, .post, "/api/v1/kb/feedback", .anyone) { request, context in
             try await recordFeedback(request, context)
         }
+        router.on(routes, .get, "/api/v1/kb/answers", .requires(.ticketsRead)) { request, context in
+            try await searchPastAnswers(request.uri.queryParameters, context.principal)
+        }
+        router.on(routes, .post, "/api/v1/kb/articles/from-ticket/{id}", .requires(.ticketsRead)) { _, context in
+            try await draftFromTicket(context.parameters.get("id") ?? "", context.principal)
+        }
         router.on(routes, .get, "/api/v1/kb/stats", .requires(.reportsRead)) { request, _ in
             try await knowledgeStats(request.uri.queryParameters)
         }
@@ -333,5 +339,89 @@ extension HTTPAPI {
             "contributions":[\(authors.map { "{\"author\":\(JSONText.string($0.author)),\"articles\":\($0.articles)}" }.joined(separator: ","))],\
             "embedding":{"state":"\(state)","vectors":\(vectors),"backlog":\(knowledge?.backlogCount ?? 0)}}
             """)
+    }
+}
+
+/// Q&A over past answers and knowledge that grows from the work.
+extension HTTPAPI {
+    /// `GET /api/v1/kb/answers?q=&limit=`: resolved tickets whose question or public answer match, best first:
+    /// staff see every one, a customer their own. Never internal notes.
+    func searchPastAnswers(_ query: Parameters, _ principal: Principal?) async throws -> Response {
+        try Self.refuseUnknown(query, allowed: ["q", "limit"])
+        let text = query.get("q") ?? ""
+        guard text.utf8.count <= 4000 else { throw APIError(.badRequest, "q is over 4000 bytes", field: "q") }
+        guard let limit = Int(query.get("limit") ?? "10"), (1...50).contains(limit) else { throw APIError(.badRequest, "limit must be 1 to 50", field: "limit") }
+        guard let principal else { throw APIError(.unauthorized, "sign in to search past answers") }
+        let requester: String?
+        if principal.role == .customer {
+            guard let email = principal.email else { throw APIError(.forbidden, "the account '\(principal.name)' has no e-mail address") }
+            requester = email
+        } else {
+            requester = nil
+        }
+        let found = try await store.pool.read { db in try db.searchAnswers(text, requester: requester, limit: limit) }
+        return TicketJSON.response("{\"results\":[" + found.map { answer in
+            "{\"ticket\":\(answer.ticketID),\"question\":\(JSONText.string(answer.question)),\"answer\":\(JSONText.string(answer.answer)),"
+                + "\"answered_by\":\(JSONText.string(answer.answeredBy)),\"category\":\(JSONText.string(answer.category)),"
+                + "\"resolved_at\":\(answer.resolvedAt),\"score\":\(Self.rounded(-answer.bm25))}"
+        }.joined(separator: ",") + "]}")
+    }
+
+    /// `POST /api/v1/kb/articles/from-ticket/{id}` (staff): a draft article from a resolved ticket's public
+    /// answer, in the standard structure (problem, solution), credited to whoever answered it; a lead
+    /// reviews and publishes it. `201` with the draft.
+    func draftFromTicket(_ text: String, _ principal: Principal?) async throws -> Response {
+        TicketJSON.response(Self.articleJSON(try await makeDraft(fromTicket: text, principal), withBody: true), status: .created)
+    }
+
+    /// The draft article made from a resolved ticket's public answer (see `draftFromTicket`).
+    func makeDraft(fromTicket text: String, _ principal: Principal?) async throws -> KnowledgeArticle {
+        guard let principal, principal.role != .customer else { throw APIError(.forbidden, "staff turn answers into articles") }
+        let id = try Self.ticketID(text)
+        let now = currentMillis()
+        let saved = try await store.writer.write { db -> KnowledgeArticle in
+            guard let answer = try db.pastAnswer(id) else {
+                throw APIError(.conflict, "ticket \(id) has no public answer of a resolved ticket to draft from", field: "id")
+            }
+            let lines = answer.question.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
+            let title = String(lines.first ?? "").trimmingCharacters(in: .whitespaces)
+            let problem = lines.count > 1 ? String(lines[1]) : ""
+            let body = "## Problem\n\n\(problem.trimmingCharacters(in: .whitespacesAndNewlines))\n\n## Solution\n\n"
+                + answer.answer.trimmingCharacters(in: .whitespacesAndNewlines) + "\n\n_Drafted from ticket #\(id)._\n"
+            let draft = KnowledgeArticle(title: title.isEmpty ? "Ticket \(id)" : String(title.prefix(200)), body: body, category: answer.category,
+                                         audience: "internal", status: "draft", author: answer.answeredBy.isEmpty ? principal.name : answer.answeredBy)
+            let article = try db.saveArticle(draft, at: now).article
+            try db.recordKnowledgeEvent("drafted", articleID: article.id, ticketID: id, channel: "web", actor: principal.name, at: now)
+            return article
+        }
+        knowledge?.wake()
+        return saved
+    }
+
+    /// What the staff ticket page shows beside a ticket: resolved tickets with similar questions and the
+    /// articles that may answer it (staff see internal ones too), three of each.
+    func related(to ticket: Ticket) async throws -> (answers: [PastAnswer], articles: [KnowledgeHit]) {
+        let text = ticket.subject + "\n" + String(ticket.body.prefix(2_000))
+        var search = KnowledgeSearch(text: text)
+        search.audiences = ["public", "internal"]
+        search.limit = 3
+        let articles = try await rankedSearch(search).hits.filter {
+            Self.suggestionThreshold.isStrong(bm25: $0.bm25, cosine: $0.cosine, semantic: $0.cosine != nil)
+        }
+        let id = ticket.id
+        let answers = try await store.pool.read { db in try db.searchAnswers(text, requester: nil, excluding: id, limit: 3) }
+        return (answers, articles)
+    }
+
+    /// An article linked in a public reply (`…/help/articles/N`) counts as linked to the ticket.
+    func countLinkedArticles(in body: String, ticket: TicketID, actor: String) async {
+        let ids = Set(body.matches(of: /\/help\/articles\/([0-9]{1,18})/).compactMap { Int64($0.output.1) })
+        guard !ids.isEmpty else { return }
+        let now = currentMillis()
+        try? await store.writer.write { db in
+            for article in ids where try db.article(article) != nil {
+                try db.recordKnowledgeEvent("linked", articleID: article, ticketID: ticket, channel: "web", actor: actor, at: now)
+            }
+        }
     }
 }

@@ -4,6 +4,7 @@ import DeskModel
 import DeskProtocol
 import DeskStore
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// The staff workspace: my tickets and my queues (`/work`), the ticket page with its actions
@@ -14,7 +15,20 @@ extension HTTPAPI {
         router.on(routes, .get, "/work", .anyone) { request, context in try await workspace(request, context) }
         router.on(routes, .post, "/work/availability", .anyone) { request, context in try await availability(request, context) }
         router.on(routes, .get, "/work/tickets/{id}", .anyone) { request, context in
-            try await staffTicket(context, notice: Self.doneNotice(request.uri.queryParameters.get("done")))
+            // The live refresh (the page's script, `X-Desk-Live`) swaps only the live region: no related search for it.
+            try await staffTicket(context, notice: Self.doneNotice(request.uri.queryParameters.get("done")),
+                                  related: request.headers[HTTPField.Name("X-Desk-Live")!] == nil)
+        }
+        router.on(routes, .post, "/work/tickets/{id}/draft-article", .anyone) { request, context in
+            let (found, redirect) = staffOnly(context)
+            guard found != nil else { return redirect! }
+            _ = try FormBody.fields(try await collect(request, upTo: 4_096), allowed: ["csrf"])
+            do {
+                let draft = try await makeDraft(fromTicket: context.parameters.get("id") ?? "", context.principal)
+                return Self.redirect("/help/articles/\(draft.id)")
+            } catch let error as APIError {
+                return try await staffTicket(context, error: "No draft: " + Self.sentence(error.message), status: error.status)
+            }
         }
         router.on(routes, .post, "/work/tickets/{id}", .anyone) { request, context in try await staffAction(request, context) }
     }
@@ -105,7 +119,7 @@ extension HTTPAPI {
 
     /// `GET /work/tickets/{id}`: everything about the ticket for staff; its actions when the person holds it.
     func staffTicket(_ context: DeskRequestContext, notice: String? = nil, error: String? = nil, preview: (name: String, text: String, effects: String)? = nil,
-                     status: HTTPResponse.Status = .ok) async throws -> Response {
+                     status: HTTPResponse.Status = .ok, related: Bool = true) async throws -> Response {
         let (found, redirect) = staffOnly(context)
         guard let principal = found else { return redirect! }
         guard let id = TicketID(context.parameters.get("id") ?? ""), id > 0,
@@ -133,6 +147,19 @@ extension HTTPAPI {
         }
         let epoch = gateway?.existing(principal.name)?.leaseEpoch(of: id)
         let mine = epoch != nil && ticket.assignee == principal.name
+        var relatedPanel: [String: Any]?
+        if related {
+            let (answers, articles) = try await self.related(to: ticket)
+            let resolvedWithAnswer = ticket.status == .resolved ? try await store.pool.read { db in try db.pastAnswer(id) != nil } : false
+            relatedPanel = [
+                "hasArticles": !articles.isEmpty, "hasAnswers": !answers.isEmpty, "canDraft": resolvedWithAnswer,
+                "articles": articles.map { hit in
+                    ["id": hit.article.id, "title": hit.article.title, "snippet": hit.snippet, "internal": hit.article.audience == "internal",
+                     "linkable": mine && hit.article.audience == "public", "link": linkBase.current + "/help/articles/\(hit.article.id)"] as [String: Any]
+                },
+                "answers": answers.map { ["ticket": $0.ticketID, "question": $0.question, "answer": $0.answer] as [String: Any] },
+            ]
+        }
         return Self.page(pages.render("staff-ticket", title: "#\(id) \(ticket.subject)", [
             "who": who(context) as Any, "csrf": context.session?.csrf ?? "", "key": AccessSecret.random(), "epoch": epoch ?? 0,
             "id": id, "subject": ticket.subject, "status": ticket.status.rawValue.replacingOccurrences(of: "_", with: " "),
@@ -150,7 +177,7 @@ extension HTTPAPI {
             "preview": preview.map { ["name": $0.name, "text": $0.text.isEmpty ? "(no reply: this macro only changes the ticket)" : $0.text,
                                       "effects": $0.effects] } as Any,
             "priorities": Self.priorities(), "nextTier": min(3, ticket.tier + 1),
-            "notice": notice as Any, "error": error as Any,
+            "notice": notice as Any, "error": error as Any, "related": relatedPanel as Any,
         ]), status: status)
     }
 
@@ -205,6 +232,7 @@ extension HTTPAPI {
         let epoch = fields["epoch"].flatMap { Int64($0) }
         switch try await gateway.act(principal, key: key, ticket: id, epoch: epoch, report) {
         case .success:
+            if action == "reply" { await countLinkedArticles(in: fields["body"] ?? "", ticket: id, actor: principal.name) }
             return Self.redirect("/work/tickets/\(id)?done=\(action)")
         case .failure(let refusal) where [.staleLease, .unknownTicket].contains(refusal.code):
             return try await staffTicket(context, error: "Not done: ticket #\(id) is no longer yours, or its lease changed since you opened this page "

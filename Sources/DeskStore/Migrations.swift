@@ -376,6 +376,53 @@ enum Migrations {
                 );
                 """)
         }
+        migrator.registerMigration("v14: knowledge base: past answers of resolved tickets") { db in
+            // One row per resolved ticket that had a public reply: its question (subject and description),
+            // its public answers (never internal notes), kept by triggers on the ticket's status, and an
+            // FTS5 index over both. A reopened ticket leaves it until it is resolved again.
+            let answerOf = """
+                COALESCE((SELECT group_concat(json_extract(detail, '$.body'), char(10) || char(10)) FROM ticket_events
+                          WHERE ticket_id = t.id AND kind = 'replied'), '')
+                """
+            let lastReplier = "COALESCE((SELECT actor FROM ticket_events WHERE ticket_id = t.id AND kind = 'replied' ORDER BY id DESC LIMIT 1), '')"
+            let hasReply = "EXISTS (SELECT 1 FROM ticket_events WHERE ticket_id = t.id AND kind = 'replied')"
+            try db.execute(sql: """
+                CREATE TABLE kb_answers (
+                    ticket_id INTEGER PRIMARY KEY,
+                    question TEXT NOT NULL,
+                    answer TEXT NOT NULL,
+                    requester TEXT NOT NULL,
+                    answered_by TEXT NOT NULL DEFAULT '',
+                    category TEXT NOT NULL DEFAULT '',
+                    resolved_at INTEGER NOT NULL
+                );
+                CREATE INDEX kb_answers_resolved ON kb_answers(resolved_at);
+                CREATE VIRTUAL TABLE kb_answers_fts USING fts5(question, answer, content='kb_answers', content_rowid='ticket_id',
+                                                               tokenize='porter unicode61 remove_diacritics 2');
+                CREATE TRIGGER kb_answers_ai AFTER INSERT ON kb_answers BEGIN
+                    INSERT INTO kb_answers_fts(rowid, question, answer) VALUES (new.ticket_id, new.question, new.answer);
+                END;
+                CREATE TRIGGER kb_answers_ad AFTER DELETE ON kb_answers BEGIN
+                    INSERT INTO kb_answers_fts(kb_answers_fts, rowid, question, answer) VALUES ('delete', old.ticket_id, old.question, old.answer);
+                END;
+                CREATE TRIGGER tickets_resolved_answer AFTER UPDATE OF status ON tickets
+                WHEN new.status = 'resolved' AND old.status <> 'resolved' BEGIN
+                    DELETE FROM kb_answers WHERE ticket_id = new.id;
+                    INSERT INTO kb_answers (ticket_id, question, answer, requester, answered_by, category, resolved_at)
+                    SELECT t.id, t.subject || char(10) || t.body, \(answerOf), t.requester, \(lastReplier), t.category,
+                           COALESCE(t.resolved_at, t.updated_at)
+                    FROM tickets t WHERE t.id = new.id AND \(hasReply);
+                END;
+                CREATE TRIGGER tickets_reopened_answer AFTER UPDATE OF status ON tickets
+                WHEN old.status = 'resolved' AND new.status NOT IN ('resolved', 'closed', 'archived') BEGIN
+                    DELETE FROM kb_answers WHERE ticket_id = new.id;
+                END;
+                INSERT INTO kb_answers (ticket_id, question, answer, requester, answered_by, category, resolved_at)
+                SELECT t.id, t.subject || char(10) || t.body, \(answerOf), t.requester, \(lastReplier), t.category,
+                       COALESCE(t.resolved_at, t.updated_at)
+                FROM tickets t WHERE t.status IN ('resolved', 'closed', 'archived') AND \(hasReply);
+                """)
+        }
         return migrator
     }
 

@@ -227,4 +227,47 @@ import Testing
             #expect(outbox.contains("Resetting a forgotten password: http") && outbox.contains("/help/articles/"), "the answer goes to the customer: \(outbox)")
         }
     }
+
+    @Test("a resolved ticket's answer is found again: by its customer and staff, never another customer; the staff page shows it and the articles; it drafts an article")
+    func pastAnswersAndTheStaffPage() async throws {
+        let (app, directory, admin) = try await API.application(knowledgeModel: Embedder.defaultDirectory(), knowledgeBot: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let customer = API.bearer(try await API.issueToken(directory, account: "cara", role: .customer, email: "cara@example.com"))
+        let other = API.bearer(try await API.issueToken(directory, account: "carl", role: .customer, email: "carl@example.com"))
+        try await app.test(.router) { client in
+            try await Self.addArticles(client, admin, waitForVectors: true)
+            let first = try await Self.post(client, "/api/v1/tickets", ["subject": "can't log in", "body": "my credentials are rejected, I forgot them"],
+                                            headers: customer).json["id"] as? Int ?? 0
+            _ = try await Self.ticket(client, first, admin) { $0["status"] as? String == "pending_confirmation" }
+            #expect(try await Self.post(client, "/api/v1/tickets/\(first)/confirm", ["solved": true], headers: customer).json["status"] as? String == "resolved")
+
+            let own = try await client.execute(uri: "/api/v1/kb/answers?q=credentials+rejected", method: .get, headers: customer) { API.json($0.body) }
+            #expect((own["results"] as? [[String: Any]])?.first?["ticket"] as? Int == first, "\(own)")
+            let others = try await client.execute(uri: "/api/v1/kb/answers?q=credentials+rejected", method: .get, headers: other) { API.json($0.body) }
+            #expect((others["results"] as? [Any])?.isEmpty == true, "another customer's answers are not theirs: \(others)")
+            try await client.execute(uri: "/api/v1/kb/answers?q=credentials", method: .get) { #expect($0.status == .unauthorized) }
+            let staff = try await client.execute(uri: "/api/v1/kb/answers?q=%22NEAR(credentials*", method: .get, headers: admin) { API.json($0.body) }
+            #expect((staff["results"] as? [[String: Any]])?.count == 1, "hostile text is only words: \(staff)")
+
+            // A new ticket like it: its page shows the past answer and the article.
+            let second = try await Self.post(client, "/api/v1/tickets", ["subject": "credentials rejected", "body": "cannot sign in any more"],
+                                             headers: other).json["id"] as? Int ?? 0
+            let page = try await client.execute(uri: "/work/tickets/\(second)", method: .get, headers: admin) { String(buffer: $0.body) }
+            #expect(page.contains("Similar resolved tickets") && page.contains("href=\"/work/tickets/\(first)\""), "\(page)")
+            #expect(page.contains("Articles that may answer it") && page.contains("Resetting a forgotten password"), "\(page)")
+            let live = try await client.execute(uri: "/work/tickets/\(second)", method: .get, headers: admin.merging([HTTPField.Name("X-Desk-Live")!: "1"])) {
+                String(buffer: $0.body)
+            }
+            #expect(!live.contains("Similar resolved tickets"), "a live refresh does not search again")
+
+            // One action drafts an article from the answer, credited to whoever answered.
+            try await client.execute(uri: "/api/v1/kb/articles/from-ticket/\(first)", method: .post, headers: customer) { #expect($0.status == .forbidden) }
+            let draft = try await Self.post(client, "/api/v1/kb/articles/from-ticket/\(first)", [:], headers: admin)
+            #expect(draft.status == .created && draft.json["status"] as? String == "draft" && draft.json["audience"] as? String == "internal", "\(draft.json)")
+            #expect(draft.json["author"] as? String == KnowledgeBot.actor && draft.json["title"] as? String == "can't log in", "\(draft.json)")
+            #expect((draft.json["body"] as? String)?.contains("## Solution") == true && (draft.json["body"] as? String)?.contains("Resetting a forgotten password") == true)
+            let open = try await Self.post(client, "/api/v1/kb/articles/from-ticket/\(second)", [:], headers: admin)
+            #expect(open.status == .conflict, "an open ticket has no answer to draft from: \(open.json)")
+        }
+    }
 }

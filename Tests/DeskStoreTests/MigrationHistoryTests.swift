@@ -57,6 +57,7 @@ struct MigrationHistoryTests {
         "v11: ticket types and their fields",
         "v12: knowledge base articles, their versions and full-text index",
         "v13: knowledge base vectors, embedding queue, usefulness and deflection counts",
+        "v14: knowledge base: past answers of resolved tickets",
     ]
 
     @Test("the list of migrations only grows: the shipped identifiers are its prefix, in order")

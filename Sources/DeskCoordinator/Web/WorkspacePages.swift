@@ -123,6 +123,15 @@ extension WebPages {
             {{/mine}}
             {{^mine}}{{#open}}<section id="not-mine"><p>This ticket is not assigned to you{{#assigned}} (it is {{assignee}}'s){{/assigned}}: its actions are with its holder.</p>
             {{#canTake}}<form method="post" action="/work/tickets/{{id}}" id="take-form">{{> action-hidden}}<button type="submit" name="action" value="take">Take it</button></form>{{/canTake}}</section>{{/open}}{{/mine}}
+            {{#related}}<section id="related" aria-label="Related knowledge">
+            <h2>Related</h2>
+            {{#hasArticles}}<h3>Articles that may answer it</h3><ul class="suggestions" id="related-articles">{{#articles}}<li class="suggestion"><a href="/help/articles/{{id}}" target="_blank" rel="noopener">{{title}}</a>{{#internal}} <span class="badge">Internal</span>{{/internal}}
+            {{#linkable}}<button type="button" class="link-article" data-link="{{link}}" data-title="{{title}}">Link in reply</button>{{/linkable}}<p>{{{snippet}}}</p></li>{{/articles}}</ul>{{/hasArticles}}
+            {{#hasAnswers}}<h3>Similar resolved tickets</h3><ul class="suggestions" id="related-answers">{{#answers}}<li class="suggestion"><a href="/work/tickets/{{ticket}}">#{{ticket}}</a> <span>{{{question}}}</span><p>{{{answer}}}</p></li>{{/answers}}</ul>{{/hasAnswers}}
+            {{^hasArticles}}{{^hasAnswers}}<p class="muted" id="related-none">No article or past answer matches this ticket yet.</p>{{/hasAnswers}}{{/hasArticles}}
+            {{#canDraft}}<form method="post" action="/work/tickets/{{id}}/draft-article" id="draft-article-form"><input type="hidden" name="csrf" value="{{csrf}}">
+            <button type="submit" id="draft-article">Draft an article from this answer</button></form>{{/canDraft}}
+            </section>{{/related}}
             </div>
             """),
         ("action-hidden", """
@@ -337,6 +346,15 @@ extension WebPages {
               el.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(ask, 600); });
             });
           }
+          document.querySelectorAll('button.link-article').forEach(function (button) {
+            button.addEventListener('click', function () {
+              var reply = document.getElementById('reply-body');
+              if (!reply) return;
+              var line = button.getAttribute('data-title') + ': ' + button.getAttribute('data-link');
+              reply.value = reply.value ? reply.value.replace(/\\s*$/, '') + '\\n\\n' + line : line;
+              reply.focus();
+            });
+          });
           if (document.getElementById('actions')) {
             document.addEventListener('keydown', function (e) {
               var t = e.target && e.target.tagName;

@@ -1,0 +1,51 @@
+import DeskModel
+import Foundation
+import GRDB
+
+/// A past question and its public answer: a resolved ticket that had a public reply.
+public struct PastAnswer: Sendable, Equatable {
+    public var ticketID: TicketID
+    /// A snippet of the question (subject and description), HTML-escaped, matched words in `<mark>`.
+    public var question: String
+    /// A snippet of the public answer, HTML-escaped, matched words in `<mark>`.
+    public var answer: String
+    public var answeredBy: String
+    public var category: String
+    public var resolvedAt: Millis
+    /// SQLite's BM25 (lower is better).
+    public var bm25: Double
+}
+
+/// Q&A over past answers: search over resolved tickets' questions and public answers (`kb_answers`, kept by
+/// triggers when a ticket is resolved or reopened; internal notes are never in it).
+extension Database {
+    /// Past answers matching `text`, best first (BM25, the question weighted 2 to the answer's 1): all of
+    /// them for staff (`requester` nil), a customer's own (`requester` their address) otherwise; never
+    /// `excluding` (the ticket being looked at). Hostile text gives results or none, never an error.
+    public func searchAnswers(_ text: String, requester: String?, excluding: TicketID? = nil, limit: Int = 10) throws -> [PastAnswer] {
+        guard let query = KnowledgeSearch.ftsQuery(text) else { return [] }
+        var sql = """
+            SELECT a.ticket_id, a.answered_by, a.category, a.resolved_at,
+                   snippet(kb_answers_fts, 0, char(57344), char(57345), '…', 32) AS q, snippet(kb_answers_fts, 1, char(57344), char(57345), '…', 24) AS s,
+                   bm25(kb_answers_fts, 2.0, 1.0) AS score
+            FROM kb_answers_fts JOIN kb_answers a ON a.ticket_id = kb_answers_fts.rowid
+            WHERE kb_answers_fts MATCH ?
+            """
+        var arguments: [(any DatabaseValueConvertible)?] = [query]
+        if let requester { sql += " AND a.requester = ? COLLATE NOCASE"; arguments.append(requester) }
+        if let excluding { sql += " AND a.ticket_id <> ?"; arguments.append(excluding) }
+        sql += " ORDER BY score LIMIT ?"
+        arguments.append(max(1, min(50, limit)))
+        return try Row.fetchAll(self, sql: sql, arguments: StatementArguments(arguments)).map { row in
+            PastAnswer(ticketID: row["ticket_id"], question: Self.markedSnippet(row["q"] ?? ""),
+                       answer: Self.markedSnippet(row["s"] ?? "", markdown: true), answeredBy: row["answered_by"], category: row["category"],
+                       resolvedAt: row["resolved_at"], bm25: row["score"])
+        }
+    }
+
+    /// The past answer of one resolved ticket, unmarked: its question, answer and who answered last.
+    public func pastAnswer(_ ticket: TicketID) throws -> (question: String, answer: String, answeredBy: String, category: String)? {
+        try Row.fetchOne(self, sql: "SELECT question, answer, answered_by, category FROM kb_answers WHERE ticket_id = ?", arguments: [ticket])
+            .map { ($0["question"], $0["answer"], $0["answered_by"], $0["category"]) }
+    }
+}
