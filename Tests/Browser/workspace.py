@@ -72,6 +72,17 @@ def same_load(driver):
     return driver.execute_script("return window.__sameLoad || 'reloaded';") == "yes"
 
 
+def wait_embedded():
+    """The coordinator embeds articles in the background: until then knowledge search is by keyword."""
+    deadline = time.time() + 60
+    while True:
+        embedding = api("/api/v1/kb/stats")["embedding"]
+        if embedding["state"] == "ready" and embedding["backlog"] == 0 and embedding["vectors"] >= 1:
+            return
+        assert time.time() < deadline, "the article was not embedded within 60 s: %r" % embedding
+        time.sleep(0.1)
+
+
 def number(driver, element_id):
     return int(driver.find_element(By.ID, element_id).text)
 
@@ -111,9 +122,20 @@ try:
     wait_lena.until(lambda d: number(d, "created-today") == created_before + 1)
     assert same_load(lena), "the dashboard was reloaded"
 
-    step("2. the ticket page: the macro's preview, then applying it")
+    step("2. the ticket page shows the article that may answer it; one click links it in the reply")
+    wait_embedded()
     sam.find_element(By.LINK_TEXT, "VPN drops every hour").click()
     wait_sam.until(EC.visibility_of_element_located((By.ID, "actions")))
+    related = sam.find_element(By.ID, "related")
+    assert "The VPN disconnects every hour" in related.text, related.text
+    related.find_element(By.CSS_SELECTOR, "button.link-article").click()
+    sam.execute_script("arguments[0].scrollIntoView({block: 'center'})", related)
+    shot(sam, "ticket-related")
+    reply_text = sam.find_element(By.ID, "reply-body").get_attribute("value")
+    assert "The VPN disconnects every hour: " in reply_text and "/help/articles/" in reply_text, reply_text
+    sam.find_element(By.ID, "reply-body").clear()
+
+    step("2. the ticket page: the macro's preview, then applying it")
     Select(sam.find_element(By.ID, "macro")).select_by_value(macro)
     sam.find_element(By.ID, "macro-preview").click()
     preview = wait_sam.until(EC.visibility_of_element_located((By.ID, "macro-preview-text")))
@@ -238,13 +260,7 @@ try:
     shot(cust, "help-article")
 
     step("the portal suggests the article while the customer types; 'this solved my problem' sends nothing")
-    deadline = time.time() + 60
-    while True:  # the coordinator embeds the article in the background: until then suggestions are by keyword
-        embedding = api("/api/v1/kb/stats")["embedding"]
-        if embedding["state"] == "ready" and embedding["backlog"] == 0 and embedding["vectors"] >= 1:
-            break
-        assert time.time() < deadline, "the article was not embedded within 60 s: %r" % embedding
-        time.sleep(0.1)
+    wait_embedded()
     before = api("/api/v1/kb/stats")
     tickets_before = len(api("/api/v1/tickets?limit=500")["tickets"])
     cust.get(base + "/portal/new")

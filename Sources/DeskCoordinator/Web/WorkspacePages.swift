@@ -250,7 +250,8 @@ extension WebPages {
         .dash th, .dash td { padding: .35rem .5rem; }
         .big { font-size: 2.5rem; font-weight: 700; margin: 0; }
         main:has(.dash), main:has(#queue-region), main:has(.ticket-layout) { max-width: 80rem; }
-        @media (min-width: 64rem) { .ticket-layout { display: grid; grid-template-columns: minmax(0, 1fr) 26rem; gap: 1rem; align-items: start; } }
+        @media (min-width: 64rem) { .ticket-layout { display: grid; grid-template-columns: minmax(0, 1fr) 26rem; gap: 1rem; align-items: start; }
+          .ticket-layout > [data-live] { grid-row: span 2; } .ticket-layout > #related { grid-column: 2; } }
         #actions textarea, #actions input { max-width: 100%; }
         @media (max-width: 40rem) { #queue th:nth-child(6), #queue td:nth-child(6), #my-tickets th:nth-child(6), #my-tickets td:nth-child(6) { display: none; } }
         """
