@@ -1,4 +1,5 @@
 import DeskAutomation
+import DeskEmbedding
 import DeskModel
 import DeskStore
 import Foundation
@@ -43,6 +44,9 @@ extension HTTPAPI {
         }
         router.on(routes, .post, "/api/v1/kb/articles/from-ticket/{id}", .requires(.ticketsRead)) { _, context in
             try await draftFromTicket(context.parameters.get("id") ?? "", context.principal)
+        }
+        router.on(routes, .get, "/api/v1/kb/gaps", .requires(.reportsRead)) { request, _ in
+            try await knowledgeGaps(request.uri.queryParameters)
         }
         router.on(routes, .get, "/api/v1/kb/stats", .requires(.reportsRead)) { request, _ in
             try await knowledgeStats(request.uri.queryParameters)
@@ -337,7 +341,8 @@ extension HTTPAPI {
             "bot_resolution_rate":\(rate(botSolved, botAnswered)),\
             "articles_per_category":[\(categories.map { "{\"category\":\(JSONText.string($0.category)),\"articles\":\($0.count)}" }.joined(separator: ","))],\
             "contributions":[\(authors.map { "{\"author\":\(JSONText.string($0.author)),\"articles\":\($0.articles)}" }.joined(separator: ","))],\
-            "embedding":{"state":"\(state)","vectors":\(vectors),"backlog":\(knowledge?.backlogCount ?? 0)}}
+            "embedding":{"state":"\(state)","vectors":\(vectors),"backlog":\(knowledge?.backlogCount ?? 0),\
+            "answers_backlog":\(knowledge?.answerBacklogCount ?? 0)}}
             """)
     }
 }
@@ -423,5 +428,35 @@ extension HTTPAPI {
                 try db.recordKnowledgeEvent("linked", articleID: article, ticketID: ticket, channel: "web", actor: actor, at: now)
             }
         }
+    }
+}
+
+extension HTTPAPI {
+    /// Questions count as one knowledge gap when their embeddings are at least this similar.
+    static let gapSimilarity: Float = 0.6
+
+    /// `GET /api/v1/kb/gaps?days=30&limit=10` (leads, admins): clusters of recent resolved tickets with
+    /// similar questions that no article covered (none linked in a reply, no knowledge-bot answer),
+    /// largest first: what the knowledge base should answer next. Reads the questions' stored vectors (the
+    /// background service embeds each answer once, for 30 days back), at most the 1,000 newest.
+    func knowledgeGaps(_ query: Parameters) async throws -> Response {
+        try Self.refuseUnknown(query, allowed: ["days", "limit"])
+        guard let days = Int64(query.get("days") ?? "30"), (1...30).contains(days) else { throw APIError(.badRequest, "days must be 1 to 30", field: "days") }
+        guard let limit = Int(query.get("limit") ?? "10"), (1...100).contains(limit) else { throw APIError(.badRequest, "limit must be 1 to 100", field: "limit") }
+        guard let knowledge, knowledge.isReady else {
+            return TicketJSON.response("{\"state\":\"unavailable\",\"gaps\":[],\"message\":"
+                + "\"the embedding model is not loaded: gaps need the questions' vectors (docs/OPERATIONS.md)\"}")
+        }
+        let since = currentMillis() - days * 86_400_000
+        let model = Embedder.modelName
+        let answers = try await store.pool.read { db in try db.uncoveredAnswers(since: since, model: model, limit: 1_000) }
+        let clusters = Clusters.group(answers.map(\.vector), threshold: Self.gapSimilarity).filter { $0.count >= 2 }.prefix(limit)
+        let gaps = clusters.map { members in
+            let questions = members.prefix(3).map { answers[$0].question.split(separator: "\n").first.map(String.init) ?? "" }
+            return "{\"size\":\(members.count),\"tickets\":[\(members.prefix(20).map { "\(answers[$0].ticketID)" }.joined(separator: ","))],"
+                + "\"questions\":\(JSONText.array(questions))}"
+        }
+        return TicketJSON.response("{\"state\":\"ready\",\"days\":\(days),\"answers\":\(answers.count),\"backlog\":\(knowledge.answerBacklogCount),"
+            + "\"gaps\":[" + gaps.joined(separator: ",") + "]}")
     }
 }

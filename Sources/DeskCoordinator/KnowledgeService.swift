@@ -1,5 +1,6 @@
 import AsyncAlgorithms
 import DeskEmbedding
+import DeskModel
 import DeskStore
 import Dispatch
 import Foundation
@@ -37,6 +38,7 @@ final class KnowledgeService: Service, Sendable {
     private let embedder = Mutex<Embedder?>(nil)
     private let state = Mutex(State.waiting)
     private let backlog = Atomic<Int>(0)
+    private let answerBacklog = Atomic<Int>(0)
     private let embedded = Atomic<Int>(0)
     private let wakeUp: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
@@ -56,6 +58,10 @@ final class KnowledgeService: Service, Sendable {
     var current: State { state.withLock { $0 } }
     /// Articles waiting for their vector, as last counted.
     var backlogCount: Int { backlog.load(ordering: .relaxed) }
+    /// Past answers waiting for their question's vector, as last counted.
+    var answerBacklogCount: Int { answerBacklog.load(ordering: .relaxed) }
+    /// The loaded model, when ready (the knowledge-gaps list embeds nothing itself: it reads stored vectors).
+    var isReady: Bool { current == .ready }
     /// Vectors computed since the start.
     var embeddedCount: Int { embedded.load(ordering: .relaxed) }
 
@@ -84,11 +90,12 @@ final class KnowledgeService: Service, Sendable {
         var loaded = false
         for await _ in signals {
             do {
-                let waiting = try await store.pool.read { db in try db.embeddingBacklog() }
+                let (waiting, answersWaiting) = try await store.pool.read { db in (try db.embeddingBacklog(), try db.answerEmbeddingBacklog()) }
                 backlog.store(waiting, ordering: .relaxed)
+                answerBacklog.store(answersWaiting, ordering: .relaxed)
                 if !loaded {
                     let stored = try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM kb_vectors") ?? 0 }
-                    guard waiting > 0 || stored > 0 else { continue }
+                    guard waiting > 0 || answersWaiting > 0 || stored > 0 else { continue }
                     guard try await load(modelDirectory) else { return try await idleUntilShutdown() }
                     loaded = true
                 }
@@ -136,7 +143,11 @@ final class KnowledgeService: Service, Sendable {
         return true
     }
 
-    /// Embeds queued articles until the queue is empty.
+    /// How far back past answers get a vector for the knowledge-gaps list.
+    static let answerWindowMillis: Millis = 30 * 86_400_000
+
+    /// Embeds queued articles until none is left, then queued past answers' questions (newest first), one
+    /// batch at a time, going back to articles whenever one is queued.
     private func drain() async throws {
         guard let model = embedder.withLock({ $0 }) else { return }
         while true {
@@ -144,7 +155,19 @@ final class KnowledgeService: Service, Sendable {
             let batch = try await store.pool.read { db in try db.pendingEmbeddings(limit: Self.batchSize) }
             guard !batch.isEmpty else {
                 backlog.store(0, ordering: .relaxed)
-                return
+                let since = currentMillis() - Self.answerWindowMillis
+                let answers = try await store.writer.write { db in try db.pendingAnswerEmbeddings(since: since, limit: Self.batchSize) }
+                guard !answers.isEmpty else {
+                    answerBacklog.store(0, ordering: .relaxed)
+                    return
+                }
+                let vectors = try await Self.onBackground { model.embed(batch: answers.map(\.question)) }
+                let items = zip(answers, vectors).map { (ticketID: $0.ticketID, vector: $1) }
+                let modelName = Embedder.modelName
+                try await store.writer.write { db in try db.saveAnswerEmbeddings(items, model: modelName) }
+                let waiting = try await store.pool.read { db in try db.answerEmbeddingBacklog() }
+                answerBacklog.store(waiting, ordering: .relaxed)
+                continue
             }
             let vectors = try await Self.onBackground { model.embed(batch: batch.map(\.text)) }
             let items = zip(batch, vectors).map { (articleID: $0.articleID, version: $0.version, vector: $1) }

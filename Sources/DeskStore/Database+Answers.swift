@@ -49,3 +49,55 @@ extension Database {
             .map { ($0["question"], $0["answer"], $0["answered_by"], $0["category"]) }
     }
 }
+
+/// A recent past answer's question and its vector, for the knowledge-gaps list.
+public struct AnswerVector: Sendable {
+    public var ticketID: TicketID
+    public var question: String
+    public var vector: [Float]
+}
+
+extension Database {
+    /// Past answers waiting for their question's vector, newest first, with the question; those resolved
+    /// before `since` are dropped from the queue unembedded (gaps look at recent work only).
+    public func pendingAnswerEmbeddings(since: Millis, limit: Int) throws -> [(ticketID: TicketID, question: String)] {
+        try execute(sql: """
+            DELETE FROM kb_answer_embed_queue WHERE ticket_id IN (
+                SELECT q.ticket_id FROM kb_answer_embed_queue q LEFT JOIN kb_answers a ON a.ticket_id = q.ticket_id
+                WHERE a.ticket_id IS NULL OR a.resolved_at < ? LIMIT 1000)
+            """, arguments: [since])
+        return try Row.fetchAll(self, sql: """
+            SELECT a.ticket_id, a.question FROM kb_answer_embed_queue q JOIN kb_answers a ON a.ticket_id = q.ticket_id
+            ORDER BY q.ticket_id DESC LIMIT ?
+            """, arguments: [limit]).map { ($0["ticket_id"], $0["question"]) }
+    }
+
+    /// Past answers waiting for their vector.
+    public func answerEmbeddingBacklog() throws -> Int {
+        try Int.fetchOne(self, sql: "SELECT count(*) FROM kb_answer_embed_queue") ?? 0
+    }
+
+    /// Stores questions' vectors and takes them off the queue (answers reopened meanwhile are skipped).
+    public func saveAnswerEmbeddings(_ items: [(ticketID: TicketID, vector: [Float])], model: String) throws {
+        for item in items {
+            try execute(sql: "DELETE FROM kb_answer_embed_queue WHERE ticket_id = ?", arguments: [item.ticketID])
+            try execute(sql: """
+                INSERT OR REPLACE INTO kb_answer_vectors (ticket_id, model, vector)
+                SELECT ticket_id, ?, ? FROM kb_answers WHERE ticket_id = ?
+                """, arguments: [model, Self.vectorData(item.vector), item.ticketID])
+        }
+    }
+
+    /// Past answers resolved since `since` with a vector of `model` and neither an article linked in a reply
+    /// nor a knowledge-bot answer: the work no article covered. Newest first, at most `limit`.
+    public func uncoveredAnswers(since: Millis, model: String, limit: Int) throws -> [AnswerVector] {
+        try Row.fetchAll(self, sql: """
+            SELECT a.ticket_id, a.question, v.vector FROM kb_answers a JOIN kb_answer_vectors v ON v.ticket_id = a.ticket_id
+            WHERE a.resolved_at >= ? AND v.model = ?
+              AND NOT EXISTS (SELECT 1 FROM kb_events e WHERE e.ticket_id = a.ticket_id AND e.kind IN ('linked', 'bot_answered'))
+            ORDER BY a.resolved_at DESC LIMIT ?
+            """, arguments: [since, model, limit]).map {
+            AnswerVector(ticketID: $0["ticket_id"], question: $0["question"], vector: Self.vector($0["vector"]))
+        }
+    }
+}

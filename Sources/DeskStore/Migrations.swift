@@ -379,7 +379,9 @@ enum Migrations {
         migrator.registerMigration("v14: knowledge base: past answers of resolved tickets") { db in
             // One row per resolved ticket that had a public reply: its question (subject and description),
             // its public answers (never internal notes), kept by triggers on the ticket's status, and an
-            // FTS5 index over both. A reopened ticket leaves it until it is resolved again.
+            // FTS5 index over both. A reopened ticket leaves it until it is resolved again. Answers resolved
+            // from now on are queued for a vector of their question (knowledge gaps); older ones are not
+            // (the backfill empties the queue: gaps look at recent work).
             let answerOf = """
                 COALESCE((SELECT group_concat(json_extract(detail, '$.body'), char(10) || char(10)) FROM ticket_events
                           WHERE ticket_id = t.id AND kind = 'replied'), '')
@@ -404,6 +406,17 @@ enum Migrations {
                 END;
                 CREATE TRIGGER kb_answers_ad AFTER DELETE ON kb_answers BEGIN
                     INSERT INTO kb_answers_fts(kb_answers_fts, rowid, question, answer) VALUES ('delete', old.ticket_id, old.question, old.answer);
+                    DELETE FROM kb_answer_embed_queue WHERE ticket_id = old.ticket_id;
+                    DELETE FROM kb_answer_vectors WHERE ticket_id = old.ticket_id;
+                END;
+                CREATE TABLE kb_answer_vectors (
+                    ticket_id INTEGER PRIMARY KEY,
+                    model TEXT NOT NULL,
+                    vector BLOB NOT NULL
+                );
+                CREATE TABLE kb_answer_embed_queue (ticket_id INTEGER PRIMARY KEY);
+                CREATE TRIGGER kb_answers_embed AFTER INSERT ON kb_answers BEGIN
+                    INSERT OR IGNORE INTO kb_answer_embed_queue (ticket_id) VALUES (new.ticket_id);
                 END;
                 CREATE TRIGGER tickets_resolved_answer AFTER UPDATE OF status ON tickets
                 WHEN new.status = 'resolved' AND old.status <> 'resolved' BEGIN
@@ -421,6 +434,7 @@ enum Migrations {
                 SELECT t.id, t.subject || char(10) || t.body, \(answerOf), t.requester, \(lastReplier), t.category,
                        COALESCE(t.resolved_at, t.updated_at)
                 FROM tickets t WHERE t.status IN ('resolved', 'closed', 'archived') AND \(hasReply);
+                DELETE FROM kb_answer_embed_queue;
                 """)
         }
         return migrator

@@ -270,4 +270,49 @@ import Testing
             #expect(open.status == .conflict, "an open ticket has no answer to draft from: \(open.json)")
         }
     }
+
+    @Test("knowledge gaps: recent answered questions alike and covered by no article form one gap, largest first; covered ones and one-offs are none")
+    func knowledgeGaps() async throws {
+        let (app, directory, admin) = try await API.application(knowledgeModel: Embedder.defaultDirectory())
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // Resolved tickets with public answers, written straight into the store before the coordinator starts.
+        let store = try TicketStore(directory: directory)
+        let now = currentMillis()
+        let questions = [("Printer jams on A3 paper", "A3 sheets keep jamming in the printer tray"),
+                         ("A3 paper gets stuck in the printer", "every large sheet jams"),
+                         ("printer jam with big A3 sheets", "the paper gets stuck halfway"),
+                         ("How do I change my invoice address?", "our company moved"),
+                         ("VPN drops every hour", "the tunnel disconnects on the hour"),
+                         ("VPN disconnects hourly", "the VPN drops each hour")]
+        let ids = try await store.writer.write { db -> [TicketID] in
+            var ids: [TicketID] = []
+            for (index, (subject, body)) in questions.enumerated() {
+                let id = try db.insertTicket(NewTicket(subject: subject, body: body, requester: "c\(index)@example.com", priority: .p3, category: "",
+                                                       tags: []), at: now, actor: "api").ticket.id
+                let lease = Lease(ticket: id, agent: "alice", epoch: 1)
+                try db.recordLease(lease, at: now)
+                try db.recordReply(TicketEvent.replied(id, at: now + 1, actor: "agent:alice", body: "Here is how.", macro: nil), epoch: 1, body: "Here is how.")
+                try db.resolveTicket(lease, event: TicketEvent.resolved(lease, at: now + 2, actor: "agent:alice", resolution: "answered"))
+                ids.append(id)
+            }
+            // The VPN answers linked an article: covered, no gap.
+            for id in ids.suffix(2) { try db.recordKnowledgeEvent("linked", ticketID: id, at: now + 3) }
+            return ids
+        }
+        await store.close()
+        try await app.test(.router) { client in
+            var gaps: [String: Any] = [:]
+            let deadline = ContinuousClock.now + .seconds(60)
+            repeat {
+                gaps = try await client.execute(uri: "/api/v1/kb/gaps", method: .get, headers: admin) { API.json($0.body) }
+                if gaps["state"] as? String == "ready", gaps["backlog"] as? Int == 0, gaps["answers"] as? Int == 4 { break }
+                try await Task.sleep(for: .milliseconds(50))
+            } while ContinuousClock.now < deadline
+            let found = gaps["gaps"] as? [[String: Any]] ?? []
+            #expect(found.count == 1, "\(gaps)")
+            #expect(Set(found.first?["tickets"] as? [Int] ?? []) == Set(ids.prefix(3).map { Int($0) }) && found.first?["size"] as? Int == 3, "\(gaps)")
+            #expect((found.first?["questions"] as? [String])?.contains("Printer jams on A3 paper") == true, "\(gaps)")
+            try await client.execute(uri: "/api/v1/kb/gaps?days=31", method: .get, headers: admin) { #expect($0.status == .badRequest) }
+        }
+    }
 }

@@ -73,3 +73,13 @@ import Testing
         #expect(top.sorted().map(\.row) == [1, 3, 5])
     }
 }
+
+@Suite("clusters") struct ClustersTests {
+    @Test("near vectors share a cluster, far ones start their own; largest first")
+    func leaderClusters() {
+        let a: [Float] = [1, 0, 0], a2: [Float] = [0.96, 0.28, 0], b: [Float] = [0, 1, 0], c: [Float] = [0, 0, 1], a3: [Float] = [0.96, 0, 0.28]
+        #expect(Clusters.group([b, a, a2, c, a3], threshold: 0.9) == [[1, 2, 4], [0], [3]])
+        #expect(Clusters.group([a, b], threshold: 0.9) == [[0], [1]])
+        #expect(Clusters.group([], threshold: 0.5).isEmpty)
+    }
+}

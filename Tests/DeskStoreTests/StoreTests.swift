@@ -31,7 +31,7 @@ struct StoreTests {
              try String.fetchOne(db, sql: "PRAGMA journal_mode"),
              try Int.fetchOne(db, sql: "PRAGMA synchronous"))
         }
-        #expect(tables == ["agent_keys", "agents", "api_tokens", "audit_log", "kb_answers", "kb_answers_fts", "kb_answers_fts_config",
+        #expect(tables == ["agent_keys", "agents", "api_tokens", "audit_log", "kb_answer_embed_queue", "kb_answer_vectors", "kb_answers", "kb_answers_fts", "kb_answers_fts_config",
                            "kb_answers_fts_data", "kb_answers_fts_docsize", "kb_answers_fts_idx", "kb_article_counts", "kb_article_versions", "kb_articles",
                            "kb_counts", "kb_embed_queue", "kb_events", "kb_fts", "kb_fts_config", "kb_fts_data", "kb_fts_docsize", "kb_fts_idx",
                            "kb_vectors", "leases", "macros", "outbox", "report_refusals", "sessions",
