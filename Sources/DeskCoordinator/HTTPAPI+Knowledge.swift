@@ -42,7 +42,7 @@ extension HTTPAPI {
         router.on(routes, .get, "/api/v1/kb/answers", .requires(.ticketsRead)) { request, context in
             try await searchPastAnswers(request.uri.queryParameters, context.principal)
         }
-        router.on(routes, .post, "/api/v1/kb/articles/from-ticket/{id}", .requires(.ticketsRead)) { _, context in
+        router.on(routes, .post, "/api/v1/kb/articles/from-ticket/{id}", .requires(.kbDraft)) { _, context in
             try await draftFromTicket(context.parameters.get("id") ?? "", context.principal)
         }
         router.on(routes, .get, "/api/v1/kb/gaps", .requires(.reportsRead)) { request, _ in
@@ -130,6 +130,14 @@ extension HTTPAPI {
     /// (`changed` says which).
     func saveArticle(_ request: Request, _ principal: Principal?) async throws -> Response {
         let given = try await decodeBody(request, as: ArticleBody.self, upTo: Self.maxRequestBytes)
+        let (saved, created, changed) = try await storeArticle(given, id: nil, principal)
+        return TicketJSON.response(String(Self.articleJSON(saved, withBody: false).dropLast()) + ",\"changed\":\(changed)}",
+                                   status: created ? .created : .ok)
+    }
+
+    /// Checks an article as an imported file is checked and saves it: a new one, or a new version of the one
+    /// with the same `file` (or, from the editor, `id`). Throws `APIError` naming the field at fault.
+    func storeArticle(_ given: ArticleBody, id: Int64?, _ principal: Principal?) async throws -> (KnowledgeArticle, created: Bool, changed: Bool) {
         let file = given.file.map { $0.trimmingCharacters(in: .whitespaces) }
         if let file, !ArticleFile.isFileName(file) {
             throw APIError(.badRequest, "file is a file name of 1 to 200 letters, digits, '.', '-' and '_', not starting with '.'", field: "file")
@@ -146,13 +154,13 @@ extension HTTPAPI {
             throw APIError(.badRequest, error.message, field: field)
         }
         guard !(checked.title + checked.body).containsNUL else { throw APIError(.badRequest, "the article contains a NUL character", field: "body") }
-        let article = KnowledgeArticle(file: file, title: checked.title, body: checked.body, category: checked.category, tags: checked.tags,
-                                       audience: checked.audience, status: checked.status, author: principal?.name ?? "")
+        let article = KnowledgeArticle(id: id ?? 0, file: file, title: checked.title, body: checked.body, category: checked.category,
+                                       tags: checked.tags, audience: checked.audience, status: checked.status, author: principal?.name ?? "")
         let now = currentMillis()
-        let (saved, created, changed) = try await store.writer.write { db in try db.saveArticle(article, at: now) }
-        if changed { knowledge?.wake() }
-        return TicketJSON.response(String(Self.articleJSON(saved, withBody: false).dropLast()) + ",\"changed\":\(changed)}",
-                                   status: created ? .created : .ok)
+        if let id, try await store.pool.read({ db in try db.article(id) }) == nil { throw APIError(.notFound, "article \(id) not found") }
+        let result = try await store.writer.write { db in try db.saveArticle(article, at: now) }
+        if result.changed { knowledge?.wake() }
+        return result
     }
 }
 

@@ -47,6 +47,7 @@ extension HTTPAPI {
         onPage(router, routes, .get, "/admin/sla", .slaWrite) { request, context in slaPage(context, notice: Self.notice(request)) }
         onPage(router, routes, .post, "/admin/sla", .slaWrite) { request, context in try await saveSLAPage(request, context) }
         onPage(router, routes, .get, "/admin/audit", .auditRead) { request, context in try await auditPage(request.uri.queryParameters, context) }
+        addArticleEditor(to: router, routes)
     }
 
     /// A page route for holders of `permission` (`RouteAccess.page`): without a credential a redirect to
@@ -80,7 +81,7 @@ extension HTTPAPI {
 
     static let adminSections: [(href: String, label: String)] = [
         ("/admin/people", "People and roles"), ("/admin/tokens", "API tokens"), ("/admin/agent-keys", "Agent keys"),
-        ("/admin/macros", "Macros"), ("/admin/sla", "SLA policies"), ("/admin/audit", "Audit log"),
+        ("/admin/macros", "Macros"), ("/admin/sla", "SLA policies"), ("/admin/articles", "Knowledge base"), ("/admin/audit", "Audit log"),
     ]
 
     /// What every admin page has: who is signed in, the CSRF token, the sections' links.
@@ -140,6 +141,8 @@ extension HTTPAPI {
         case "key-revoked": return "The agent key \(name) is revoked: new connections with it are refused."
         case "macro-saved": return "The macro \(name) was saved."
         case "macro-deleted": return "The macro \(name) was deleted."
+        case "article-saved": return "The article \(name) was saved."
+        case "article-unchanged": return "Nothing changed in \(name)."
         case "sla-saved": return "The SLA policies were saved and are in force."
         case "sla-reset": return "The config file's SLA policies are in force again."
         default: return nil

@@ -60,6 +60,8 @@ public enum Permission: String, Sendable, CaseIterable, Codable {
     case auditRead = "audit:read"
     /// Write knowledge-base articles (import, edit, publish).
     case kbWrite = "kb:write"
+    /// Draft an article from a resolved ticket's public answer (staff; publishing it needs `kb:write`).
+    case kbDraft = "kb:draft"
     /// Read the measurements: the knowledge base's deflection and bot resolution rates, contributions.
     case reportsRead = "reports:read"
 
@@ -69,7 +71,7 @@ public enum Permission: String, Sendable, CaseIterable, Codable {
         case .ticketsCreate, .ticketsRead: [.admin, .lead, .agent, .customer]
         case .ticketsReply: [.admin, .lead, .customer]
         case .ticketsImport, .ticketsSteer, .agentsRead, .kbWrite, .reportsRead: [.admin, .lead]
-        case .macrosRead, .slaRead: [.admin, .lead, .agent]
+        case .macrosRead, .slaRead, .kbDraft: [.admin, .lead, .agent]
         case .macrosWrite, .slaWrite, .outbox, .usersManage, .tokensManage, .agentKeysManage, .auditRead: [.admin]
         }
     }

@@ -160,6 +160,12 @@ extension Database {
             """, arguments: StatementArguments(arguments)).map(KnowledgeArticle.init(row:))
     }
 
+    /// Articles whose last change is newest first, at most `limit` (the staff list).
+    public func articlesByChange(limit: Int) throws -> [KnowledgeArticle] {
+        try Row.fetchAll(self, sql: "SELECT * FROM kb_articles ORDER BY updated_at DESC, id DESC LIMIT ?", arguments: [limit])
+            .map(KnowledgeArticle.init(row:))
+    }
+
     /// Articles in id order, after `cursor`, at most `limit`.
     public func articles(after cursor: Int64 = 0, limit: Int = 100) throws -> [KnowledgeArticle] {
         try Row.fetchAll(self, sql: "SELECT * FROM kb_articles WHERE id > ? ORDER BY id LIMIT ?", arguments: [cursor, limit])

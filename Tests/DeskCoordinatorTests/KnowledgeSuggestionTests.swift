@@ -315,4 +315,39 @@ import Testing
             try await client.execute(uri: "/api/v1/kb/gaps?days=31", method: .get, headers: admin) { #expect($0.status == .badRequest) }
         }
     }
+
+    @Test("the staff article editor: a new article starts from the standard structure; a bad field is named with what was typed kept; a change is a new version; agents may not")
+    func articleEditor() async throws {
+        let (app, directory, admin) = try await API.application()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let lead = API.bearer(try await API.issueToken(directory, account: "lee", role: .lead))
+        let agent = API.bearer(try await API.issueToken(directory, account: "wes", role: .agent))
+        let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+        try await app.test(.router) { client in
+            let blank = try await client.execute(uri: "/admin/articles/edit", method: .get, headers: lead) { String(buffer: $0.body) }
+            #expect(blank.contains("## Problem") && blank.contains("## Diagnosis") && blank.contains("## Solution") && blank.contains("## Prevention"))
+            try await client.execute(uri: "/admin/articles", method: .get, headers: agent) { #expect($0.status == .forbidden) }
+            let refused = try await client.execute(uri: "/admin/articles/edit", method: .post, headers: lead.merging(form),
+                                                   body: WorkspaceTests.body(["title": "", "body": "Kept text", "audience": "public", "status": "draft"])) {
+                ($0.status, String(buffer: $0.body))
+            }
+            #expect(refused.0 == .badRequest && refused.1.contains("article-title-error") && refused.1.contains("Kept text"), "\(refused.1)")
+            let saved = try await client.execute(uri: "/admin/articles/edit", method: .post, headers: lead.merging(form),
+                                                 body: WorkspaceTests.body(["title": "Printer jams on A3", "body": "## Solution\nUse the bypass tray.",
+                                                                            "category": "hardware", "tags": "printer, a3", "audience": "public",
+                                                                            "status": "published"])) { $0.headers[.location] ?? "" }
+            #expect(saved.hasPrefix("/admin/articles?done=article-saved"), "\(saved)")
+            let list = try await client.execute(uri: "/admin/articles", method: .get, headers: lead) { String(buffer: $0.body) }
+            let id = try #require(list.range(of: #"/admin/articles/edit\?id=(\d+)"#, options: .regularExpression).map { String(list[$0]).filter(\.isNumber) })
+            #expect(list.contains("Printer jams on A3") && list.contains("published"), "\(list)")
+            _ = try await client.execute(uri: "/admin/articles/edit", method: .post, headers: lead.merging(form),
+                                         body: WorkspaceTests.body(["id": id, "title": "Printer jams on A3 paper", "body": "## Solution\nUse the bypass tray.",
+                                                                    "category": "hardware", "tags": "printer", "audience": "public", "status": "published"])) { _ in }
+            let article = try await client.execute(uri: "/api/v1/kb/articles/\(id)", method: .get, headers: admin) { API.json($0.body) }
+            #expect(article["version"] as? Int == 2 && article["title"] as? String == "Printer jams on A3 paper" && article["author"] as? String == "lee",
+                    "\(article)")
+            let editor = try await client.execute(uri: "/admin/articles/edit?id=\(id)", method: .get, headers: lead) { String(buffer: $0.body) }
+            #expect(editor.contains("value=\"Printer jams on A3 paper\"") && editor.contains("Use the bypass tray."))
+        }
+    }
 }

@@ -267,6 +267,42 @@ extension WebPages {
             </section>{{/preview}}
             </div>
             """),
+        ("admin-articles", """
+            <div class="admin">
+            <h1>Knowledge base</h1>
+            {{> admin-nav}}
+            <p><a href="/admin/articles/edit" id="new-article">New article</a> · the help centre: <a href="/help">/help</a></p>
+            {{^hasArticles}}<p id="no-articles">There are no articles yet.</p>{{/hasArticles}}
+            {{#hasArticles}}<div class="table-scroll">
+            <table id="articles" class="stack">
+            <thead><tr><th scope="col">Title</th><th scope="col">Category</th><th scope="col">Audience</th><th scope="col">Status</th><th scope="col">Version</th><th scope="col">Author</th><th scope="col">Changed</th><th scope="col">Views</th><th scope="col">Solved</th><th scope="col">Did not help</th><th scope="col">Linked</th></tr></thead>
+            <tbody>
+            {{#articles}}<tr><td data-label="Title"><a href="/admin/articles/edit?id={{id}}">{{title}}</a></td><td data-label="Category">{{category}}</td><td data-label="Audience">{{audience}}</td><td data-label="Status">{{status}}</td><td data-label="Version">{{version}}</td><td data-label="Author">{{author}}</td><td data-label="Changed">{{updated}}</td><td data-label="Views">{{views}}</td><td data-label="Solved">{{solved}}</td><td data-label="Did not help">{{notHelpful}}</td><td data-label="Linked">{{linked}}</td></tr>
+            {{/articles}}
+            </tbody></table>
+            </div>{{/hasArticles}}
+            </div>
+            """),
+        ("admin-article", """
+            <div class="admin">
+            <h1>{{#id}}Article {{id}}{{/id}}{{^id}}New article{{/id}}</h1>
+            {{> admin-nav}}
+            {{#id}}<p><a href="/help/articles/{{id}}" id="view-article">See it as readers do</a></p>{{/id}}
+            <form method="post" action="/admin/articles/edit" id="article-form" novalidate>
+            <input type="hidden" name="csrf" value="{{csrf}}">
+            {{#id}}<input type="hidden" name="id" value="{{id}}">{{/id}}
+            {{#form.title}}{{> admin-input}}{{/form.title}}
+            <div class="grid">
+            <div>{{#form.category}}{{> admin-input}}{{/form.category}}</div>
+            <div>{{#form.tags}}{{> admin-input}}{{/form.tags}}</div>
+            <div>{{#form.audience}}{{> admin-select}}{{/form.audience}}</div>
+            <div>{{#form.status}}{{> admin-select}}{{/form.status}}</div>
+            </div>
+            {{#form.body}}{{> admin-textarea}}{{/form.body}}
+            <div class="buttons"><button type="submit" id="save-article">Save the article</button></div>
+            </form>
+            </div>
+            """),
         ("admin-sla", """
             <div class="admin">
             <h1>SLA policies</h1>
