@@ -99,16 +99,17 @@ extension HTTPAPI {
 
     /// The search ranked by meaning and keywords when the embedding model is ready (`hybrid`), by keywords
     /// alone otherwise (`keyword`): the ranking's name and the hits, best first.
+    /// The two halves run at once: the query's embedding and vector scan on one core, the keyword
+    /// candidates (FTS5) on the other; then the fusion and the final hits' snippets.
     func rankedSearch(_ search: KnowledgeSearch) async throws -> (ranking: String, hits: [KnowledgeHit]) {
-        var semantic: [(id: Int64, cosine: Double)] = []
-        if let knowledge, let vector = await knowledge.embedQuery(search.text) {
-            semantic = knowledge.index.nearest(to: vector, k: 50).map { ($0.id, Double($0.score)) }
-        }
-        let found = semantic
+        let knowledge = self.knowledge
+        async let meaning = knowledge?.nearest(to: search.text, k: 50)
+        let keyword = try await store.pool.read { db in try db.keywordCandidates(search, limit: max(50, search.limit)) }
+        let semantic = await meaning ?? []
         let hits = try await store.pool.read { db in
-            try db.rankArticles(search, semantic: found, ranking: found.isEmpty ? .keyword : HybridRanking.standard)
+            try db.rankArticles(search, keyword: keyword, semantic: semantic, ranking: semantic.isEmpty ? .keyword : HybridRanking.standard)
         }
-        return (found.isEmpty ? "keyword" : "hybrid", hits)
+        return (semantic.isEmpty ? "keyword" : "hybrid", hits)
     }
 
     /// `GET /api/v1/kb/articles?after=&limit=`: articles in id order, without their bodies.

@@ -71,11 +71,16 @@ final class KnowledgeService: Service, Sendable {
     /// Whether a search can rank by meaning now: the model is loaded and some article has its vector.
     var semanticReady: Bool { current == .ready && index.count > 0 }
 
-    /// The query's embedding, computed off the cooperative pool; nil when the model is not ready.
-    func embedQuery(_ text: String) async -> [Float]? {
+    /// The `k` articles nearest to the text by meaning, with their cosine similarity: the query embedded and
+    /// the index scanned off the cooperative pool. Nil when the model is not ready or no article has a vector.
+    func nearest(to text: String, k: Int) async -> [(id: Int64, cosine: Double)]? {
         guard semanticReady, let model = embedder.withLock({ $0 }) else { return nil }
+        let index = self.index
         return await withCheckedContinuation { continuation in
-            DispatchQueue.global(qos: .userInitiated).async { continuation.resume(returning: model.embed(String(text.prefix(4000)))) }
+            DispatchQueue.global(qos: .userInitiated).async {
+                let vector = model.embed(String(text.prefix(4000)))
+                continuation.resume(returning: index.nearest(to: vector, k: k).map { ($0.id, Double($0.score)) })
+            }
         }
     }
 

@@ -176,63 +176,82 @@ extension Database {
     /// body's 1, Porter stemming, filtered by audience, category and tag. Hostile text gives results or
     /// none, never an error (`KnowledgeSearch.ftsQuery`).
     public func searchArticles(_ search: KnowledgeSearch) throws -> [KnowledgeHit] {
-        guard let query = KnowledgeSearch.ftsQuery(search.text), !search.audiences.isEmpty else { return [] }
-        var sql = """
-            SELECT a.*, highlight(kb_fts, 0, char(57344), char(57345)) AS hl, snippet(kb_fts, 1, char(57344), char(57345), '…', 16) AS snip,
-                   bm25(kb_fts, 5.0, 1.0) AS score
-            FROM kb_fts JOIN kb_articles a ON a.id = kb_fts.rowid
-            WHERE kb_fts MATCH ? AND a.status = 'published' AND a.audience IN (\(search.audiences.map { _ in "?" }.joined(separator: ",")))
-            """
-        var arguments: [(any DatabaseValueConvertible)?] = [query]
-        arguments += search.audiences.map { $0 as (any DatabaseValueConvertible)? }
+        try rankArticles(search, keyword: keywordCandidates(search, limit: search.limit), semantic: [], ranking: .keyword)
+    }
+
+    /// The filters every search applies (published, the searcher's audiences, category, tag), as SQL on
+    /// `kb_articles` aliased `a`, with their arguments.
+    private func articleFilter(_ search: KnowledgeSearch) -> (sql: String, arguments: [(any DatabaseValueConvertible)?]) {
+        var sql = " AND a.status = 'published' AND a.audience IN (\(search.audiences.map { _ in "?" }.joined(separator: ",")))"
+        var arguments = search.audiences.map { $0 as (any DatabaseValueConvertible)? }
         if let category = search.category { sql += " AND a.category = ?"; arguments.append(category) }
         if let tag = search.tag { sql += " AND EXISTS (SELECT 1 FROM json_each(a.tags) WHERE json_each.value = ?)"; arguments.append(tag) }
-        sql += " ORDER BY score LIMIT ?"
-        arguments.append(max(1, min(100, search.limit)))
-        return try Row.fetchAll(self, sql: sql, arguments: StatementArguments(arguments)).map { row in
-            let bm25: Double = row["score"]
-            return KnowledgeHit(article: KnowledgeArticle(row: row), title: Self.markedSnippet(row["hl"] ?? ""),
-                                snippet: Self.markedSnippet(row["snip"] ?? "", markdown: true), score: -bm25, bm25: bm25)
+        return (sql, arguments)
+    }
+
+    /// The keyword ranking's first `limit` candidates, ids and BM25 only (lower is better), filtered as the
+    /// search asks: the cheap half of a search, which can run while the query is being embedded.
+    public func keywordCandidates(_ search: KnowledgeSearch, limit: Int = 50) throws -> [(id: Int64, bm25: Double)] {
+        guard let query = KnowledgeSearch.ftsQuery(search.text), !search.audiences.isEmpty else { return [] }
+        let filter = articleFilter(search)
+        return try Row.fetchAll(self, sql: """
+            SELECT a.id, bm25(kb_fts, 5.0, 1.0) AS score FROM kb_fts JOIN kb_articles a ON a.id = kb_fts.rowid
+            WHERE kb_fts MATCH ?\(filter.sql) ORDER BY score LIMIT ?
+            """, arguments: StatementArguments([query] + filter.arguments + [max(1, min(100, limit))])).map { ($0["id"], $0["score"]) }
+    }
+
+    /// The search ranked by `ranking` over the keyword candidates and `semantic` (article ids with their
+    /// cosine similarity to the query, best first, as `VectorIndex.nearest` gives them): at most
+    /// `search.limit` published articles the searcher may read, best first. Articles only the semantic
+    /// ranking found pass the same filters (audience, category, tag) and carry the start of their body as
+    /// snippet; keyword matches their marked words. Snippets are made for the final hits only.
+    public func rankArticles(_ search: KnowledgeSearch, keyword: [(id: Int64, bm25: Double)], semantic: [(id: Int64, cosine: Double)],
+                             ranking: HybridRanking) throws -> [KnowledgeHit] {
+        let keywordIDs = Set(keyword.map(\.id))
+        let readable = semantic.isEmpty || ranking == .keyword ? []
+            : try readableIDs(semantic.map(\.id).filter { !keywordIDs.contains($0) }, search).union(keywordIDs)
+        let ranked = ranking.rank(keyword: keyword, semantic: semantic.filter { readable.contains($0.id) }).prefix(search.limit)
+        guard !ranked.isEmpty else { return [] }
+        let ids = ranked.map(\.id)
+        let marks = keyword.isEmpty ? [:] : try keywordMarks(ids.filter { keywordIDs.contains($0) }, search)
+        let rows = Dictionary(uniqueKeysWithValues: try Row.fetchAll(self, sql: """
+            SELECT * FROM kb_articles WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ",")))
+            """, arguments: StatementArguments(ids)).map { row in (row["id"] as Int64, KnowledgeArticle(row: row)) })
+        return ranked.compactMap { candidate in
+            guard let article = rows[candidate.id] else { return nil }
+            let mark = marks[candidate.id]
+            return KnowledgeHit(article: article, title: mark?.title ?? Self.markedSnippet(article.title),
+                                snippet: mark?.snippet ?? Self.markedSnippet(Self.opening(article.body), markdown: true),
+                                score: candidate.score, bm25: candidate.bm25, cosine: candidate.cosine)
         }
     }
 
-    /// The search ranked by `ranking` over the keyword hits and `semantic` (article ids with their cosine
-    /// similarity to the query, best first, as `VectorIndex.nearest` gives them): at most `search.limit`
-    /// published articles the searcher may read, best first. Articles only the semantic ranking found
-    /// pass the same filters (audience, category, tag) and carry the start of their body as snippet.
+    /// The search ranked from scratch (both halves here; the semantic list given): for tools and tests.
     public func rankArticles(_ search: KnowledgeSearch, semantic: [(id: Int64, cosine: Double)], ranking: HybridRanking,
                              candidates: Int = 50) throws -> [KnowledgeHit] {
-        var wide = search
-        wide.limit = max(candidates, search.limit)
-        let keyword = try searchArticles(wide)
-        guard !semantic.isEmpty, ranking != .keyword else { return Array(keyword.prefix(search.limit)) }
-        var hits = Dictionary(uniqueKeysWithValues: keyword.map { ($0.article.id, $0) })
-        let missing = semantic.map(\.id).filter { hits[$0] == nil }
-        for article in try readableArticles(missing, search) {
-            hits[article.id] = KnowledgeHit(article: article, title: Self.markedSnippet(article.title),
-                                            snippet: Self.markedSnippet(Self.opening(article.body), markdown: true), score: 0)
-        }
-        let readable = semantic.filter { hits[$0.id] != nil }
-        return ranking.rank(keyword: keyword.map { ($0.article.id, $0.bm25 ?? 0) }, semantic: readable).prefix(search.limit).compactMap { candidate in
-            guard var hit = hits[candidate.id] else { return nil }
-            hit.score = candidate.score
-            hit.cosine = candidate.cosine
-            return hit
-        }
+        try rankArticles(search, keyword: keywordCandidates(search, limit: max(candidates, search.limit)), semantic: semantic, ranking: ranking)
     }
 
-    /// Of these article ids, the published ones the search's audiences, category and tag allow.
-    func readableArticles(_ ids: [Int64], _ search: KnowledgeSearch) throws -> [KnowledgeArticle] {
+    /// The marked title and snippet of these keyword matches.
+    private func keywordMarks(_ ids: [Int64], _ search: KnowledgeSearch) throws -> [Int64: (title: String, snippet: String)] {
+        guard !ids.isEmpty, let query = KnowledgeSearch.ftsQuery(search.text) else { return [:] }
+        var marks: [Int64: (title: String, snippet: String)] = [:]
+        for row in try Row.fetchAll(self, sql: """
+            SELECT rowid, highlight(kb_fts, 0, char(57344), char(57345)) AS hl, snippet(kb_fts, 1, char(57344), char(57345), '…', 16) AS snip
+            FROM kb_fts WHERE kb_fts MATCH ? AND rowid IN (\(ids.map { _ in "?" }.joined(separator: ",")))
+            """, arguments: StatementArguments([query] + ids.map { $0 as (any DatabaseValueConvertible)? })) {
+            marks[row["rowid"]] = (Self.markedSnippet(row["hl"] ?? ""), Self.markedSnippet(row["snip"] ?? "", markdown: true))
+        }
+        return marks
+    }
+
+    /// Of these article ids, those the search's filters allow (published, audience, category, tag).
+    private func readableIDs(_ ids: [Int64], _ search: KnowledgeSearch) throws -> Set<Int64> {
         guard !ids.isEmpty, !search.audiences.isEmpty else { return [] }
-        var sql = """
-            SELECT * FROM kb_articles WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ","))) AND status = 'published'
-            AND audience IN (\(search.audiences.map { _ in "?" }.joined(separator: ",")))
-            """
-        var arguments: [(any DatabaseValueConvertible)?] = ids.map { $0 as (any DatabaseValueConvertible)? }
-        arguments += search.audiences.map { $0 as (any DatabaseValueConvertible)? }
-        if let category = search.category { sql += " AND category = ?"; arguments.append(category) }
-        if let tag = search.tag { sql += " AND EXISTS (SELECT 1 FROM json_each(tags) WHERE json_each.value = ?)"; arguments.append(tag) }
-        return try Row.fetchAll(self, sql: sql, arguments: StatementArguments(arguments)).map(KnowledgeArticle.init(row:))
+        let filter = articleFilter(search)
+        return Set(try Int64.fetchAll(self, sql: """
+            SELECT a.id FROM kb_articles a WHERE a.id IN (\(ids.map { _ in "?" }.joined(separator: ",")))\(filter.sql)
+            """, arguments: StatementArguments(ids.map { $0 as (any DatabaseValueConvertible)? } + filter.arguments)))
     }
 
     /// The first words of a Markdown body, as plain text (about 30 words), for a hit without matched words.

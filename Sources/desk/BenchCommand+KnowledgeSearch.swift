@@ -6,8 +6,9 @@ import Foundation
 
 extension BenchCommand {
     /// `desk bench kb-search`: knowledge search's cost with a big knowledge base (issue 16): p50/p99 of a
-    /// search by keyword alone and with the query's embedding (embedding, vector scan and the combined
-    /// ranking), on a scratch SQLite store of `--articles` articles; and how soon a new article is found.
+    /// search by keyword alone and with the query's embedding (embedding and vector scan beside the keyword
+    /// candidates, then the combined ranking and snippets, as the server does it), on a scratch SQLite store
+    /// of `--articles` articles; and how soon a new article is found.
     ///
     /// The articles' text is generated (deterministic: words drawn by Zipf's law, the support words the
     /// questions use among them at ranks 100 to 4,860), and their vectors are
@@ -22,6 +23,22 @@ extension BenchCommand {
         @Option(help: "Searches to time per ranking.") var queries = 500
         @Option(help: "The model directory (default: DESK_MODEL_DIR, else .desk/models/all-MiniLM-L6-v2).") var model: String?
         @Option(help: "OpenBLAS threads per matrix product (the server uses 1).") var blasThreads = 1
+
+        /// The query's embedding and the vector scan, on a thread of their own (as the server's
+        /// `KnowledgeService.nearest`), with the time each took.
+        static func meaning(_ question: String, hybrid: Bool, embedder: Embedder, index: VectorIndex)
+            async -> (hits: [(id: Int64, cosine: Double)], embed: Duration, scan: Duration) {
+            guard hybrid else { return ([], .zero, .zero) }
+            return await withCheckedContinuation { continuation in
+                DispatchQueue.global(qos: .userInitiated).async {
+                    let start = ContinuousClock.now
+                    let vector = embedder.embed(question)
+                    let embedded = ContinuousClock.now
+                    let hits = index.nearest(to: vector, k: 50).map { ($0.id, Double($0.score)) }
+                    continuation.resume(returning: (hits, embedded - start, ContinuousClock.now - embedded))
+                }
+            }
+        }
 
         static let words = ("password reset sign login account email invoice billing refund payment card subscription plan upgrade "
             + "vpn network tunnel wifi printer scanner driver update install windows linux mac browser chrome firefox error crash "
@@ -93,21 +110,24 @@ extension BenchCommand {
                 var stages: (embed: Duration, scan: Duration) = (.zero, .zero)
                 for run in 0..<(queries + 20) {
                     let question = questions[run % questions.count]
-                    let start = ContinuousClock.now
-                    var semantic: [(id: Int64, cosine: Double)] = []
-                    if ranking == "hybrid" {
-                        let vector = embedder.embed(question)
-                        let embedded = ContinuousClock.now
-                        semantic = index.nearest(to: vector, k: 50).map { ($0.id, Double($0.score)) }
-                        if run >= 20 { stages.embed += embedded - start; stages.scan += ContinuousClock.now - embedded }
-                    }
                     var request = KnowledgeSearch(text: question)
                     request.limit = 10
-                    let search = request, found = semantic
+                    let search = request, hybrid = ranking == "hybrid"
+                    let start = ContinuousClock.now
+                    // As the server does it: the embedding and vector scan on one thread while the keyword
+                    // candidates are read on another, then the fusion and the final hits' snippets.
+                    async let meaning: (hits: [(id: Int64, cosine: Double)], embed: Duration, scan: Duration) = Self.meaning(
+                        question, hybrid: hybrid, embedder: embedder, index: index)
+                    let keyword = try await store.pool.read { db in try db.keywordCandidates(search, limit: 50) }
+                    let semantic = await meaning
                     _ = try await store.pool.read { db in
-                        try db.rankArticles(search, semantic: found, ranking: found.isEmpty ? .keyword : HybridRanking.standard)
+                        try db.rankArticles(search, keyword: keyword, semantic: semantic.hits, ranking: hybrid ? HybridRanking.standard : .keyword)
                     }
-                    if run >= 20 { latencies.append(ContinuousClock.now - start) }  // the first 20 warm the caches
+                    if run >= 20 {  // the first 20 warm the caches
+                        latencies.append(ContinuousClock.now - start)
+                        stages.embed += semantic.embed
+                        stages.scan += semantic.scan
+                    }
                 }
                 latencies.sort()
                 print("\(ranking): \(queries) searches, p50 \(Embed.ms(Embed.percentile(latencies, 0.5))) ms, "

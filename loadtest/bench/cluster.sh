@@ -9,6 +9,7 @@
 #   BATCH=10 CONNECTIONS=5 RATE_DELAY_MS=10 PROBE_RATE=200 loadtest/bench/cluster.sh   # paced, with probe
 #   LIVE_STREAMS=200 BATCH=10 CONNECTIONS=5 RATE_DELAY_MS=10 PROBE_RATE=200 loadtest/bench/cluster.sh  # with 200 web live streams open
 #   BOTS=2 BATCH=100 CONNECTIONS=4 loadtest/bench/cluster.sh   # 2 bots (capacity BOT_CAPACITY, 64) answer the account quarter with a macro
+#   KNOWLEDGE_BOT=1 loadtest/bench/cluster.sh                  # the knowledge bot on, 20 articles embedded before the run
 # Authentication is on as in production: wrk and the tools send an admin's API token, and the agent port
 # uses CURVE with a registered key per agent (AGENT_SECURITY=plain: --plain-agents, no keys). DESK picks
 # the binary (default .build/release/desk).
@@ -44,7 +45,8 @@ YAML
 DESK_TOKEN=$("$desk" token create --data "$data" --role admin --name bench 2>/dev/null)
 export DESK_TOKEN
 "$desk" coordinator --data "$data" --config "$data/bench.yaml" --http 127.0.0.1:0 --agents 'tcp://127.0.0.1:*' --events 'tcp://127.0.0.1:*' \
-  --durability "$durability" $([ "$security" = plain ] && echo --plain-agents) --log-level warning >"$out" 2>&1 &
+  --durability "$durability" $([ "$security" = plain ] && echo --plain-agents) $([ "${KNOWLEDGE_BOT:-0}" = 1 ] && echo --knowledge-bot) \
+  --log-level warning >"$out" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do grep -q '^http ' "$out" && break; sleep 0.1; done
 agents_ep=$(grep '^agents ' "$out" | cut -d' ' -f2); events_ep=$(grep '^events ' "$out" | cut -d' ' -f2)
@@ -82,6 +84,18 @@ fi
 for _ in $(seq 100); do
   [ "$(curl -s "$http/healthz" | sed 's/.*"agents":\([0-9]*\).*/\1/')" = "$(( agents + bots ))" ] && break; sleep 0.1
 done
+if [ "${KNOWLEDGE_BOT:-0}" = 1 ]; then
+  # 20 articles, embedded before the run, so that the bot searches by meaning from the first ticket.
+  mkdir -p "$data/kb"
+  for i in $(seq 20); do
+    printf -- '---\ntitle: "Known problem %d: the sync service stops after an update"\ncategory: bench\n---\n## Problem\nAfter update %d the sync service stops and files no longer upload.\n\n## Solution\nRestart the service and sign in again.\n' "$i" "$i" >"$data/kb/known-$i.md"
+  done
+  "$desk" kb import "$data/kb" --server "$http" >/dev/null
+  for _ in $(seq 600); do
+    curl -s -H "Authorization: Bearer $DESK_TOKEN" "$http/api/v1/kb/stats" | grep -q '"state":"ready","vectors":20,"backlog":0' && break
+    sleep 0.1
+  done
+fi
 # LIVE_STREAMS open web live-update streams (GET /live, read to their end as a browser does) during the run.
 live=${LIVE_STREAMS:-0}
 for _ in $(seq "$live"); do
@@ -102,4 +116,4 @@ BATCH=$batch RATE_DELAY_MS=${RATE_DELAY_MS:-0} wrk -t2 -c"$connections" -d"${dur
 wait "$probe"
 cat "$out.probe"; rm -f "$out.probe"
 if [ -n "${PROBE_RATE:-}" ]; then wait "$probe_dispatch"; cat "$out.dispatch"; rm -f "$out.dispatch"; fi
-echo "metrics: $(curl -s "$http/metrics" | grep -E '^desk_(tickets_created|tickets_resolved|assignments|bot_claims|macros_applied)_total' | tr '\n' ' ')"
+echo "metrics: $(curl -s "$http/metrics" | grep -E '^desk_(tickets_created|tickets_resolved|assignments|bot_claims|macros_applied|knowledge_bot_answers|knowledge_bot_skipped)_total' | tr '\n' ' ')"
