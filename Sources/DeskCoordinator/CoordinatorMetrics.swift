@@ -81,7 +81,8 @@ public final class CoordinatorMetrics: Sendable {
 
     /// Prometheus text exposition format 0.0.4; `writerBacklog` is the store writer's queue length.
     public func render(writerBacklog: Int = 0, diskFreeBytes: Int64 = .max, commitLatency: LatencyHistogram? = nil,
-                       knowledge: (backlog: Int, vectors: Int, semantic: Bool)? = nil) -> String {
+                       knowledge: (backlog: Int, vectors: Int, semantic: Bool)? = nil,
+                       articles: (categories: [(String, Int)], authors: [(String, Int)])? = nil) -> String {
         var out = ""
         for counter in [ticketsCreated, ticketsResolved, assignments, leasesExpired, escalations, staleReports,
                         duplicateReports, protocolErrors, agentMessages, intakeRejected, intakeOverloaded, intakeDiskLow, macrosApplied, botClaims,
@@ -119,6 +120,18 @@ public final class CoordinatorMetrics: Sendable {
                 + "# HELP desk_knowledge_semantic_search 1 when knowledge search ranks by meaning too, 0 when by keywords only.\n"
                 + "# TYPE desk_knowledge_semantic_search gauge\ndesk_knowledge_semantic_search \(knowledge.semantic ? 1 : 0)\n"
         }
+        if let articles {
+            out += "# HELP desk_knowledge_articles Published knowledge-base articles, by category.\n# TYPE desk_knowledge_articles gauge\n"
+            for (category, count) in articles.categories { out += "desk_knowledge_articles{category=\"\(Self.label(category))\"} \(count)\n" }
+            out += "# HELP desk_knowledge_articles_by_author Knowledge-base articles, by the author of their current version.\n"
+                + "# TYPE desk_knowledge_articles_by_author gauge\n"
+            for (author, count) in articles.authors { out += "desk_knowledge_articles_by_author{author=\"\(Self.label(author))\"} \(count)\n" }
+        }
         return out + requests.render() + connections.render()
+    }
+
+    /// A label value as the exposition format wants it: backslash, double quote and newline escaped.
+    static func label(_ value: String) -> String {
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
     }
 }

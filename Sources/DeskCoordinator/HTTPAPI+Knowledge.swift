@@ -30,6 +30,17 @@ extension HTTPAPI {
                 + ",\"usefulness\":{\"views\":\(counts.views),\"suggested\":\(counts.suggested),\"solved\":\(counts.solved),"
                 + "\"not_helpful\":\(counts.notHelpful),\"helpful\":\(counts.helpful),\"linked_tickets\":\(counts.linkedTickets)}}")
         }
+        router.on(routes, .get, "/api/v1/kb/articles/{id}/versions", .requires(.kbDraft)) { _, context in
+            guard let id = Int64(context.parameters.get("id") ?? ""), id > 0,
+                  let (article, versions) = try await store.pool.read({ db in try db.article(id).map { ($0, try db.articleVersions(id)) } }) else {
+                throw APIError(.notFound, "article \(context.parameters.get("id") ?? "") not found")
+            }
+            let earlier = versions.map { version in
+                "{\"version\":\(version.version),\"title\":\(JSONText.string(version.title)),\"body\":\(JSONText.string(version.body)),"
+                    + "\"author\":\(JSONText.string(version.author)),\"saved_at\":\(version.at)}"
+            }
+            return TicketJSON.response("{\"id\":\(id),\"version\":\(article.version),\"versions\":[" + earlier.joined(separator: ",") + "]}")
+        }
         router.on(routes, .post, "/api/v1/kb/articles", .requires(.kbWrite)) { request, context in
             try await saveArticle(request, context.principal)
         }

@@ -89,10 +89,13 @@ struct HTTPAPI: Sendable {
                                 + "\"endpoints\":{\"agents\":\(JSONText.string(agentEndpoint)),\"events\":\(JSONText.string(eventEndpoint))}}")
         }
         router.on(routes, .get, "/metrics", .anyone) { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+            let articles = try await store.pool.read { db in (try db.articlesPerCategory(), try db.articleContributions()) }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                      body: .init(byteBuffer: ByteBuffer(string: metrics.render(writerBacklog: store.writer.backlog, diskFreeBytes: storage.freeBytes,
                                                                                      commitLatency: store.writer.commitLatency,
-                                                                                     knowledge: knowledge.map { ($0.backlogCount, $0.index.count, $0.semanticReady) }))))
+                                                                                     knowledge: knowledge.map { ($0.backlogCount, $0.index.count, $0.semanticReady) },
+                                                                                     articles: (articles.0.map { ($0.category, $0.count) },
+                                                                                                articles.1.map { ($0.author, $0.articles) })))))
         }
         return router
     }

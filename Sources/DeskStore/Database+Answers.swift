@@ -101,3 +101,16 @@ extension Database {
         }
     }
 }
+
+extension Database {
+    /// Writes past answers straight into `kb_answers` (its FTS5 index follows by trigger), without tickets:
+    /// for benchmarks of the search only (`desk bench kb-search --answers`), never for the service.
+    public func insertPastAnswersForBenchmark(_ rows: [(ticketID: TicketID, question: String, answer: String)], at now: Millis) throws {
+        let statement = try cachedStatement(sql: """
+            INSERT INTO kb_answers (ticket_id, question, answer, requester, answered_by, category, resolved_at) VALUES (?, ?, ?, ?, 'bench', '', ?)
+            """)
+        for row in rows {
+            try statement.execute(arguments: [row.ticketID, row.question, row.answer, "r\(row.ticketID % 10_000)@example.com", now])
+        }
+    }
+}

@@ -160,6 +160,12 @@ extension Database {
             """, arguments: StatementArguments(arguments)).map(KnowledgeArticle.init(row:))
     }
 
+    /// An article's earlier versions, newest first: (version, title, body, author, when it was saved).
+    public func articleVersions(_ id: Int64) throws -> [(version: Int, title: String, body: String, author: String, at: Millis)] {
+        try Row.fetchAll(self, sql: "SELECT version, title, body, author, at FROM kb_article_versions WHERE article_id = ? ORDER BY version DESC",
+                         arguments: [id]).map { ($0["version"], $0["title"], $0["body"], $0["author"], $0["at"]) }
+    }
+
     /// Articles whose last change is newest first, at most `limit` (the staff list).
     public func articlesByChange(limit: Int) throws -> [KnowledgeArticle] {
         try Row.fetchAll(self, sql: "SELECT * FROM kb_articles ORDER BY updated_at DESC, id DESC LIMIT ?", arguments: [limit])

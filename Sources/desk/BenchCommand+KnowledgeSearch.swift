@@ -23,6 +23,8 @@ extension BenchCommand {
         @Option(help: "Searches to time per ranking.") var queries = 500
         @Option(help: "The model directory (default: DESK_MODEL_DIR, else .desk/models/all-MiniLM-L6-v2).") var model: String?
         @Option(help: "OpenBLAS threads per matrix product (the server uses 1).") var blasThreads = 1
+        @Option(help: "Past answers (resolved tickets' questions and replies) in the store beside the articles; searched by keyword.")
+        var answers = 0
 
         /// The query's embedding and the vector scan, on a thread of their own (as the server's
         /// `KnowledgeService.nearest`), with the time each took.
@@ -133,6 +135,33 @@ extension BenchCommand {
                 print("\(ranking): \(queries) searches, p50 \(Embed.ms(Embed.percentile(latencies, 0.5))) ms, "
                     + "p99 \(Embed.ms(Embed.percentile(latencies, 0.99))) ms, max \(Embed.ms(latencies.last ?? .zero)) ms"
                     + (ranking == "hybrid" ? " (mean embedding \(Embed.ms(stages.embed / queries)) ms, mean vector scan \(Embed.ms(stages.scan / queries)) ms)" : ""))
+            }
+            if answers > 0 {
+                let answersStart = ContinuousClock.now
+                var written = 0
+                while written < answers {
+                    let count = min(20_000, answers - written)
+                    let rows = (0..<count).map { index -> (Int64, String, String) in
+                        (Int64(written + index + 1), (0..<12).map { _ in word() }.joined(separator: " "), (0..<60).map { _ in word() }.joined(separator: " "))
+                    }
+                    try await store.writer.write { db in try db.insertPastAnswersForBenchmark(rows, at: 1) }
+                    written += count
+                }
+                print("\(answers) past answers stored and indexed in \(String(format: "%.1f", Embed.seconds(ContinuousClock.now - answersStart))) s")
+                var latencies: [Duration] = []
+                for run in 0..<(queries + 20) {
+                    let question = questions[run % questions.count]
+                    let start = ContinuousClock.now
+                    _ = try await store.pool.read { db in try db.searchAnswers(question, requester: nil, limit: 10) }
+                    if run >= 20 { latencies.append(ContinuousClock.now - start) }
+                }
+                latencies.sort()
+                print("past answers (keyword, staff): \(queries) searches, p50 \(Embed.ms(Embed.percentile(latencies, 0.5))) ms, "
+                    + "p99 \(Embed.ms(Embed.percentile(latencies, 0.99))) ms, max \(Embed.ms(latencies.last ?? .zero)) ms")
+                let newStart = ContinuousClock.now
+                try await store.writer.write { db in try db.insertPastAnswersForBenchmark([(Int64(answers + 1), "Quokka gateway handshake fails", "Renew it.")], at: 2) }
+                let found = try await store.pool.read { db in try db.searchAnswers("quokka handshake", requester: nil, limit: 1) }
+                print("a new past answer: written and found by keyword in \(Embed.ms(ContinuousClock.now - newStart)) ms (found: \(found.first?.ticketID == Int64(answers + 1)))")
             }
             // A new article is searchable by keyword as soon as its write commits (the FTS5 index is updated in
             // the same transaction).

@@ -90,6 +90,8 @@ import Testing
             let metrics = try await client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
             #expect(metrics.contains("desk_knowledge_deflections_total 1\n") && metrics.contains("desk_knowledge_suggestions_total 1\n")
                     && metrics.contains("desk_knowledge_semantic_search 1\n"), "\(metrics)")
+            #expect(metrics.contains("desk_knowledge_articles{category=\"\"} 3\n")
+                    && metrics.contains("desk_knowledge_articles_by_author{author=\"test-admin\"} 3\n"), "\(metrics)")
             // The article's usefulness: suggested once, opened once, solved once.
             let search = try await client.execute(uri: "/api/v1/kb/search?q=forgot+my+login", method: .get) { API.json($0.body) }
             #expect(search["ranking"] as? String == "hybrid" && ((search["results"] as? [[String: Any]])?.first?["id"] as? Int) == article, "\(search)")
@@ -346,6 +348,10 @@ import Testing
             let article = try await client.execute(uri: "/api/v1/kb/articles/\(id)", method: .get, headers: admin) { API.json($0.body) }
             #expect(article["version"] as? Int == 2 && article["title"] as? String == "Printer jams on A3 paper" && article["author"] as? String == "lee",
                     "\(article)")
+            let versions = try await client.execute(uri: "/api/v1/kb/articles/\(id)/versions", method: .get, headers: agent) { API.json($0.body) }
+            let earlier = versions["versions"] as? [[String: Any]] ?? []
+            #expect(versions["version"] as? Int == 2 && earlier.count == 1 && earlier.first?["title"] as? String == "Printer jams on A3"
+                    && earlier.first?["version"] as? Int == 1, "the version history keeps the earlier text: \(versions)")
             let editor = try await client.execute(uri: "/admin/articles/edit?id=\(id)", method: .get, headers: lead) { String(buffer: $0.body) }
             #expect(editor.contains("value=\"Printer jams on A3 paper\"") && editor.contains("Use the bypass tray."))
         }
