@@ -22,8 +22,20 @@ extension Database {
     /// Past answers matching `text`, best first (BM25, the question weighted 2 to the answer's 1): all of
     /// them for staff (`requester` nil), a customer's own (`requester` their address) otherwise; never
     /// `excluding` (the ticket being looked at). Hostile text gives results or none, never an error.
+    ///
+    /// Past answers are many (a million resolved tickets), and ranking every answer that shares one common
+    /// word with the question is what makes a search slow: the answers holding every word are looked for
+    /// first, and the ones holding any only when those are fewer than `limit`.
     public func searchAnswers(_ text: String, requester: String?, excluding: TicketID? = nil, limit: Int = 10) throws -> [PastAnswer] {
-        guard let query = KnowledgeSearch.ftsQuery(text) else { return [] }
+        guard let all = KnowledgeSearch.ftsQuery(text, all: true) else { return [] }
+        let first = try searchAnswers(query: all, requester: requester, excluding: excluding, limit: limit)
+        guard first.count < limit, let any = KnowledgeSearch.ftsQuery(text), any != all else { return first }
+        let seen = Set(first.map(\.ticketID))
+        return first + (try searchAnswers(query: any, requester: requester, excluding: excluding, limit: limit + first.count))
+            .filter { !seen.contains($0.ticketID) }.prefix(limit - first.count)
+    }
+
+    private func searchAnswers(query: String, requester: String?, excluding: TicketID?, limit: Int) throws -> [PastAnswer] {
         var sql = """
             SELECT a.ticket_id, a.answered_by, a.category, a.resolved_at,
                    snippet(kb_answers_fts, 0, char(57344), char(57345), '…', 32) AS q, snippet(kb_answers_fts, 1, char(57344), char(57345), '…', 24) AS s,

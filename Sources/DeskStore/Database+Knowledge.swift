@@ -74,9 +74,10 @@ public struct KnowledgeSearch: Sendable, Equatable {
     /// digits becomes a quoted term (quotes inside dropped), joined by OR, at most 32 terms of at most 64
     /// characters. Operators (`AND`, `NEAR`, `*`, `^`, `:`, parentheses, quotes) are only words or
     /// nothing. Common English words ("the", "to", "my") are left out when other words remain: they match
-    /// nearly every article, and marked in a snippet they only hide the words that matter. Nil when no word
-    /// is left (the search is then empty, not an error).
-    public static func ftsQuery(_ text: String) -> String? {
+    /// nearly every article, and marked in a snippet they only hide the words that matter. With `all`, the
+    /// terms are joined by AND (every word must match). Nil when no word is left (the search is then empty,
+    /// not an error).
+    public static func ftsQuery(_ text: String, all: Bool = false) -> String? {
         var terms: [String] = []
         var common: [String] = []
         var current = ""
@@ -96,7 +97,7 @@ public struct KnowledgeSearch: Sendable, Equatable {
         }
         flush()
         let chosen = terms.isEmpty ? common : terms
-        return chosen.isEmpty ? nil : chosen.joined(separator: " OR ")
+        return chosen.isEmpty ? nil : chosen.joined(separator: all ? " AND " : " OR ")
     }
 
     /// Words too common to find anything by.
