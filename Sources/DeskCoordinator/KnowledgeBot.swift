@@ -45,7 +45,8 @@ final class KnowledgeBot: Service, Sendable {
 
     /// A new ticket (from intake): answered soon if the knowledge base can; left to people when the queue is full.
     func offer(_ ticket: Ticket) {
-        if case .dropped = offered.yield(Offer(id: ticket.id, subject: ticket.subject, body: ticket.body)) {
+        // The search reads the first 4,000 characters; the queue keeps no more (1,000 bodies of up to 100 KB otherwise).
+        if case .dropped = offered.yield(Offer(id: ticket.id, subject: ticket.subject, body: String(ticket.body.prefix(4_000)))) {
             metrics.kbBotSkipped.increment()
         }
     }
