@@ -11,6 +11,16 @@ public struct ClusterFile: Decodable, Sendable {
         public var config: String?
         /// A macros file imported once the API is up (`desk macro import`).
         public var macros: String?
+        /// A folder of knowledge-base articles (Markdown with front matter) imported once the API is up
+        /// (`desk kb import`).
+        public var knowledge: String?
+        /// Runs the coordinator's knowledge bot (`desk coordinator --knowledge-bot`).
+        public var knowledgeBot: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case data, http, agents, events, config, macros, knowledge
+            case knowledgeBot = "knowledge_bot"
+        }
     }
 
     public struct AgentSpec: Decodable, Sendable {

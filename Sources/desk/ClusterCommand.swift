@@ -33,6 +33,7 @@ struct ClusterCommand: AsyncParsableCommand {
                                         "--agents", spec.agents ?? "tcp://127.0.0.1:5555",
                                         "--events", spec.events ?? "tcp://127.0.0.1:5556"]
             if let config = spec.config { coordinatorArguments += ["--config", config] }
+            if spec.knowledgeBot == true { coordinatorArguments.append("--knowledge-bot") }
             let coordinator = ProcessSupervisor.Program(name: "coordinator", executable: executable,
                                                         arguments: coordinatorArguments, captureOutput: true)
             programs["coordinator"] = coordinator
@@ -54,6 +55,19 @@ struct ClusterCommand: AsyncParsableCommand {
             if let path = spec.macros {
                 guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ValidationError("\(path): cannot read the file") }
                 do { macros = try MacroFile.parse(text, file: path) } catch { throw ValidationError(error.description) }
+            }
+            // And the articles: a broken file names its line and stops here too.
+            var articles: [(name: String, file: ArticleFile)] = []
+            if let folder = spec.knowledge {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: folder))?.filter { $0.hasSuffix(".md") }.sorted() ?? []
+                guard !names.isEmpty else { throw ValidationError("\(folder): no articles (*.md) to import") }
+                for name in names {
+                    let path = (folder as NSString).appendingPathComponent(name)
+                    guard ArticleFile.isFileName(name), let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                        throw ValidationError("\(path): cannot read the file, or its name is not letters, digits, '.', '-' and '_'")
+                    }
+                    do { articles.append((name, try ArticleFile.parse(text, file: path))) } catch { throw ValidationError(error.description) }
+                }
             }
             try Self.checkNotRunning(spec)
             // The admin token and the people's tokens, made once in the data directory (the first run).
@@ -92,6 +106,22 @@ struct ClusterCommand: AsyncParsableCommand {
                                 }
                             }
                             if !macros.isEmpty { announce("imported \(macros.count) macros from \(spec.macros ?? "")") }
+                            var imported = 0
+                            for (name, article) in articles {
+                                do {
+                                    let body = try JSONSerialization.data(withJSONObject: [
+                                        "file": name, "title": article.title, "body": article.body, "category": article.category,
+                                        "tags": article.tags, "audience": article.audience, "status": article.status] as [String: Any])
+                                    _ = try await APIClient(base: String(api), token: credentials.adminToken).request(
+                                        "POST", "/api/v1/kb/articles", body: body).object()
+                                    imported += 1
+                                } catch {
+                                    announce("cannot import article \(name): \(error)")
+                                }
+                            }
+                            if !articles.isEmpty {
+                                announce("imported \(imported) knowledge-base articles from \(spec.knowledge ?? "") (the help centre: \(api)/help)")
+                            }
                             announce("Desk is up. API: \(api)   try: curl -s \(api)/healthz")
                             announce("the admin's API token is in \(credentials.adminTokenPath) (for desk commands and curl: "
                                      + "export DESK_TOKEN=$(cat \(credentials.adminTokenPath)))")

@@ -39,6 +39,7 @@ import FoundationNetworking
             ("events: tcp://127.0.0.1:5556", "events: tcp://127.0.0.1:\(try freePort())"),
             ("config: cluster/desk.yaml", "config: \(repositoryFile("cluster/desk.yaml"))"),
             ("macros: cluster/macros.yaml", "macros: \(repositoryFile("cluster/macros.yaml"))"),
+            ("knowledge: cluster/kb", "knowledge: \(repositoryFile("cluster/kb"))"),
             ("rules: cluster/bot-rules.yaml", "rules: \(repositoryFile("cluster/bot-rules.yaml"))"),
             ("service_time: exp:20s", "service_time: 200ms"),
             ("service_time: lognormal:30s,0.5", "service_time: 200ms"),
@@ -63,6 +64,7 @@ import FoundationNetworking
         let api = String(cluster.output[up].split(separator: " ")[4])
         #expect(!cluster.output.contains { $0.hasPrefix("warning:") }, "\(cluster.output)")
         try await cluster.line(containing: "for alice, in another terminal: ")
+        #expect(cluster.output.contains { $0.contains("imported 4 knowledge-base articles from ") }, "\(cluster.output)")
         let client = TestClient(http: api, token: try Self.token(directory + "/data/admin.token"))
         try await eventually(30, "the bot and the three simulated agents connected") {
             (try await client.request("GET", "/healthz").json["agents"] as? Int) == 4
@@ -80,6 +82,19 @@ import FoundationNetworking
             #expect(ticket["status"] as? String == "pending_assignment" && ticket["skill"] as? String == "general", "\(ticket)")
         }
         #expect(try await client.request("GET", "/api/v1/tickets/\(legal)").json["tier"] as? Int == 3)
+        // The knowledge bot answers a waiting ticket that a shipped article answers; the customer's confirmation decides.
+        // (The articles are embedded in the background first: until then the bot could only match by keyword.)
+        try await eventually(60, "the shipped articles embedded") {
+            let embedding = try await client.request("GET", "/api/v1/kb/stats").json["embedding"] as? [String: Any]
+            return embedding?["vectors"] as? Int == 4 && embedding?["backlog"] as? Int == 0
+        }
+        let disk = try await client.create(["subject": "my laptop keeps warning there is no space left", "body": "and it is getting slow",
+                                            "category": "general"])
+        try await eventually(60, "the knowledge bot answered the laptop ticket") { try await client.status(of: disk) == "pending_confirmation" }
+        let answer = (try await client.request("GET", "/api/v1/tickets/\(disk)").json["history"] as? [[String: Any]] ?? [])
+            .first { $0["kind"] as? String == "replied" }
+        #expect(answer?["actor"] as? String == "knowledge-bot"
+                && ((answer?["detail"] as? [String: Any])?["body"] as? String)?.contains("The laptop says the disk is full") == true, "\(String(describing: answer))")
 
         let alice = try DeskProcess(["agent", "--connect", agents, "--name", "alice", "--mode", "staff", "--skills", "general",
                                      "--tier", "3", "--capacity", "3", "--api", api, "--key", directory + "/data/keys/alice.key"], input: true,
