@@ -18,13 +18,12 @@ extension HTTPAPI {
             // A view counts for the article's usefulness; opened from a draft's suggestions (`?draft=`), it is
             // that draft's `opened` step too (a draft this server did not offer the article is only a view).
             let draft = request.uri.queryParameters.get("draft").flatMap { Self.isDraftID(String($0)) ? String($0) : nil }
-            if let draft, article.audience == "public", article.status == "published",
-               (try? await recordStep(FeedbackBody(outcome: "opened", draft: draft, articleID: id), actor: context.principal?.name ?? "",
-                                      channel: "web")) != nil {
-                // counted as the draft's step, which counts the view
-            } else {
-                try? await store.writer.write { db in try db.countArticle(id, "views") }
+            var opened = false  // the draft's `opened` step counts the view itself
+            if let draft, article.audience == "public", article.status == "published" {
+                opened = (try? await recordStep(FeedbackBody(outcome: "opened", draft: draft, articleID: id),
+                                                actor: context.principal?.name ?? "", channel: "web")) != nil
             }
+            if !opened { try? await store.writer.write { db in try db.countArticle(id, "views") } }
             return helpArticlePage(article, context)
         }
         router.on(routes, .post, "/help/articles/{id}/feedback", .anyone) { request, context in

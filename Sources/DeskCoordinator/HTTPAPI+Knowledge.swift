@@ -342,10 +342,10 @@ extension HTTPAPI {
             throw APIError(.badRequest, "days must be 1 to 3660", field: "days")
         }
         let today = currentMillis() / 86_400_000
-        let (counts, categories, authors, vectors) = try await store.pool.read { db in
-            (try db.knowledgeCounts(fromDay: today - days + 1, toDay: today), try db.articlesPerCategory(), try db.articleContributions(),
-             try Int.fetchOne(db, sql: "SELECT count(*) FROM kb_vectors") ?? 0)
+        let (counts, categories, authors) = try await store.pool.read { db in
+            (try db.knowledgeCounts(fromDay: today - days + 1, toDay: today), try db.articlesPerCategory(), try db.articleContributions())
         }
+        let vectors = knowledge?.index.count ?? 0  // the vectors search uses (as desk_knowledge_vectors), not a count of the table
         func rate(_ part: Int, _ whole: Int) -> String { whole == 0 ? "null" : "\(Self.rounded(Double(part) / Double(whole)))" }
         let suggested = counts["suggested"] ?? 0, solved = counts["solved"] ?? 0
         let botAnswered = counts["bot_answered"] ?? 0, botSolved = counts["bot_solved"] ?? 0
